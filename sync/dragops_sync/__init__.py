@@ -1,0 +1,5 @@
+"""dragops_sync: GitOps for DRAGOPS patterns.
+
+The core of the project: the API client (`dragops_sync.api`), the pattern file format, the normaliser,
+the planner, apply, the watch daemon and the `dragops-sync` CLI. It knows nothing about Pulumi.
+"""
