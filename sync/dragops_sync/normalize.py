@@ -1,0 +1,291 @@
+"""The essence of a pattern: the one normaliser behind every comparison.
+
+`dragops-sync plan` and the Pulumi provider's `diff` both compare patterns through `essence()`, so a
+preview and a plan never disagree (normalise before diffing, as gitops-engine does). The essence keeps
+what a user writes (name, description, tags, visibility flags, graph) and drops what the server sets
+(ids, timestamps, version numbers), the file-only `formatVersion` and `sync` block, and the sync's own
+ownership tags. It also removes representation noise: tag order, node/edge order, absent-vs-default
+values, and float-vs-int marshalling (Pulumi marshals every number as a float).
+
+This module is pure: no I/O, no clock, no network. It must not import the API client or anything above
+it in the layers (plan, apply, cli).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = [
+    "APPLIED_TAG_PREFIX",
+    "ESSENCE_KEYS",
+    "OWNER_TAG_PREFIX",
+    "FieldChange",
+    "OwnershipMark",
+    "canonical_json",
+    "diff_essence",
+    "essence",
+    "essence_hash",
+    "is_ownership_tag",
+    "ownership_mark",
+    "ownership_tags",
+    "short_hash",
+    "strip_ownership_tags",
+]
+
+OWNER_TAG_PREFIX = "dragops-sync:owner="
+APPLIED_TAG_PREFIX = "dragops-sync:applied="
+
+# The comparable fields, in the order they are reported.
+ESSENCE_KEYS = ("name", "description", "tags", "isPublic", "isTemplate", "graphData")
+
+# snake_case spellings accepted as well, so a model dump or Pulumi inputs normalise the same way.
+_ALIASES = {"is_public": "isPublic", "is_template": "isTemplate", "graph_data": "graphData"}
+
+# Length of the applied hash kept in the ownership tag (design.md §4).
+_SHORT_HASH_LEN = 12
+
+
+def canonical_json(obj: Any) -> str:
+    """Serialise `obj` deterministically: sorted keys, compact separators, UTF-8 kept as is."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def essence_hash(ess: Mapping[str, Any]) -> str:
+    """The sha256 hex digest of the canonical JSON of an essence."""
+    return hashlib.sha256(canonical_json(ess).encode("utf-8")).hexdigest()
+
+
+def short_hash(ess: Mapping[str, Any]) -> str:
+    """The first 12 hex digits of `essence_hash`: what the `applied` ownership tag records."""
+    return essence_hash(ess)[:_SHORT_HASH_LEN]
+
+
+def is_ownership_tag(tag: object) -> bool:
+    """Whether `tag` is one of the sync's own tags (owner or applied hash)."""
+    return isinstance(tag, str) and tag.startswith((OWNER_TAG_PREFIX, APPLIED_TAG_PREFIX))
+
+
+def strip_ownership_tags(tags: Sequence[Any]) -> list[Any]:
+    """`tags` without the ownership mark, order kept."""
+    return [t for t in tags if not is_ownership_tag(t)]
+
+
+@dataclass(frozen=True)
+class OwnershipMark:
+    """The ownership mark read from a live pattern's tags (None where a tag is absent)."""
+
+    owner: str | None
+    applied: str | None
+
+
+def ownership_mark(tags: Sequence[Any] | None) -> OwnershipMark:
+    """Read the owner and applied hash from a tag list; the first tag of each kind wins."""
+    owner: str | None = None
+    applied: str | None = None
+    for tag in tags or ():
+        if not isinstance(tag, str):
+            continue
+        if owner is None and tag.startswith(OWNER_TAG_PREFIX):
+            owner = tag[len(OWNER_TAG_PREFIX) :]
+        elif applied is None and tag.startswith(APPLIED_TAG_PREFIX):
+            applied = tag[len(APPLIED_TAG_PREFIX) :]
+    return OwnershipMark(owner=owner, applied=applied)
+
+
+def ownership_tags(tags: Sequence[str], *, owner: str, applied: str) -> list[str]:
+    """The tags to write: the user's tags (sorted, without any old mark) plus a fresh mark."""
+    user_tags = sorted({t for t in tags if not is_ownership_tag(t)})
+    return [*user_tags, f"{OWNER_TAG_PREFIX}{owner}", f"{APPLIED_TAG_PREFIX}{applied}"]
+
+
+def essence(pattern: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> dict[str, Any]:
+    """The comparable content of a pattern (an API pattern dict or a pattern-file document).
+
+    Keeps name, description, tags, isPublic, isTemplate and graphData; fills their defaults; strips
+    ownership tags and sorts (and de-duplicates) the rest; turns integral floats into ints anywhere;
+    sorts nodes, edges and variables by id (variables by name); drops an empty `variables` list.
+    `ignore` holds JSON-pointer globs (`*` matches any key or index, fnmatch within a segment) whose
+    targets are removed, e.g. `/graphData/nodes/*/position`.
+    """
+    src: dict[str, Any] = {}
+    for key, value in pattern.items():
+        name = _ALIASES.get(key, key)
+        # A camelCase key wins over its snake_case twin when both are present.
+        if name in ESSENCE_KEYS and (name == key or name not in src):
+            src[name] = value
+
+    description = src.get("description")
+    tags = src.get("tags") or []
+    ess: dict[str, Any] = {
+        "name": src.get("name"),
+        "description": "" if description is None else description,
+        "tags": _user_tags(tags),
+        "isPublic": bool(src.get("isPublic") or False),
+        "isTemplate": bool(src.get("isTemplate") or False),
+        "graphData": _graph(src.get("graphData")),
+    }
+    ess = _numbers(ess)
+    for pointer in ignore:
+        _remove_pointer(ess, _split_pointer(pointer))
+    return ess
+
+
+def _user_tags(tags: Any) -> Any:
+    if not isinstance(tags, list | tuple):
+        return tags  # not a list: compared as is (validation reports it)
+    unique = {canonical_json(t): t for t in tags if not is_ownership_tag(t)}
+    return sorted(unique.values(), key=_sort_key)
+
+
+def _sort_key(value: Any) -> tuple[int, str]:
+    # Strings first in their natural order; anything else after, by its canonical JSON.
+    return (0, value) if isinstance(value, str) else (1, canonical_json(value))
+
+
+def _by_field(items: list[Any], field: str) -> list[Any]:
+    def key(item: Any) -> tuple[int, str, str]:
+        if isinstance(item, Mapping) and isinstance(item.get(field), str):
+            return (0, item[field], canonical_json(item))
+        return (1, "", canonical_json(item))
+
+    return sorted(items, key=key)
+
+
+def _graph(graph: Any) -> Any:
+    if graph is None:
+        return {"nodes": [], "edges": []}
+    if not isinstance(graph, Mapping):
+        return graph  # not a graph: compared as is (validation reports it); _numbers copies it
+    out = dict(graph)  # containers are rebuilt by _numbers, so the caller's data is never shared
+    for key, field in (("nodes", "id"), ("edges", "id")):
+        value = out.get(key)
+        if value is None:
+            out[key] = []
+        elif isinstance(value, list):
+            out[key] = _by_field(value, field)
+    variables = out.get("variables")
+    if variables is None or variables == []:
+        out.pop("variables", None)
+    elif isinstance(variables, list):
+        out["variables"] = _by_field(variables, "name")
+    return out
+
+
+def _numbers(value: Any) -> Any:
+    """Integral floats become ints, recursively (1.0 -> 1, -0.0 -> 0); bools are left alone."""
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return int(value)
+        return value
+    if isinstance(value, Mapping):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_numbers(v) for v in value]
+    return value
+
+
+def _split_pointer(pointer: str) -> list[str]:
+    if pointer in ("", "/"):
+        return []
+    parts = pointer.lstrip("/").split("/")
+    return [p.replace("~1", "/").replace("~0", "~") for p in parts]
+
+
+def _remove_pointer(node: Any, parts: list[str]) -> None:
+    if not parts:
+        return
+    head, rest = parts[0], parts[1:]
+    if isinstance(node, dict):
+        for key in [k for k in node if fnmatch.fnmatchcase(str(k), head)]:
+            if rest:
+                _remove_pointer(node[key], rest)
+            else:
+                del node[key]
+    elif isinstance(node, list):
+        matches = [i for i in range(len(node)) if fnmatch.fnmatchcase(str(i), head)]
+        if rest:
+            for i in matches:
+                _remove_pointer(node[i], rest)
+        else:
+            for i in reversed(matches):
+                del node[i]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One difference between two essences.
+
+    `path` is a JSON pointer into the essence, except that inside a list of objects with unique
+    string ids (nodes, edges) the segment is the element's id rather than its index, so inserting a
+    node does not shift every later path. `before` is the live value, `after` the desired one; `op`
+    says whether the field is added, removed or replaced (an absent side is None).
+    """
+
+    path: str
+    before: Any
+    after: Any
+    op: Literal["add", "remove", "replace"] = "replace"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "op": self.op, "before": self.before, "after": self.after}
+
+
+def diff_essence(desired: Mapping[str, Any], live: Mapping[str, Any]) -> list[FieldChange]:
+    """The field-level changes that turn `live` into `desired` (both already essences)."""
+    changes: list[FieldChange] = []
+    _diff(desired, live, "", changes)
+    return changes
+
+
+def _escape(segment: str) -> str:
+    return segment.replace("~", "~0").replace("/", "~1")
+
+
+def _ids(items: list[Any]) -> list[str] | None:
+    ids = [i.get("id") for i in items if isinstance(i, Mapping)]
+    if len(ids) != len(items) or not all(isinstance(i, str) for i in ids) or len(set(ids)) != len(ids):
+        return None
+    return ids  # type: ignore[return-value]
+
+
+def _diff(after: Any, before: Any, path: str, out: list[FieldChange]) -> None:
+    if canonical_json(after) == canonical_json(before):
+        return
+    if isinstance(after, Mapping) and isinstance(before, Mapping):
+        keys = [k for k in ESSENCE_KEYS if k in after or k in before] if path == "" else []
+        keys += sorted((set(after) | set(before)) - set(keys), key=str)
+        for key in keys:
+            sub = f"{path}/{_escape(str(key))}"
+            if key not in before:
+                out.append(FieldChange(sub, None, after[key], "add"))
+            elif key not in after:
+                out.append(FieldChange(sub, before[key], None, "remove"))
+            else:
+                _diff(after[key], before[key], sub, out)
+        return
+    if isinstance(after, list) and isinstance(before, list):
+        after_ids, before_ids = _ids(after), _ids(before)
+        if after_ids is not None and before_ids is not None and (after or before):
+            by_after = dict(zip(after_ids, after, strict=True))
+            by_before = dict(zip(before_ids, before, strict=True))
+            for item_id in sorted(set(after_ids) | set(before_ids)):
+                sub = f"{path}/{_escape(item_id)}"
+                if item_id not in by_before:
+                    out.append(FieldChange(sub, None, by_after[item_id], "add"))
+                elif item_id not in by_after:
+                    out.append(FieldChange(sub, by_before[item_id], None, "remove"))
+                else:
+                    _diff(by_after[item_id], by_before[item_id], sub, out)
+            return
+        scalars = all(not isinstance(v, Mapping | list) for v in [*after, *before])
+        if len(after) == len(before) and not scalars:
+            for index, (a, b) in enumerate(zip(after, before, strict=True)):
+                _diff(a, b, f"{path}/{index}", out)
+            return
+    out.append(FieldChange(path or "/", before, after, "replace"))
