@@ -116,10 +116,10 @@ def logged_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: value for name, value in headers.items() if name not in _UNLOGGED_HEADERS}
 
 
-def logged_body(raw: bytes, parsed: Any | None) -> Any:
+def logged_body(raw: bytes, value: Any, *, parsed: bool) -> Any:
     """The body as the request log shows it: the parsed JSON, or the (cut) text of a refused body."""
-    if parsed is not None:
-        return parsed
+    if parsed:
+        return value
     if not raw:
         return None
     text = raw.decode("utf-8", errors="replace")

@@ -136,10 +136,11 @@ def test_the_request_log_leaves_out_signatures_and_credentials() -> None:
 
 
 def test_the_request_log_keeps_a_refused_body_as_cut_text() -> None:
-    assert logged_body(b"", None) is None
-    assert logged_body(b"hello", None) == "hello"
-    assert logged_body(b'{"a":1}', {"a": 1}) == {"a": 1}
-    long_text = logged_body(b"x" * 10_000, None)
+    assert logged_body(b"", None, parsed=False) is None
+    assert logged_body(b"hello", None, parsed=False) == "hello"
+    assert logged_body(b'{"a":1}', {"a": 1}, parsed=True) == {"a": 1}
+    assert logged_body(b"null", None, parsed=True) is None
+    long_text = logged_body(b"x" * 10_000, None, parsed=False)
     assert isinstance(long_text, str)
     assert long_text.endswith("...[truncated]")
     assert len(long_text) < 5000
