@@ -1,0 +1,269 @@
+"""The pattern file format: strict loading, and the canonical dump.
+
+A pattern file is a DRAGOPS export document as it is (`formatVersion`, `name`, `description`, `tags`,
+`isPublic`, `isTemplate`, `createdAt`, `graphData`) plus an optional `sync` block carrying the
+deployment intent (design.md §4). JSON or YAML, chosen by the file's suffix. Loading is strict
+(unknown fields are errors, types are not coerced) except inside the graph, which stays opaque JSON
+beyond the shape every graph must have: `nodes` with string `id` and `type`, `edges` with string `id`,
+`source` and `target`. Every problem in a file is reported at once, each naming the field.
+
+`dump_pattern` writes the canonical form: important keys first, the rest sorted, two-space JSON (or
+block YAML), a trailing newline, so exporting twice gives identical bytes.
+
+Pure apart from reading the one file it is asked to load: no network, no clock, no writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dragops_sync._documents import (
+    DOCUMENT_FIELD,
+    FileFormatError,
+    FileIssue,
+    format_location,
+    issues_from_validation,
+    read_document,
+)
+from dragops_sync.normalize import is_ownership_tag
+
+__all__ = [
+    "DOCUMENT_FIELD",
+    "PATTERN_SUFFIXES",
+    "SUPPORTED_FORMAT_VERSIONS",
+    "DriftMode",
+    "FileFormatError",
+    "FileIssue",
+    "GraphData",
+    "GraphEdge",
+    "GraphNode",
+    "PatternFile",
+    "PatternFileError",
+    "SyncIntent",
+    "dump_pattern",
+    "format_location",
+    "load_pattern_file",
+    "parse_pattern",
+    "read_document",
+]
+
+PATTERN_SUFFIXES = (".json", ".yaml", ".yml")
+SUPPORTED_FORMAT_VERSIONS = (1,)
+
+DriftMode = Literal["observe", "warn", "enforce"]
+
+
+class PatternFileError(FileFormatError):
+    """A pattern file is unreadable or invalid; `issues` lists every problem, `path` names the file."""
+
+
+class SyncIntent(BaseModel):
+    """The optional `sync` block: per-file deployment intent; None means "use dragops-sync.yaml"."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True)
+
+    deploy: bool | None = None
+    environment_id: str | None = Field(default=None, alias="environmentId")
+    prune: bool | None = None
+    drift: DriftMode | None = None
+
+
+class GraphNode(BaseModel):
+    """A graph node: `id` and `type` are checked, everything else is kept verbatim."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+    id: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+
+
+class GraphEdge(BaseModel):
+    """A graph edge (a wire): `id`, `source`, `target` and the handles are checked, the rest kept."""
+
+    model_config = ConfigDict(extra="allow", strict=True, populate_by_name=True, frozen=True)
+
+    id: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    target: str = Field(min_length=1)
+    source_handle: str | None = Field(default=None, alias="sourceHandle")
+    target_handle: str | None = Field(default=None, alias="targetHandle")
+
+
+class GraphData(BaseModel):
+    """`graphData`: opaque JSON with the shape every graph must have (other keys pass through)."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    variables: list[dict[str, Any]] | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The graph as it was written (unset optional keys stay absent)."""
+        return self.model_dump(by_alias=True, exclude_unset=True, mode="python")
+
+
+class PatternFile(BaseModel):
+    """One pattern file: the export document plus the optional `sync` block."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True)
+
+    format_version: int = Field(default=1, alias="formatVersion")
+    name: str
+    description: str | None = ""
+    tags: list[str] = Field(default_factory=list)
+    is_public: bool = Field(default=False, alias="isPublic")
+    is_template: bool = Field(default=False, alias="isTemplate")
+    created_at: str | None = Field(default=None, alias="createdAt")  # kept from exports, never compared
+    graph_data: GraphData = Field(alias="graphData")
+    sync: SyncIntent | None = None
+
+    @field_validator("format_version")
+    @classmethod
+    def _supported_version(cls, value: int) -> int:
+        if value not in SUPPORTED_FORMAT_VERSIONS:
+            supported = ", ".join(str(v) for v in SUPPORTED_FORMAT_VERSIONS)
+            raise ValueError(f"unsupported formatVersion {value} (this dragops-sync reads {supported})")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("name must not be empty")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _no_ownership_tags(cls, value: list[str]) -> list[str]:
+        if any(is_ownership_tag(tag) for tag in value):
+            raise ValueError("dragops-sync:owner=/applied= tags are written by dragops-sync; remove them")
+        return value
+
+    def document(self) -> dict[str, Any]:
+        """The camelCase export/API document, without `sync` (what import and create accept)."""
+        doc: dict[str, Any] = {
+            "formatVersion": self.format_version,
+            "name": self.name,
+            "description": self.description or "",
+            "tags": list(self.tags),
+            "isPublic": self.is_public,
+            "isTemplate": self.is_template,
+        }
+        if self.created_at is not None:
+            doc["createdAt"] = self.created_at
+        doc["graphData"] = self.graph_data.document()
+        return doc
+
+
+# Field names accepted at each level, for "unknown field" messages.
+_ALLOWED = {
+    "": [f.alias or n for n, f in PatternFile.model_fields.items()],
+    "sync": [f.alias or n for n, f in SyncIntent.model_fields.items()],
+}
+
+
+def parse_pattern(data: Any, *, source: str | Path) -> PatternFile:
+    """Validate an already-parsed document; raise `PatternFileError` naming `source` and each field."""
+    if not isinstance(data, Mapping):
+        kind = "empty" if data is None else type(data).__name__
+        issue = FileIssue(DOCUMENT_FIELD, f"expected a mapping at the top level, got {kind}")
+        raise PatternFileError(source, [issue])
+    try:
+        return PatternFile.model_validate(dict(data))
+    except ValidationError as exc:
+        raise PatternFileError(source, issues_from_validation(exc, allowed=_ALLOWED)) from None
+
+
+def load_pattern_file(path: Path) -> PatternFile:
+    """Read and validate one pattern file (JSON or YAML by suffix); raise `PatternFileError` on any issue."""
+    path = Path(path)
+    data, issues = read_document(path)
+    if data is None:
+        raise PatternFileError(path, issues)
+    try:
+        pattern = parse_pattern(data, source=path)
+    except PatternFileError as exc:
+        raise PatternFileError(path, [*issues, *exc.issues]) from None
+    if issues:  # duplicate keys: the document parsed, but what the author meant is ambiguous
+        raise PatternFileError(path, issues)
+    return pattern
+
+
+# Canonical key order: the keys a reader looks for first, then the rest sorted.
+_TOP_ORDER = (
+    "formatVersion",
+    "name",
+    "description",
+    "tags",
+    "isPublic",
+    "isTemplate",
+    "createdAt",
+    "graphData",
+    "sync",
+)
+_GRAPH_ORDER = ("nodes", "edges", "variables")
+_NODE_ORDER = ("id", "type", "position", "data")
+_EDGE_ORDER = ("id", "source", "sourceHandle", "target", "targetHandle")
+_SYNC_ORDER = ("deploy", "environmentId", "prune", "drift")
+
+
+def _ordered(value: Any, first: tuple[str, ...] = ()) -> Any:
+    if isinstance(value, Mapping):
+        keys = [k for k in first if k in value]
+        keys += sorted((k for k in value if k not in first), key=str)
+        return {k: _ordered(value[k]) for k in keys}
+    if isinstance(value, list | tuple):
+        return [_ordered(v) for v in value]
+    return value
+
+
+def _canonical_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    doc = _ordered(document, _TOP_ORDER)
+    graph = document.get("graphData")
+    if isinstance(graph, Mapping):
+        ordered_graph = _ordered(graph, _GRAPH_ORDER)
+        for key, order in (("nodes", _NODE_ORDER), ("edges", _EDGE_ORDER)):
+            items = graph.get(key)
+            if isinstance(items, list):
+                ordered_graph[key] = [_ordered(item, order) for item in items]
+        doc["graphData"] = ordered_graph
+    sync = document.get("sync")
+    if isinstance(sync, Mapping):
+        doc["sync"] = _ordered(sync, _SYNC_ORDER)
+    return doc  # type: ignore[no-any-return]
+
+
+class _CanonicalDumper(yaml.SafeDumper):
+    """Block-style YAML without anchors: a node shared in memory is written out in full each time."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_pattern(document: Mapping[str, Any], fmt: Literal["json", "yaml"] = "json") -> str:
+    """The canonical text of a pattern document: stable key order, trailing newline.
+
+    Content is written as given (list order kept, nothing added or dropped); only key order and
+    layout are fixed, so the same document always gives the same bytes.
+    """
+    doc = _canonical_document(document)
+    if fmt == "json":
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "yaml":
+        text = yaml.dump(
+            doc,
+            Dumper=_CanonicalDumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=4096,
+        )
+        return text if text.endswith("\n") else text + "\n"
+    raise ValueError(f"unknown format {fmt!r} (use 'json' or 'yaml')")
