@@ -110,7 +110,7 @@ def output_pins(node_type: str, node: Mapping[str, Any]) -> list[dict[str, Any]]
     definition = _BY_ID.get(node_type)
     if definition is None:
         return []
-    pins = copy.deepcopy(definition["outputs"])
+    pins: list[dict[str, Any]] = copy.deepcopy(definition["outputs"])
     if node_type == "OnPatternCall":
         known = {pin["name"] for pin in pins}
         pins.extend(pin for pin in _parameter_pins(node, "parameters") if pin["name"] not in known)
@@ -121,4 +121,5 @@ def input_pins(node_type: str, node: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The input pins of one graph node (its definition's; no node type declares extra inputs)."""
     del node  # kept for symmetry with output_pins: a future node type may declare its own inputs
     definition = _BY_ID.get(node_type)
-    return copy.deepcopy(definition["inputs"]) if definition is not None else []
+    pins: list[dict[str, Any]] = copy.deepcopy(definition["inputs"]) if definition is not None else []
+    return pins
