@@ -1,0 +1,209 @@
+"""Store: the emulator's state, JSON documents in SQLite (in memory, or a file that survives restarts).
+
+One table per collection with columns ``(id, owner_id, parent_id, data)``; documents are plain JSON
+dicts. One connection behind a re-entrant lock: handlers run on the event loop thread and the control
+API may run elsewhere, and SQLite is fast enough that holding the lock for a statement costs nothing.
+"""
+
+# S608: table names come only from the COLLECTIONS whitelist (checked by _table); values are bound.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["COLLECTIONS", "Store"]
+
+COLLECTIONS: tuple[str, ...] = (
+    "users",
+    "patterns",
+    "versions",
+    "deployments",
+    "runs",
+    "webhooks",
+    "webhook_requests",
+    "idempotency",
+    "connections",
+    "captured_events",
+)
+
+
+class Store:
+    """JSON documents per collection, with an owner and a parent for cheap filtered listing.
+
+    Every method returns fresh dicts (parsed from the stored JSON), so callers may modify what they get
+    and write it back with :meth:`replace`.
+    """
+
+    def __init__(self, db_path: str | None = None) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0
+        # isolation_level=None: autocommit per statement; transaction() issues BEGIN/COMMIT itself.
+        self._conn = sqlite3.connect(db_path or ":memory:", check_same_thread=False, isolation_level=None)
+        if db_path:
+            # WAL + NORMAL: durable across process restarts without an fsync per write.
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        with self._lock:
+            for name in COLLECTIONS:
+                self._conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {name} "
+                    "(id TEXT PRIMARY KEY, owner_id TEXT, parent_id TEXT, data TEXT NOT NULL)"
+                )
+                self._conn.execute(f"CREATE INDEX IF NOT EXISTS {name}_owner ON {name}(owner_id)")
+                self._conn.execute(f"CREATE INDEX IF NOT EXISTS {name}_parent ON {name}(parent_id)")
+            self._conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+    @staticmethod
+    def _table(collection: str) -> str:
+        if collection not in COLLECTIONS:
+            raise KeyError(f"unknown collection: {collection}")
+        return collection
+
+    def insert(
+        self, collection: str, doc: dict[str, Any], *, owner_id: str | None, parent_id: str | None = None
+    ) -> dict[str, Any]:
+        """Store a new document (``doc["id"]`` must be set and unused); returns ``doc``."""
+        table = self._table(collection)
+        with self._lock:
+            self._conn.execute(
+                f"INSERT INTO {table} (id, owner_id, parent_id, data) VALUES (?, ?, ?, ?)",
+                (doc["id"], owner_id, parent_id, json.dumps(doc, separators=(",", ":"))),
+            )
+        return doc
+
+    def get(self, collection: str, id: str, *, owner_id: str | None = None) -> dict[str, Any] | None:
+        """The document with this id, or None; with ``owner_id``, None unless it belongs to that owner."""
+        table = self._table(collection)
+        with self._lock:
+            if owner_id is None:
+                row = self._conn.execute(f"SELECT data FROM {table} WHERE id = ?", (id,)).fetchone()
+            else:
+                row = self._conn.execute(
+                    f"SELECT data FROM {table} WHERE id = ? AND owner_id = ?", (id, owner_id)
+                ).fetchone()
+        return None if row is None else _load(row[0])
+
+    def owner_of(self, collection: str, id: str) -> str | None:
+        """The owner id recorded for a document (None when unknown or unowned)."""
+        table = self._table(collection)
+        with self._lock:
+            row = self._conn.execute(f"SELECT owner_id FROM {table} WHERE id = ?", (id,)).fetchone()
+        return None if row is None else row[0]
+
+    def replace(self, collection: str, doc: dict[str, Any]) -> dict[str, Any]:
+        """Overwrite the stored document with the same id (owner and parent stay); returns ``doc``."""
+        table = self._table(collection)
+        with self._lock:
+            cursor = self._conn.execute(
+                f"UPDATE {table} SET data = ? WHERE id = ?",
+                (json.dumps(doc, separators=(",", ":")), doc["id"]),
+            )
+        if cursor.rowcount == 0:
+            raise KeyError(f"{collection}/{doc['id']} does not exist")
+        return doc
+
+    def delete(self, collection: str, id: str) -> bool:
+        """Remove a document; True when it existed."""
+        table = self._table(collection)
+        with self._lock:
+            cursor = self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (id,))
+        return cursor.rowcount > 0
+
+    def delete_children(self, collection: str, parent_id: str) -> int:
+        """Remove every document of ``collection`` whose parent is ``parent_id``; returns how many."""
+        table = self._table(collection)
+        with self._lock:
+            cursor = self._conn.execute(f"DELETE FROM {table} WHERE parent_id = ?", (parent_id,))
+        return cursor.rowcount
+
+    def list(
+        self, collection: str, *, owner_id: str | None = None, parent_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Documents of a collection, optionally only one owner's and/or one parent's, in insertion order."""
+        table = self._table(collection)
+        clauses: list[str] = []
+        params: list[str] = []
+        if owner_id is not None:
+            clauses.append("owner_id = ?")
+            params.append(owner_id)
+        if parent_id is not None:
+            clauses.append("parent_id = ?")
+            params.append(parent_id)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._conn.execute(f"SELECT data FROM {table}{where} ORDER BY rowid", params).fetchall()
+        return [_load(row[0]) for row in rows]
+
+    def count(self, collection: str, *, owner_id: str | None = None, parent_id: str | None = None) -> int:
+        """How many documents :meth:`list` would return."""
+        table = self._table(collection)
+        clauses: list[str] = []
+        params: list[str] = []
+        if owner_id is not None:
+            clauses.append("owner_id = ?")
+            params.append(owner_id)
+        if parent_id is not None:
+            clauses.append("parent_id = ?")
+            params.append(parent_id)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            row = self._conn.execute(f"SELECT COUNT(*) FROM {table}{where}", params).fetchone()
+        return int(row[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Hold the lock and run the block atomically (ROLLBACK on exception).
+
+        A nested use joins the outer transaction."""
+        with self._lock:
+            outermost = self._depth == 0
+            if outermost:
+                self._conn.execute("BEGIN")
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self._depth -= 1
+                if outermost:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outermost:
+                self._conn.execute("COMMIT")
+
+    def clear(self) -> None:
+        """Delete every document of every collection (metadata such as the signing secret stays)."""
+        with self.transaction():
+            for name in COLLECTIONS:
+                self._conn.execute(f"DELETE FROM {name}")
+
+    def get_meta(self, key: str) -> str | None:
+        """A value of the instance's metadata (e.g. the JWT signing secret), or None."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a metadata value (kept by :meth:`clear`)."""
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._conn.close()
+
+
+def _load(text: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(text)
+    return doc

@@ -1,0 +1,38 @@
+"""Shared fixtures: one emulator per test session, reset before each test that uses it.
+
+* ``emulator`` (session): one running :class:`Emulator` with rate limits off.
+* ``emu`` (function): the same emulator after ``reset()`` (data, faults, clock shift, request log and
+  settings back to the start).
+* ``user`` (function): a freshly seeded user with a token.
+* ``api_url``: the REST API base URL (``emu.url + "/api"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from dragops_emulator import Emulator, EmulatorSettings, SeededUser
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    with Emulator(settings=EmulatorSettings(rate_limits_enabled=False)) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(emulator: Emulator) -> Emulator:
+    emulator.reset()
+    return emulator
+
+
+@pytest.fixture
+def user(emu: Emulator) -> SeededUser:
+    return emu.seed_user()
+
+
+@pytest.fixture
+def api_url(emu: Emulator) -> str:
+    return emu.url + "/api"
