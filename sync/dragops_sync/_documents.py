@@ -12,6 +12,7 @@ secret written in the wrong place is not echoed back.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,15 +182,15 @@ def issues_from_validation(
 ) -> list[FileIssue]:
     """Pydantic errors as `FileIssue`s, without ever quoting the offending input value.
 
-    `allowed` maps a location prefix (as `format_location` writes it, "" for the root) to the field
-    names accepted there, so an unknown field's message can list the right ones.
+    `allowed` maps a location (as `format_location` writes it with list indices as `[]`, "" for the
+    root) to the field names accepted there, so an unknown field's message can list the right ones.
     """
     issues: list[FileIssue] = []
     for error in exc.errors(include_input=False, include_url=False):
         loc = tuple(error["loc"])
         kind = error["type"]
         if kind == "extra_forbidden":
-            parent = format_location(loc[:-1]) if loc[:-1] else ""
+            parent = re.sub(r"\[\d+\]", "[]", format_location(loc[:-1])) if loc[:-1] else ""
             names = (allowed or {}).get(parent)
             hint = f" (allowed: {', '.join(names)})" if names else ""
             message = f"unknown field{hint}"

@@ -1,0 +1,129 @@
+"""The desired state: what a sync directory asks for, as plain data.
+
+`DesiredState` is what `settings.load_directory` builds from a directory and what `plan.build_plan`
+reads. It holds the loaded pattern files with their effective deployment intent (file `sync` block over
+the defaults of `dragops-sync.yaml`), the connection declarations (environment-variable *names* only,
+never secret values), the options of `dragops-sync.yaml`, and every issue met while loading.
+
+Pure data, no I/O. It sits apart from `settings` so that the planner (which must not read settings
+files) can take a `DesiredState` without importing the loader.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from dragops_sync.files import DriftMode, FileIssue, PatternFile
+
+__all__ = [
+    "SETTINGS_FILE",
+    "DesiredConnection",
+    "DesiredPattern",
+    "DesiredState",
+    "PruneBudget",
+    "SyncOptions",
+]
+
+# The settings file's name, relative to the directory (issues about it block every write).
+SETTINGS_FILE = "dragops-sync.yaml"
+
+
+@dataclass(frozen=True)
+class PruneBudget:
+    """The most deletions one apply may make: a count, or a percentage of the managed patterns."""
+
+    count: int | None = 10
+    percent: float | None = None
+
+    def limit(self, managed: int) -> int:
+        """The budget for `managed` live managed patterns (a percentage rounds down)."""
+        if self.percent is not None:
+            return math.floor(managed * self.percent / 100)
+        return self.count if self.count is not None else 0
+
+    def __str__(self) -> str:
+        if self.percent is not None:
+            return f"{self.percent:g}%"
+        return str(self.count)
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """The options of `dragops-sync.yaml`, defaults applied (design.md §4)."""
+
+    owner: str | None = None
+    deploy: bool = True
+    drift: DriftMode = "warn"
+    environment_id: str | None = None
+    prune_enabled: bool = False
+    prune_budget: PruneBudget = field(default_factory=PruneBudget)
+    concurrency: int = 8
+    rate: float = 10.0
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DesiredPattern:
+    """One valid pattern file and its effective intent.
+
+    `path` is relative to the directory (POSIX form). `keep` is true when the file says
+    `sync.prune: false`: the pattern carries a keep tag and is never pruned, even after its file goes.
+    """
+
+    path: str
+    pattern: PatternFile
+    deploy: bool
+    environment_id: str | None
+    drift: DriftMode
+    keep: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.pattern.name
+
+
+@dataclass(frozen=True)
+class DesiredConnection:
+    """An API-key connection to exist, identified on the server by its display name.
+
+    `api_key_env` is the name of the environment variable holding the key; the value itself is
+    resolved only when applying (`settings.resolve_connections`) and never kept here.
+    """
+
+    name: str
+    provider: str
+    api_key_env: str
+    display_name: str | None = None
+    path: str = "connections.yaml"
+
+    @property
+    def server_name(self) -> str:
+        """The display name the connection has on the server (the `displayName`, else the `name`)."""
+        return self.display_name or self.name
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Everything a directory asks for, plus every problem found reading it.
+
+    `issues` name their file; a file with an issue contributes no pattern (its name may be unknown),
+    which is why prune is refused whenever `issues` is not empty. `pattern_files` counts every file
+    found under `patterns/`, valid or not.
+    """
+
+    root: str
+    options: SyncOptions = field(default_factory=SyncOptions)
+    patterns: tuple[DesiredPattern, ...] = ()
+    connections: tuple[DesiredConnection, ...] = ()
+    issues: tuple[FileIssue, ...] = ()
+    pattern_files: int = 0
+
+    @property
+    def settings_valid(self) -> bool:
+        """False when `dragops-sync.yaml` itself is invalid: then nothing may be written."""
+        return not any(issue.file == SETTINGS_FILE for issue in self.issues)
+
+    @property
+    def valid(self) -> bool:
+        return not self.issues

@@ -1,0 +1,376 @@
+"""Reading a sync directory: `dragops-sync.yaml`, `connections.yaml`, and the whole tree.
+
+`load_directory(path)` reads the settings, every file under `patterns/` and the connections, and
+returns a `DesiredState` with every issue found (each naming its file and field), so one run reports
+all problems. Strict like the pattern files: unknown fields and wrong types are errors.
+
+Secrets: `connections.yaml` may hold API keys only as `${ENV_VAR}` references. A literal is an error
+that names the file and the entry, never the value. `resolve_connections` turns references into values
+from an environment mapping passed in (the caller reads `os.environ` at the edge); a missing variable
+is an error naming the variable. Resolved keys are hidden from reprs.
+
+Reads files only; no network, no clock, no writes, no environment access of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from dragops_sync._documents import (
+    DOCUMENT_FIELD,
+    FileFormatError,
+    FileIssue,
+    issues_from_validation,
+    read_document,
+)
+from dragops_sync.desired import (
+    SETTINGS_FILE,
+    DesiredConnection,
+    DesiredPattern,
+    DesiredState,
+    PruneBudget,
+    SyncOptions,
+)
+from dragops_sync.files import PATTERN_SUFFIXES, DriftMode, PatternFile, PatternFileError, load_pattern_file
+
+__all__ = [
+    "CONNECTIONS_FILE",
+    "PATTERNS_DIR",
+    "SETTINGS_FILE",
+    "ConnectionEntry",
+    "ConnectionsError",
+    "ConnectionsFile",
+    "DefaultsSettings",
+    "PruneSettings",
+    "ResolvedConnection",
+    "SettingsError",
+    "SyncSettings",
+    "load_connections",
+    "load_directory",
+    "load_settings",
+    "parse_budget",
+    "resolve_connections",
+]
+
+CONNECTIONS_FILE = "connections.yaml"
+PATTERNS_DIR = "patterns"
+
+_ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_BUDGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$")
+
+
+class SettingsError(FileFormatError):
+    """`dragops-sync.yaml` is unreadable or invalid."""
+
+
+class ConnectionsError(FileFormatError):
+    """`connections.yaml` is invalid, or a referenced environment variable is missing."""
+
+
+def parse_budget(value: object) -> PruneBudget:
+    """`10`, `"10"` or `"20%"` -> PruneBudget; raise ValueError with a sentence otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError("budget must not be negative")
+        return PruneBudget(count=value)
+    if isinstance(value, str) and (match := _BUDGET.match(value)):
+        number, percent = float(match.group(1)), match.group(2) == "%"
+        if percent:
+            if number > 100:
+                raise ValueError("a budget percentage must be between 0% and 100%")
+            return PruneBudget(count=None, percent=number)
+        if number.is_integer():
+            return PruneBudget(count=int(number))
+    raise ValueError('budget must be a whole number of patterns (10) or a percentage ("20%")')
+
+
+class DefaultsSettings(BaseModel):
+    """`defaults`: the deployment intent of a file without its own `sync` block."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True)
+
+    deploy: bool = True
+    drift: DriftMode = "warn"
+    environment_id: str | None = Field(default=None, alias="environmentId")
+
+
+class PruneSettings(BaseModel):
+    """`prune`: off by default; `budget` caps the deletions of one apply."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    enabled: bool = False
+    budget: int | str = Field(default=10, json_schema_extra={"examples": [10, "20%"]})
+
+    @field_validator("budget", mode="before")
+    @classmethod
+    def _valid_budget(cls, value: object) -> object:
+        parse_budget(value)
+        return value
+
+
+class SyncSettings(BaseModel):
+    """`dragops-sync.yaml`: all optional (design.md §4)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    owner: str | None = Field(default=None, min_length=1)
+    defaults: DefaultsSettings = Field(default_factory=DefaultsSettings)
+    prune: PruneSettings = Field(default_factory=PruneSettings)
+    concurrency: int = Field(default=8, ge=1, le=256)
+    rate: float = Field(default=10.0, gt=0)
+    ignore: list[str] = Field(default_factory=list)
+
+    @field_validator("rate", mode="before")
+    @classmethod
+    def _rate_is_a_number(cls, value: object) -> object:
+        # strict floats refuse ints; `rate: 10` is what people write
+        if isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        return value
+
+    @field_validator("ignore")
+    @classmethod
+    def _pointers(cls, value: list[str]) -> list[str]:
+        bad = [p for p in value if not p.startswith("/")]
+        if bad:
+            raise ValueError('each ignore entry must be a JSON pointer starting with "/"')
+        return value
+
+    def options(self) -> SyncOptions:
+        """The settings as the plain options the planner reads."""
+        return SyncOptions(
+            owner=self.owner,
+            deploy=self.defaults.deploy,
+            drift=self.defaults.drift,
+            environment_id=self.defaults.environment_id,
+            prune_enabled=self.prune.enabled,
+            prune_budget=parse_budget(self.prune.budget),
+            concurrency=self.concurrency,
+            rate=self.rate,
+            ignore=tuple(self.ignore),
+        )
+
+
+class ConnectionEntry(BaseModel):
+    """One API-key connection; `apiKey` must be a `${ENV_VAR}` reference."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True)
+
+    name: str = Field(min_length=1)
+    provider: str = Field(min_length=1)
+    api_key: str = Field(alias="apiKey")
+    display_name: str | None = Field(default=None, alias="displayName", min_length=1)
+
+    @field_validator("api_key")
+    @classmethod
+    def _reference_only(cls, value: str, info: ValidationInfo) -> str:
+        if not _ENV_REF.match(value):
+            entry = info.data.get("name")
+            which = f" of connection {entry!r}" if isinstance(entry, str) else ""
+            # Never quote the value: it is probably the secret itself.
+            raise ValueError(
+                f"apiKey{which} must be an environment variable reference like ${{SLACK_TOKEN}}; "
+                "literal secrets are not allowed in connections.yaml"
+            )
+        return value
+
+    @property
+    def env_var(self) -> str:
+        match = _ENV_REF.match(self.api_key)
+        assert match is not None  # checked by the validator
+        return match.group(1)
+
+
+class ConnectionsFile(BaseModel):
+    """`connections.yaml`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    connections: list[ConnectionEntry] = Field(default_factory=list)
+
+
+def _allowed(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+_SETTINGS_ALLOWED = {
+    "": _allowed(SyncSettings),
+    "defaults": _allowed(DefaultsSettings),
+    "prune": _allowed(PruneSettings),
+}
+
+
+def _read_mapping(path: Path) -> tuple[dict[str, Any] | None, list[FileIssue]]:
+    data, issues = read_document(path)
+    if data is None and issues:
+        return None, issues
+    if data is None:
+        return {}, issues  # an empty file: every default
+    if not isinstance(data, dict):
+        issue = FileIssue(DOCUMENT_FIELD, f"expected a mapping at the top level, got {type(data).__name__}")
+        return None, [*issues, issue]
+    return data, issues
+
+
+def load_settings(path: Path) -> SyncSettings:
+    """Read `dragops-sync.yaml`; a missing file means every default. Raise `SettingsError`."""
+    if not path.exists():
+        return SyncSettings()
+    data, issues = _read_mapping(path)
+    settings: SyncSettings | None = None
+    if data is not None:
+        try:
+            settings = SyncSettings.model_validate(data)
+        except ValidationError as exc:
+            issues += issues_from_validation(exc, allowed=_SETTINGS_ALLOWED)
+    if issues or settings is None:
+        raise SettingsError(path, issues)
+    return settings
+
+
+def load_connections(path: Path) -> ConnectionsFile:
+    """Read `connections.yaml`; a missing file means no connections. Raise `ConnectionsError`."""
+    if not path.exists():
+        return ConnectionsFile()
+    data, issues = _read_mapping(path)
+    parsed: ConnectionsFile | None = None
+    if data is not None:
+        try:
+            parsed = ConnectionsFile.model_validate(data)
+        except ValidationError as exc:
+            allowed = {"": _allowed(ConnectionsFile), "connections[]": _allowed(ConnectionEntry)}
+            issues += issues_from_validation(exc, allowed=allowed)
+    if parsed is not None:
+        seen: dict[str, int] = {}
+        for index, entry in enumerate(parsed.connections):
+            key = entry.display_name or entry.name
+            if key in seen:
+                message = f"duplicate connection {key!r} (also connections[{seen[key]}])"
+                issues.append(FileIssue(f"connections[{index}].name", message))
+            seen.setdefault(key, index)
+    if issues or parsed is None:
+        raise ConnectionsError(path, issues)
+    return parsed
+
+
+@dataclass(frozen=True)
+class ResolvedConnection:
+    """A connection with its API key read from the environment; the key never shows in a repr."""
+
+    name: str
+    provider: str
+    display_name: str
+    api_key_env: str
+    api_key: str = field(repr=False)
+
+
+def resolve_connections(
+    connections: Sequence[DesiredConnection], env: Mapping[str, str]
+) -> list[ResolvedConnection]:
+    """Read each connection's key from `env`; raise `ConnectionsError` naming every missing variable."""
+    issues: list[FileIssue] = []
+    resolved: list[ResolvedConnection] = []
+    for index, conn in enumerate(connections):
+        value = env.get(conn.api_key_env)
+        if not value:
+            message = f"environment variable {conn.api_key_env} is not set (connection {conn.name!r})"
+            issues.append(FileIssue(f"connections[{index}].apiKey", message, conn.path))
+            continue
+        resolved.append(
+            ResolvedConnection(conn.name, conn.provider, conn.server_name, conn.api_key_env, value)
+        )
+    if issues:
+        raise ConnectionsError(CONNECTIONS_FILE, issues)
+    return resolved
+
+
+def _intent(pattern: PatternFile, options: SyncOptions) -> tuple[bool, str | None, DriftMode, bool]:
+    sync = pattern.sync
+    deploy = options.deploy if sync is None or sync.deploy is None else sync.deploy
+    env = options.environment_id if sync is None or sync.environment_id is None else sync.environment_id
+    drift = options.drift if sync is None or sync.drift is None else sync.drift
+    keep = sync is not None and sync.prune is False
+    return deploy, env, drift, keep
+
+
+def load_directory(path: Path, *, env: Mapping[str, str] | None = None) -> DesiredState:
+    """Read a sync directory into a `DesiredState`, collecting every issue.
+
+    Reads `dragops-sync.yaml`, `patterns/*.json|yaml|yml` (hidden files are skipped; any other file or
+    folder there is an issue) and `connections.yaml`. Two files with one pattern name is an issue on
+    each, naming the other. With `env`, every `${VAR}` a connection references must be set in it
+    (checked by name; values are not kept).
+    """
+    root = Path(path)
+    issues: list[FileIssue] = []
+
+    options = SyncOptions()
+    try:
+        options = load_settings(root / SETTINGS_FILE).options()
+    except SettingsError as exc:
+        issues += [i.in_file(SETTINGS_FILE) for i in exc.issues]
+
+    patterns: list[DesiredPattern] = []
+    pattern_files = 0
+    patterns_dir = root / PATTERNS_DIR
+    if patterns_dir.is_dir():
+        for entry in sorted(patterns_dir.iterdir(), key=lambda p: p.name):
+            rel = f"{PATTERNS_DIR}/{entry.name}"
+            if entry.name.startswith("."):
+                continue  # .gitkeep and editor files
+            if entry.is_dir():
+                issues.append(FileIssue(DOCUMENT_FIELD, "sub-folders of patterns/ are not read", rel))
+                continue
+            if entry.suffix.lower() not in PATTERN_SUFFIXES:
+                message = "not a pattern file: patterns/ holds only .json, .yaml and .yml files"
+                issues.append(FileIssue(DOCUMENT_FIELD, message, rel))
+                continue
+            pattern_files += 1
+            try:
+                pattern = load_pattern_file(entry)
+            except PatternFileError as exc:
+                issues += [i.in_file(rel) for i in exc.issues]
+                continue
+            deploy, env_id, drift, keep = _intent(pattern, options)
+            patterns.append(DesiredPattern(rel, pattern, deploy, env_id, drift, keep))
+    elif patterns_dir.exists():
+        issues.append(FileIssue(DOCUMENT_FIELD, "patterns must be a folder", PATTERNS_DIR))
+
+    by_name: dict[str, list[str]] = {}
+    for desired in patterns:
+        by_name.setdefault(desired.name, []).append(desired.path)
+    for name, files in by_name.items():
+        for file in files if len(files) > 1 else ():
+            others = ", ".join(f for f in files if f != file)
+            issues.append(FileIssue("name", f"duplicate pattern name {name!r} (also in {others})", file))
+
+    connections: list[DesiredConnection] = []
+    try:
+        parsed = load_connections(root / CONNECTIONS_FILE)
+    except ConnectionsError as exc:
+        issues += [i.in_file(CONNECTIONS_FILE) for i in exc.issues]
+    else:
+        for item in parsed.connections:
+            conn = DesiredConnection(item.name, item.provider, item.env_var, item.display_name)
+            connections.append(conn)
+        if env is not None:
+            try:
+                resolve_connections(connections, env)
+            except ConnectionsError as exc:
+                issues += exc.issues
+
+    return DesiredState(
+        root=str(root),
+        options=options,
+        patterns=tuple(patterns),
+        connections=tuple(connections),
+        issues=tuple(issues),
+        pattern_files=pattern_files,
+    )
