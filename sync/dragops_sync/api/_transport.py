@@ -1,0 +1,302 @@
+"""The request loop: rate limiting, bearer tokens, error mapping, retries and safe write recovery.
+
+Every API call of every resource goes through `Transport.request`. Per attempt it waits for the shared
+rate limiter, asks the token source for the bearer value, sends, and classifies the outcome:
+
+* success -> the decoded JSON body;
+* 401 with a token source that can recover (re-login or refresh) -> one transparent repeat;
+* 429, 502/503/504 and transport failures -> retry per `RetryPolicy`, logging one sentence per retry;
+* a non-idempotent request (a create) whose outcome is unknown (sent, then a timeout, a dropped
+  connection or a 5xx) is never blindly repeated: the caller's `recover` looks the object up by its
+  natural key first and, if found, that object is the answer;
+* anything else -> the mapped `APIError`, raised from the underlying exception.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from ._envelope import parse_error
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    DragopsError,
+    RateLimitError,
+    cap_text,
+    error_class_for_status,
+)
+from ._retry import RETRYABLE_STATUSES, RateLimiter, RetryPolicy, parse_retry_after
+
+__all__ = ["ApiResponse", "Recover", "Redactor", "TokenSource", "Transport"]
+
+logger = logging.getLogger("dragops_sync.api")
+
+# Methods that may be repeated without changing the outcome. POST is excluded: creates, deploys,
+# executions and ingestion are not (callers opt in per request when a POST is idempotent in effect).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+
+# Looks up, after a write of unknown outcome, the object that write would have made: its JSON, or None.
+Recover = Callable[[], Any]
+
+
+class TokenSource(Protocol):
+    """Supplies bearer values and repairs them after a 401 (implemented by `TokenManager`)."""
+
+    def authorization(self) -> str | None:
+        """The ``Authorization`` header value for the next request, or None (no credentials)."""
+
+    def recover_from_401(self, rejected: str | None) -> bool:
+        """Renew the token after `rejected` was refused; True when the request should be repeated."""
+
+
+class Redactor:
+    """Removes known secret strings from text that may end up in exception messages.
+
+    The server should never echo a secret, but an error message quoting a request body or a header
+    would leak it; every message quoted from a response passes through here. Thread-safe.
+    """
+
+    _MIN_LENGTH = 4  # masking "a" everywhere would garble messages and protect nothing
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Redactor({len(self._secrets)} secrets)"
+
+    def add(self, secret: str | None) -> None:
+        """Remember `secret` (ignored when empty or too short to matter)."""
+        if secret and len(secret) >= self._MIN_LENGTH:
+            with self._lock:
+                self._secrets.add(secret)
+
+    def __call__(self, text: str) -> str:
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """A decoded successful answer; `recovered` marks an object found after a write of unknown outcome."""
+
+    status_code: int
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    recovered: bool = False
+
+
+class Transport:
+    """Sends API requests with the policy described in the module docstring. Safe to share by threads."""
+
+    def __init__(
+        self,
+        *,
+        http: httpx.Client,
+        api_url: str,
+        instance_url: str,
+        policy: RetryPolicy,
+        limiter: RateLimiter | None,
+        sleep: Callable[[float], None],
+        redactor: Redactor,
+    ) -> None:
+        self._http = http
+        self.api_url = api_url.rstrip("/")
+        self.instance_url = instance_url.rstrip("/")
+        self.policy = policy
+        self.limiter = limiter
+        self.sleep = sleep
+        self.redactor = redactor
+        self.tokens: TokenSource | None = None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        authenticate: bool = True,
+        idempotent: bool | None = None,
+        recover: Recover | None = None,
+        root: bool = False,
+    ) -> ApiResponse:
+        """Send one logical request (possibly several attempts) and return its decoded answer.
+
+        `path` is relative to the API root (``/patterns``), or to the instance root with ``root=True``
+        (``/webhooks/<id>``), whose answers need not be JSON (text is returned as a string).
+        `idempotent` defaults to the method's nature. `recover` is consulted before repeating a
+        non-idempotent request whose outcome is unknown.
+        """
+        method = method.upper()
+        url = (self.instance_url if root else self.api_url) + path
+        shown = url.removeprefix(self.instance_url) or "/"  # what log lines name: "/api/patterns"
+        may_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        retries = 0
+        reauthenticated = False
+        while True:
+            if self.limiter is not None:
+                self.limiter.acquire()
+            bearer = self.tokens.authorization() if authenticate and self.tokens is not None else None
+            send_headers = {"Accept": "application/json", **(headers or {})}
+            if bearer is not None:
+                send_headers["Authorization"] = bearer
+            cause: BaseException | None = None
+            retry_after: float | None = None
+            try:
+                response = self._http.request(
+                    method,
+                    url,
+                    params=_query(params),
+                    json=json_body if content is None else None,
+                    content=content,
+                    headers=send_headers,
+                )
+            except httpx.TransportError as exc:
+                failure: DragopsError = self._transport_failure(exc, method, url)
+                cause = exc
+                outcome_unknown = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                outcome_unknown = outcome_unknown and not isinstance(exc, httpx.PoolTimeout)
+                retryable = True
+                what = f"failed ({type(exc).__name__})"
+            else:
+                status = response.status_code
+                if status < 400:
+                    logger.debug("%s %s answered %d", method, shown, status)
+                    body = _json_or_text(response) if root else self._decode(response, method, url)
+                    return ApiResponse(status, body, response.headers)
+                if (
+                    status == 401
+                    and authenticate
+                    and not reauthenticated
+                    and self.tokens is not None
+                    and self.tokens.recover_from_401(bearer)
+                ):
+                    # The token expired or was revoked; the source renewed it. Repeat once, not counted.
+                    logger.info("%s %s answered 401; repeating it with a renewed token", method, shown)
+                    reauthenticated = True
+                    continue
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                failure = self._status_failure(response, method, url, retry_after)
+                retryable = status in RETRYABLE_STATUSES
+                outcome_unknown = status != 429  # a 429 is refused before any work is done
+                what = f"answered {status}"
+            if not retryable:
+                raise failure from cause
+            if not may_repeat and outcome_unknown:
+                if recover is None:
+                    logger.warning(
+                        "%s %s %s; not repeating it because it may already have taken effect",
+                        method,
+                        shown,
+                        what,
+                    )
+                    raise failure from cause
+                found = recover()
+                if found is not None:
+                    logger.warning(
+                        "%s %s %s, but the object it creates exists; using it instead of repeating",
+                        method,
+                        shown,
+                        what,
+                    )
+                    return ApiResponse(200, found, recovered=True)
+            if retries >= self.policy.max_retries:
+                raise failure from cause
+            retries += 1
+            delay = self.policy.delay(retries, retry_after)
+            logger.warning(
+                "%s %s %s; retrying in %.1f s (attempt %d of %d)",
+                method,
+                shown,
+                what,
+                delay,
+                retries + 1,
+                self.policy.attempts,
+            )
+            self.sleep(delay)
+
+    def _transport_failure(self, exc: httpx.TransportError, method: str, url: str) -> APIConnectionError:
+        detail = self.redactor(cap_text(str(exc) or type(exc).__name__))
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(f"{method} {url} timed out: {detail}", method=method, url=url)
+        return APIConnectionError(
+            f"{method} {url} failed: {type(exc).__name__}: {detail}", method=method, url=url
+        )
+
+    def _status_failure(
+        self, response: httpx.Response, method: str, url: str, retry_after: float | None
+    ) -> APIError:
+        status = response.status_code
+        info = parse_error(status, response.content)
+        message = self.redactor(info.message)
+        cls = error_class_for_status(status)
+        if cls is RateLimitError:
+            return RateLimitError(
+                message,
+                status=status,
+                code=info.code,
+                method=method,
+                url=url,
+                details=info.details,
+                retry_after=retry_after,
+            )
+        return cls(message, status=status, code=info.code, method=method, url=url, details=info.details)
+
+    @staticmethod
+    def _decode(response: httpx.Response, method: str, url: str) -> Any:
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            kind = response.headers.get("Content-Type", "unknown content type")
+            raise APIError(
+                f"expected a JSON body, got {cap_text(kind, 80)}",
+                status=response.status_code,
+                code=None,
+                method=method,
+                url=url,
+            ) from exc
+
+
+def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str | int | float | bool | None]] | None:
+    """Encode query parameters the way the API expects: lists repeat the key, booleans are lowercase."""
+    if not params:
+        return None
+    pairs: list[tuple[str, str | int | float | bool | None]] = []
+    for key, value in params.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            if item is None:
+                continue
+            pairs.append((key, ("true" if item else "false") if isinstance(item, bool) else str(item)))
+    return pairs
+
+
+def _json_or_text(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return cap_text(response.text)
+
+
+def dumps_compact(payload: Any) -> bytes:
+    """Serialise `payload` the way webhook bodies are signed: compact JSON, UTF-8."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
