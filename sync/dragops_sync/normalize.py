@@ -120,10 +120,12 @@ def essence(pattern: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> dict[s
         if name in ESSENCE_KEYS and (name == key or name not in src):
             src[name] = value
 
+    pattern_name = src.get("name")
     description = src.get("description")
     tags = src.get("tags") or []
     ess: dict[str, Any] = {
-        "name": src.get("name"),
+        # the server strips surrounding whitespace from names; so must the comparison
+        "name": pattern_name.strip() if isinstance(pattern_name, str) else pattern_name,
         "description": "" if description is None else description,
         "tags": _user_tags(tags),
         "isPublic": bool(src.get("isPublic") or False),

@@ -1,0 +1,155 @@
+"""Offline checks of a desired state: what `dragops-sync validate` reports before anything is sent.
+
+The schema was checked when the files were loaded (`settings.load_directory`); this module adds the
+graph rules a deploy would otherwise reject: unique node and edge ids, edges joining existing nodes, a
+trigger node in every pattern meant to be deployed, and — when a node library (the definitions of
+`GET /api/nodes`) is given — known node types and edge handles that are pins of their node's type.
+Every problem is a `FileIssue` naming file, field and what is wrong; all of them in one run.
+
+Pure: no I/O, no network, no clock. The node library is data the caller fetched.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dragops_sync.desired import DesiredState
+from dragops_sync.files import FileIssue, PatternFile
+
+__all__ = ["TRIGGER_TYPES", "NodeLibrary", "validate_desired", "validate_pattern"]
+
+# The documented event nodes (dragops-api.md §3.4); a node library can add more (`isTrigger`).
+TRIGGER_TYPES = frozenset({"OnWebhook", "OnSchedule", "OnPatternCall", "OnStart", "OnError"})
+
+
+@dataclass(frozen=True)
+class _NodeType:
+    inputs: frozenset[str]
+    outputs: frozenset[str]
+
+
+class NodeLibrary:
+    """The node definitions of `GET /api/nodes`, indexed for validation."""
+
+    def __init__(self, definitions: Iterable[Mapping[str, Any]]) -> None:
+        self._types: dict[str, _NodeType] = {}
+        triggers = set(TRIGGER_TYPES)
+        for definition in definitions:
+            type_id = definition.get("id")
+            if not isinstance(type_id, str):
+                continue
+            inputs, outputs = _pin_names(definition.get("inputs")), _pin_names(definition.get("outputs"))
+            self._types[type_id] = _NodeType(inputs, outputs)
+            if definition.get("isTrigger") is True:
+                triggers.add(type_id)
+        self.trigger_types = frozenset(triggers)
+
+    def __contains__(self, type_id: object) -> bool:
+        return type_id in self._types
+
+    def suggest(self, type_id: str) -> str | None:
+        """The closest known type id, for "did you mean" hints."""
+        matches = difflib.get_close_matches(type_id, list(self._types), n=1)
+        return matches[0] if matches else None
+
+    def inputs(self, type_id: str) -> frozenset[str]:
+        return self._types[type_id].inputs
+
+    def outputs(self, type_id: str, node: Mapping[str, Any]) -> frozenset[str]:
+        # On Pattern Call exposes one output per declared parameter (§3.4), so its pins depend on the node.
+        return self._types[type_id].outputs | _declared_parameters(node)
+
+
+def _pin_names(pins: object) -> frozenset[str]:
+    if not isinstance(pins, list):
+        return frozenset()
+    return frozenset(p["name"] for p in pins if isinstance(p, Mapping) and isinstance(p.get("name"), str))
+
+
+def _declared_parameters(node: Mapping[str, Any]) -> frozenset[str]:
+    data = node.get("data")
+    properties = data.get("properties") if isinstance(data, Mapping) else None
+    declared = properties.get("parameters") if isinstance(properties, Mapping) else None
+    return _pin_names(declared)
+
+
+def _index_ids(
+    items: list[dict[str, Any]], key: str, noun: str, issue: Callable[[str, str], None]
+) -> dict[str, int]:
+    """id -> first index; a repeated id is an issue naming both positions."""
+    index: dict[str, int] = {}
+    for i, item in enumerate(items):
+        first = index.setdefault(item["id"], i)
+        if first != i:
+            issue(f"graphData.{key}[{i}].id", f"duplicate {noun} id {item['id']!r} (also {key}[{first}])")
+    return index
+
+
+def validate_pattern(
+    pattern: PatternFile,
+    *,
+    file: str,
+    deploy: bool = True,
+    library: NodeLibrary | None = None,
+) -> list[FileIssue]:
+    """Every graph problem of one pattern file (schema already valid)."""
+    graph = pattern.graph_data.document()
+    nodes: list[dict[str, Any]] = graph["nodes"]
+    edges: list[dict[str, Any]] = graph["edges"]
+    issues: list[FileIssue] = []
+
+    def issue(field: str, message: str) -> None:
+        issues.append(FileIssue(field, message, file))
+
+    node_index = _index_ids(nodes, "nodes", "node", issue)
+    _index_ids(edges, "edges", "edge", issue)
+
+    triggers = library.trigger_types if library is not None else TRIGGER_TYPES
+    if deploy and not any(node["type"] in triggers for node in nodes):
+        issue(
+            "graphData.nodes",
+            f"no trigger node: a deployed pattern needs one of {', '.join(sorted(TRIGGER_TYPES))} "
+            "(or set sync.deploy: false for a draft)",
+        )
+
+    if library is not None:
+        for i, node in enumerate(nodes):
+            if node["type"] not in library:
+                hint = library.suggest(node["type"])
+                more = f"; did you mean {hint!r}?" if hint else ""
+                issue(f"graphData.nodes[{i}].type", f"unknown node type {node['type']!r}{more}")
+
+    for i, edge in enumerate(edges):
+        for end, handle_key in (("source", "sourceHandle"), ("target", "targetHandle")):
+            node_id = edge[end]
+            if node_id not in node_index:
+                message = f"edge {edge['id']!r} references unknown node {node_id!r}"
+                issue(f"graphData.edges[{i}].{end}", message)
+                continue
+            handle = edge.get(handle_key)
+            node = nodes[node_index[node_id]]
+            if library is None or handle is None or node["type"] not in library:
+                continue
+            pins = library.outputs(node["type"], node) if end == "source" else library.inputs(node["type"])
+            if handle not in pins:
+                side = "output" if end == "source" else "input"
+                known = ", ".join(sorted(pins)) or "none"
+                issue(
+                    f"graphData.edges[{i}].{handle_key}",
+                    f"{handle!r} is not an {side} pin of {node['type']} (node {node_id!r}; {side}s: {known})",
+                )
+    return issues
+
+
+def validate_desired(
+    desired: DesiredState, *, node_library: Sequence[Mapping[str, Any]] | NodeLibrary | None = None
+) -> list[FileIssue]:
+    """Every issue of a directory: those found loading it, then the graph checks of each pattern."""
+    library = NodeLibrary(node_library) if isinstance(node_library, Sequence) else node_library
+    issues = list(desired.issues)
+    for item in desired.patterns:
+        issues += validate_pattern(item.pattern, file=item.path, deploy=item.deploy, library=library)
+    return issues
