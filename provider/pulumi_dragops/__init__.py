@@ -1,4 +1,47 @@
 """pulumi_dragops: Pulumi dynamic resources for DRAGOPS (Pattern, Deployment, Webhook, Connection).
 
-A thin layer over `dragops_sync`; it is the only package that imports pulumi.
+A thin layer over `dragops_sync`: the API client, the pattern file format and the normaliser (so a
+`pulumi preview` and a `dragops-sync plan` never disagree). It is the only package that imports pulumi.
+
+    import pulumi_dragops as dragops
+
+    pattern = dragops.Pattern.from_file("logger", "patterns/webhook-logger.yaml")
+    deployment = dragops.Deployment.of("logger", pattern)
+    hook = dragops.Webhook("logger", dragops.WebhookArgs(pattern_id=deployment.pattern_id))
+    pulumi.export("url", hook.url)
+
+Credentials come from the stack config (`dragops:url`, `dragops:token` or `dragops:email` +
+`dragops:password`, `dragops:caBundle`) or the DRAGOPS_* environment variables; they are never pickled
+into the state.
 """
+
+from __future__ import annotations
+
+from ._common import DragopsProviderError
+from ._config import ConfigurationError, Credentials
+from ._connection import Connection, ConnectionArgs, ConnectionProvider
+from ._deployment import Deployment, DeploymentArgs, DeploymentProvider
+from ._lookups import PatternInfo, get_node_definitions, get_pattern
+from ._pattern import Pattern, PatternArgs, PatternProvider
+from ._webhook import Webhook, WebhookArgs, WebhookProvider
+
+__all__ = [
+    "ConfigurationError",
+    "Connection",
+    "ConnectionArgs",
+    "ConnectionProvider",
+    "Credentials",
+    "Deployment",
+    "DeploymentArgs",
+    "DeploymentProvider",
+    "DragopsProviderError",
+    "Pattern",
+    "PatternArgs",
+    "PatternInfo",
+    "PatternProvider",
+    "Webhook",
+    "WebhookArgs",
+    "WebhookProvider",
+    "get_node_definitions",
+    "get_pattern",
+]

@@ -1,0 +1,167 @@
+"""The shared base of the four dynamic providers, and the small helpers their methods have in common.
+
+A provider instance is pickled (dill) into every resource's `__provider` property and unpickled by the
+Pulumi dynamic-provider host, which caches one instance per distinct blob and runs its methods on several
+threads. So the base keeps no HTTP client and no per-resource state on `self`: credentials arrive in
+`configure()` (host only) and are dropped from the pickle, and each method opens its own client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
+from pulumi.output import Unknown
+
+from dragops_sync.api import Client, DragopsError
+
+from ._config import Credentials, credentials_from_env, credentials_from_stack_config
+
+
+class DragopsProviderError(Exception):
+    """A DRAGOPS operation of the Pulumi provider failed; the message says what and why (no secrets)."""
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a preview-time unknown (Check and Diff see `Unknown` objects during `pulumi preview`)."""
+    return isinstance(value, Unknown)
+
+
+def contains_unknown(value: Any) -> bool:
+    """True when an unknown hides anywhere inside a nested input (e.g. a node property from an output)."""
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def restore_ints(value: Any) -> Any:
+    """Integral floats back to ints: Pulumi marshals every number as a double (1 arrives as 1.0)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: restore_ints(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [restore_ints(v) for v in value]
+    return value
+
+
+def text(value: Any) -> str | None:
+    """A server timestamp or id as the plain string the outputs carry."""
+    if value is None:
+        return None
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat):
+        return str(isoformat()).replace("+00:00", "Z")
+    return str(value)
+
+
+class InputChecker:
+    """Collects `CheckFailure`s for one `check()` call; each failure names the offending property.
+
+    Unknown values (preview) are let through untouched: they are checked again when they are known.
+    """
+
+    def __init__(self, news: Mapping[str, Any]) -> None:
+        self.news = news
+        self.failures: list[CheckFailure] = []
+
+    def fail(self, prop: str, reason: str) -> None:
+        self.failures.append(CheckFailure(prop, reason))
+
+    def string(self, prop: str, *, required: bool = False, default: str | None = None) -> Any:
+        value = self.news.get(prop)
+        if is_unknown(value):
+            return value
+        if value is None or value == "":
+            if required:
+                self.fail(prop, f"{prop} is required and must be a non-empty string")
+            return default
+        if not isinstance(value, str):
+            self.fail(prop, f"{prop} must be a string, got {type(value).__name__}")
+            return default
+        if required and not value.strip():
+            self.fail(prop, f"{prop} must not be blank")
+        return value
+
+    def boolean(self, prop: str, *, default: bool = False) -> Any:
+        value = self.news.get(prop)
+        if is_unknown(value):
+            return value
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(prop, f"{prop} must be true or false, got {type(value).__name__}")
+            return default
+        return value
+
+    def string_list(self, prop: str) -> Any:
+        value = self.news.get(prop)
+        if is_unknown(value):
+            return value
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(prop, f"{prop} must be a list of strings, got {type(value).__name__}")
+            return []
+        for index, item in enumerate(value):
+            if not is_unknown(item) and not isinstance(item, str):
+                self.fail(prop, f"{prop}[{index}] must be a string, got {type(item).__name__}")
+        return list(value)
+
+
+@contextlib.contextmanager
+def api_errors(action: str) -> Iterator[None]:
+    """Turn a client error inside the block into a `DragopsProviderError` saying what failed.
+
+    The client's messages carry the HTTP method, URL, status and the server's message, never a
+    credential; the provider prefixes what it was doing, which is what a `pulumi up` user needs.
+    """
+    try:
+        yield
+    except DragopsError as exc:
+        raise DragopsProviderError(f"{action} failed: {exc}") from exc
+
+
+class DragopsProvider(ResourceProvider):
+    """Base of the DRAGOPS dynamic providers: credentials from `configure()`, a client per method."""
+
+    # Set only inside the provider host by configure(); removed from the pickle by __getstate__.
+    _credentials: Credentials | None = None
+    _session_token: str | None = None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._credentials = credentials_from_stack_config(req.config)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Belt and braces: configure() only runs in the host, but a credential must never be pickled
+        # into `__provider`, whatever code path set it.
+        state = dict(self.__dict__)
+        state.pop("_credentials", None)
+        state.pop("_session_token", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    @contextlib.contextmanager
+    def client(self) -> Iterator[Client]:
+        """An API client opened for one provider method and closed when it returns."""
+        credentials = self._credentials or credentials_from_env()
+        if not credentials.uses_password:
+            with credentials.open_client() as client:
+                yield client
+            return
+        # Email + password: log in once per provider host and reuse the session token, since the host
+        # runs every resource's methods and logins are rate limited (the client renews it on expiry).
+        with credentials.open_client(session_token=self._session_token) as client:
+            if self._session_token is None:
+                self._session_token = client.auth.login().token.get_secret_value()
+            yield client

@@ -1,0 +1,200 @@
+"""`Connection`: an API-key connection to an external service (Slack, SendGrid, OpenAI, ...).
+
+The API key is write-only: DRAGOPS never returns it, and the provider never writes it to an output. To
+notice that the program's key changed, the outputs keep a salted PBKDF2 fingerprint of it (secret as
+well), which `diff` recomputes locally from the new key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from dragops_sync.api import APIConnectionError, Client, DragopsError, NotFoundError, ServerError
+
+from ._common import DragopsProvider, DragopsProviderError, InputChecker, api_errors, contains_unknown, text
+
+SERVER_KEYS = (
+    "connection_id",
+    "status",
+    "type",
+    "created_at",
+    "updated_at",
+    "api_key_salt",
+    "api_key_fingerprint",
+)
+SECRET_OUTPUTS = ["api_key_fingerprint"]
+_PBKDF2_ROUNDS = 200_000
+
+
+def fingerprint(salt: str, api_key: str) -> str:
+    """The salted, slow hash that stands for the key in the state (never the key itself)."""
+    digest = hashlib.pbkdf2_hmac("sha256", api_key.encode("utf-8"), bytes.fromhex(salt), _PBKDF2_ROUNDS)
+    return digest.hex()
+
+
+def _key_changed(olds: Mapping[str, Any], api_key: Any) -> bool:
+    salt, stored = olds.get("api_key_salt"), olds.get("api_key_fingerprint")
+    if contains_unknown(api_key) or not isinstance(salt, str) or not isinstance(stored, str):
+        return True
+    return not hmac.compare_digest(fingerprint(salt, str(api_key)), stored)
+
+
+def _outputs(props: Mapping[str, Any], live: Any, salt: str, digest: str) -> dict[str, Any]:
+    return {
+        "provider": live.provider,
+        # Echo the declared name when the server has none, so an unset display_name never diffs.
+        "display_name": live.display_name if live.display_name is not None else props.get("display_name"),
+        "connection_id": live.id,
+        "status": live.status,
+        "type": live.type,
+        "created_at": text(live.created_at),
+        "updated_at": text(live.updated_at),
+        "api_key_salt": salt,
+        "api_key_fingerprint": digest,
+    }
+
+
+class ConnectionProvider(DragopsProvider):
+    """Create, rename, re-key and delete one API-key connection; the resource id is the connection id."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checker = InputChecker(news)
+        inputs = dict(news)
+        inputs["provider"] = checker.string("provider", required=True)
+        inputs["display_name"] = checker.string("display_name")
+        api_key = news.get("api_key")
+        if not contains_unknown(api_key) and (not isinstance(api_key, str) or not api_key):
+            # Never quote the value: it is a secret, even when it is the wrong type.
+            checker.fail("api_key", "api_key is required and must be a non-empty string")
+        return CheckResult(inputs, checker.failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        provider = news.get("provider")
+        replaces = ["provider"] if contains_unknown(provider) or provider != olds.get("provider") else []
+        renamed = contains_unknown(news.get("display_name")) or (
+            news.get("display_name") is not None and news.get("display_name") != olds.get("display_name")
+        )
+        changes = bool(replaces) or renamed or _key_changed(olds, news.get("api_key"))
+        return DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        provider, display_name = props["provider"], props.get("display_name")
+        with self.client() as client, api_errors(f"creating the {provider} connection"):
+            before = {c.id for c in client.connections.list()}
+            try:
+                live = client.connections.create_api_key(
+                    provider=provider, api_key=props["api_key"], display_name=display_name
+                )
+            except (ServerError, APIConnectionError):
+                # The answer may be lost after the server stored the key: remove what appeared meanwhile.
+                _remove_new(client, provider, display_name, known=before)
+                raise
+        salt = secrets.token_hex(16)
+        return CreateResult(live.id, _outputs(props, live, salt, fingerprint(salt, props["api_key"])))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with self.client() as client, api_errors(f"reading connection {id_}"):
+            try:
+                live = client.connections.get(id_)
+            except NotFoundError:
+                return ReadResult("", {})
+        outs = _outputs(props, live, props.get("api_key_salt") or "", props.get("api_key_fingerprint") or "")
+        # The key cannot be read back; the inputs keep only what can be.
+        inputs = {"provider": live.provider, "display_name": outs["display_name"]}
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        changes: dict[str, Any] = {}
+        if news.get("display_name") is not None and news.get("display_name") != olds.get("display_name"):
+            changes["display_name"] = news["display_name"]
+        salt, digest = olds.get("api_key_salt") or "", olds.get("api_key_fingerprint") or ""
+        if _key_changed(olds, news.get("api_key")):
+            changes["api_key"] = news["api_key"]
+            salt = secrets.token_hex(16)
+            digest = fingerprint(salt, news["api_key"])
+        with self.client() as client, api_errors(f"updating connection {id_}"):
+            try:
+                live = client.connections.update(id_, **changes) if changes else client.connections.get(id_)
+            except NotFoundError as exc:
+                raise DragopsProviderError(
+                    f"connection {id_} no longer exists in DRAGOPS; run `pulumi refresh`, then `pulumi up` "
+                    "creates it again"
+                ) from exc
+        return UpdateResult(_outputs(news, live, salt, digest))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with self.client() as client, api_errors(f"deleting connection {id_}"):
+            try:
+                client.connections.delete(id_)
+            except NotFoundError:
+                return
+
+
+def _remove_new(client: Client, provider: str, display_name: str | None, *, known: set[str]) -> None:
+    try:
+        for conn in client.connections.list():
+            if conn.id not in known and conn.provider == provider and conn.display_name == display_name:
+                client.connections.delete(conn.id)
+    except DragopsError as exc:
+        raise DragopsProviderError(
+            f"creating the {provider} connection failed, and removing what the failed create may have left "
+            f"also failed ({exc}); look for a stray {provider} connection"
+        ) from exc
+
+
+class ConnectionArgs:
+    """The inputs of a `Connection`."""
+
+    provider: pulumi.Input[str]
+    api_key: pulumi.Input[str]
+    display_name: pulumi.Input[str] | None
+
+    def __init__(
+        self,
+        *,
+        provider: pulumi.Input[str],
+        api_key: pulumi.Input[str],
+        display_name: pulumi.Input[str] | None = None,
+    ) -> None:
+        """`api_key` is always treated as a Pulumi secret, even when passed as a plain string."""
+        self.provider = provider
+        self.api_key = api_key
+        self.display_name = display_name
+
+    def to_props(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "display_name": self.display_name,
+            # Secret in the program and the state, whatever the caller passed.
+            "api_key": pulumi.Output.secret(self.api_key),
+        }
+
+
+class Connection(Resource, module="dragops", name="Connection"):
+    """An API-key connection. The key is write-only: no output ever holds it."""
+
+    provider: pulumi.Output[str]
+    display_name: pulumi.Output[str | None]
+    connection_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    type: pulumi.Output[str]
+    created_at: pulumi.Output[str]
+    updated_at: pulumi.Output[str]
+    api_key_salt: pulumi.Output[str]
+    api_key_fingerprint: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, args: ConnectionArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        props = {**args.to_props(), **dict.fromkeys(SERVER_KEYS)}
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        )
+        super().__init__(ConnectionProvider(), resource_name, props, opts)

@@ -1,0 +1,275 @@
+"""`Deployment`: a pattern deployed to the DRAGOPS execution engine, as a Pulumi dynamic resource.
+
+Deploy means deployed: after every deploy the provider reads the deployment back and waits until it is
+active at the version the deploy answered. A deploy that fails inside `create` is rolled back (the
+pattern is undeployed again unless it was deployed before), so a failed create leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from dragops_sync.api import Client, DragopsError, NotFoundError, ValidationError
+
+from ._common import (
+    DragopsProvider,
+    DragopsProviderError,
+    InputChecker,
+    api_errors,
+    contains_unknown,
+    restore_ints,
+)
+
+INPUT_KEYS = ("pattern_id", "environment_id", "paused", "content_hash")
+SERVER_KEYS = ("deployment_id", "status", "version_number", "triggers")
+LIVE_STATUSES = ("active", "paused", "pending")
+
+# How long a deploy may stay `pending` before the provider gives up, and how often it looks.
+ACTIVATION_TIMEOUT_SECONDS = 120.0
+POLL_INTERVAL_SECONDS = 0.2
+
+
+def _triggers(model: Any) -> list[dict[str, Any]]:
+    return [{"type": t.type, "node_id": t.node_id} for t in (getattr(model, "triggers", None) or [])]
+
+
+def _deploy_failure(pattern_id: str, exc: DragopsError) -> DragopsProviderError:
+    """A deploy refusal with the server's per-node reasons, which is what the user has to fix."""
+    message = f"deploying pattern {pattern_id} failed: {exc}"
+    details = getattr(exc, "details", None)
+    if isinstance(details, list):
+        lines = []
+        for item in details:
+            if isinstance(item, Mapping):
+                where = item.get("nodeId") or item.get("edgeId") or "pattern"
+                lines.append(f"  {where}: {item.get('message')}")
+        if lines:
+            message += "\n" + "\n".join(lines)
+    return DragopsProviderError(message)
+
+
+class DeploymentProvider(DragopsProvider):
+    """Deploy, redeploy, pause/resume and undeploy one pattern; the resource id is the deployment id."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checker = InputChecker(news)
+        inputs = dict(news)
+        inputs["pattern_id"] = checker.string("pattern_id", required=True)
+        inputs["environment_id"] = checker.string("environment_id")
+        inputs["paused"] = checker.boolean("paused")
+        inputs["content_hash"] = checker.string("content_hash")
+        return CheckResult(inputs, checker.failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        # Local: the deployment of another pattern is another deployment (replace); everything else is
+        # a redeploy or a pause/resume in place.
+        replaces = []
+        if contains_unknown(news.get("pattern_id")) or news.get("pattern_id") != olds.get("pattern_id"):
+            replaces.append("pattern_id")
+        changed = replaces or any(
+            contains_unknown(news.get(key)) or news.get(key) != olds.get(key)
+            for key in ("environment_id", "paused", "content_hash")
+        )
+        if olds.get("status") not in ("active", "paused"):
+            changed = True  # refresh saw it pending or otherwise not running: deploy again
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        pattern_id = props["pattern_id"]
+        with self.client() as client, api_errors(f"deploying pattern {pattern_id}"):
+            was_deployed = _current(client, pattern_id) is not None
+            result = self._deploy(client, props)
+            try:
+                live = self._settle(client, props, expected_version=result.version_number)
+            except Exception:
+                if not was_deployed:
+                    # All-or-nothing: a deployment that never became what was asked for is removed.
+                    # The original failure is what the user must see, not a failing cleanup.
+                    with contextlib.suppress(DragopsError):
+                        client.deployments.undeploy(pattern_id)
+                raise
+        return CreateResult(result.deployment_id, _outputs(props, live, _triggers(result)))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        pattern_id = props.get("pattern_id")
+        if not pattern_id:
+            return ReadResult("", {})
+        with self.client() as client, api_errors(f"reading the deployment of pattern {pattern_id}"):
+            live = _current(client, pattern_id)
+        if live is None:
+            return ReadResult("", {})  # undeployed (or the pattern is gone): drop it from the state
+        inputs = {
+            "pattern_id": pattern_id,
+            "environment_id": live.environment_id or props.get("environment_id"),
+            "paused": live.status == "paused",
+            "content_hash": props.get("content_hash"),
+        }
+        triggers = _triggers(live) or list(props.get("triggers") or [])
+        return ReadResult(id_, _outputs(inputs, live, triggers), inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        pattern_id = news["pattern_id"]
+        redeploy = olds.get("status") not in ("active", "paused") or any(
+            news.get(key) != olds.get(key) for key in ("environment_id", "content_hash")
+        )
+        triggers = list(olds.get("triggers") or [])
+        with self.client() as client, api_errors(f"updating the deployment of pattern {pattern_id}"):
+            expected = None
+            if redeploy:
+                result = self._deploy(client, news)
+                expected, triggers = result.version_number, _triggers(result)
+            elif _current(client, pattern_id) is None:
+                raise DragopsProviderError(
+                    f"pattern {pattern_id} is no longer deployed; run `pulumi refresh`, then `pulumi up` "
+                    "deploys it again"
+                )
+            live = self._settle(client, news, expected_version=expected)
+        return UpdateResult(_outputs(news, live, triggers))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        pattern_id = props.get("pattern_id")
+        if not pattern_id:
+            return
+        with self.client() as client, api_errors(f"undeploying pattern {pattern_id}"):
+            try:
+                client.deployments.undeploy(pattern_id)
+            except NotFoundError:
+                return  # the pattern (or its deployment) is already gone
+
+    @staticmethod
+    def _deploy(client: Client, props: Mapping[str, Any]) -> Any:
+        pattern_id = props["pattern_id"]
+        try:
+            return client.deployments.deploy(pattern_id, environment_id=props.get("environment_id"))
+        except NotFoundError as exc:
+            raise DragopsProviderError(f"cannot deploy pattern {pattern_id}: it does not exist") from exc
+        except ValidationError as exc:
+            raise _deploy_failure(pattern_id, exc) from exc
+
+    @staticmethod
+    def _settle(client: Client, props: Mapping[str, Any], *, expected_version: int | None) -> Any:
+        """Wait until the deployment is active at the expected version, then apply `paused`."""
+        pattern_id = props["pattern_id"]
+        deadline = time.monotonic() + ACTIVATION_TIMEOUT_SECONDS
+        while True:
+            live = _current(client, pattern_id)
+            if live is None:
+                raise DragopsProviderError(f"pattern {pattern_id} was deployed but reads back as undeployed")
+            version_ok = expected_version is None or live.version_number == restore_ints(expected_version)
+            if live.status in ("active", "paused") and version_ok:
+                break
+            if time.monotonic() > deadline:
+                raise DragopsProviderError(
+                    f"the deployment of pattern {pattern_id} did not become active at version "
+                    f"{expected_version} within {ACTIVATION_TIMEOUT_SECONDS:.0f}s (status {live.status!r}, "
+                    f"version {live.version_number})"
+                )
+            time.sleep(POLL_INTERVAL_SECONDS)
+        want_paused = bool(props.get("paused"))
+        if want_paused and live.status != "paused":
+            client.deployments.pause(live.deployment_id)
+            live = _current(client, pattern_id)
+        elif not want_paused and live.status == "paused":
+            client.deployments.resume(live.deployment_id)
+            live = _current(client, pattern_id)
+        if live is None or live.status != ("paused" if want_paused else "active"):
+            raise DragopsProviderError(
+                f"the deployment of pattern {pattern_id} is {getattr(live, 'status', 'gone')!r} after "
+                f"{'pausing' if want_paused else 'resuming'} it"
+            )
+        return live
+
+
+def _current(client: Client, pattern_id: str) -> Any:
+    """The pattern's deployment when it is deployed (active, paused or pending), else None."""
+    try:
+        live = client.deployments.get(pattern_id)
+    except NotFoundError:
+        return None
+    return live if live.status in LIVE_STATUSES else None
+
+
+def _outputs(props: Mapping[str, Any], live: Any, triggers: list[dict[str, Any]]) -> dict[str, Any]:
+    outs = {key: props.get(key) for key in INPUT_KEYS}
+    outs["paused"] = bool(props.get("paused") or False)
+    outs["deployment_id"] = live.deployment_id
+    outs["status"] = live.status
+    outs["version_number"] = live.version_number
+    outs["triggers"] = triggers
+    return outs
+
+
+class DeploymentArgs:
+    """The inputs of a `Deployment`."""
+
+    pattern_id: pulumi.Input[str]
+    environment_id: pulumi.Input[str] | None
+    paused: pulumi.Input[bool] | None
+    content_hash: pulumi.Input[str] | None
+
+    def __init__(
+        self,
+        *,
+        pattern_id: pulumi.Input[str],
+        environment_id: pulumi.Input[str] | None = None,
+        paused: pulumi.Input[bool] | None = None,
+        content_hash: pulumi.Input[str] | None = None,
+    ) -> None:
+        """`content_hash` takes the `Pattern.content_hash` output: when the pattern's content changes,
+        the hash changes and the deployment redeploys (`Deployment.of(name, pattern)` wires both)."""
+        self.pattern_id = pattern_id
+        self.environment_id = environment_id
+        self.paused = paused
+        self.content_hash = content_hash
+
+    def to_props(self) -> dict[str, Any]:
+        return {
+            "pattern_id": self.pattern_id,
+            "environment_id": self.environment_id,
+            "paused": self.paused,
+            "content_hash": self.content_hash,
+        }
+
+
+class Deployment(Resource, module="dragops", name="Deployment"):
+    """The deployment of a pattern. Destroying it undeploys the pattern."""
+
+    pattern_id: pulumi.Output[str]
+    environment_id: pulumi.Output[str | None]
+    paused: pulumi.Output[bool]
+    content_hash: pulumi.Output[str | None]
+    deployment_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    version_number: pulumi.Output[int]
+    triggers: pulumi.Output[list[dict[str, Any]]]
+
+    def __init__(
+        self, resource_name: str, args: DeploymentArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        props = {**args.to_props(), **dict.fromkeys(SERVER_KEYS)}
+        super().__init__(DeploymentProvider(), resource_name, props, opts)
+
+    @classmethod
+    def of(
+        cls,
+        resource_name: str,
+        pattern: Any,
+        *,
+        environment_id: pulumi.Input[str] | None = None,
+        paused: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Deployment:
+        """Deploy a `Pattern` of the same program, redeploying whenever its content changes."""
+        args = DeploymentArgs(
+            pattern_id=pattern.id,
+            content_hash=pattern.content_hash,
+            environment_id=environment_id,
+            paused=paused,
+        )
+        return cls(resource_name, args, opts)

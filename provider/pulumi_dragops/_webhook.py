@@ -1,0 +1,191 @@
+"""`Webhook`: the endpoint of a pattern's On Webhook node, with its URL and signing secret.
+
+DRAGOPS creates one endpoint per On Webhook node when the node first appears in the pattern (D12); the
+resource selects that endpoint, exposes its URL and (secret) signing secret, and rotates the secret when
+`rotate_secret_trigger` changes. Destroying the resource forgets the endpoint; the endpoint itself lives
+as long as its node does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from dragops_sync.api import Client, NotFoundError
+
+from ._common import DragopsProvider, DragopsProviderError, InputChecker, api_errors, contains_unknown
+
+SELECTOR_KEYS = ("pattern_id", "node_id", "alias")
+SERVER_KEYS = ("webhook_id", "url", "secret")
+SECRET_OUTPUTS = ["secret"]
+
+
+def _reveal(secret: Any) -> str:
+    """The plain secret, whether the client hands back a str or a pydantic SecretStr."""
+    reveal = getattr(secret, "get_secret_value", None)
+    return str(reveal() if callable(reveal) else secret)
+
+
+def _select(client: Client, props: Mapping[str, Any]) -> Any:
+    """The endpoint the inputs name: by node id and/or alias, or the pattern's only one."""
+    pattern_id, node_id, alias = props["pattern_id"], props.get("node_id"), props.get("alias")
+    try:
+        endpoints = list(client.webhooks.list(pattern_id))
+    except NotFoundError as exc:
+        raise DragopsProviderError(f"pattern {pattern_id} does not exist") from exc
+    matches = [
+        e
+        for e in endpoints
+        if (node_id is None or e.node_id == node_id) and (alias is None or e.alias == alias)
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    available = ", ".join(f"node_id={e.node_id!r} alias={e.alias!r}" for e in endpoints) or "none"
+    if not matches:
+        wanted = " and ".join(
+            f"{key}={value!r}" for key, value in (("node_id", node_id), ("alias", alias)) if value
+        )
+        raise DragopsProviderError(
+            f"pattern {pattern_id} has no On Webhook endpoint"
+            + (f" with {wanted}" if wanted else "")
+            + f" (endpoints: {available})"
+        )
+    raise DragopsProviderError(
+        f"pattern {pattern_id} has {len(matches)} On Webhook endpoints; set node_id or alias to choose "
+        f"one (endpoints: {available})"
+    )
+
+
+def _outputs(props: Mapping[str, Any], endpoint: Any, secret: str) -> dict[str, Any]:
+    return {
+        "pattern_id": props["pattern_id"],
+        # The resolved selectors, so later diffs and refreshes compare against what was chosen.
+        "node_id": endpoint.node_id,
+        "alias": endpoint.alias,
+        "rotate_secret_trigger": props.get("rotate_secret_trigger"),
+        "webhook_id": endpoint.id,
+        "url": endpoint.url,
+        "secret": secret,
+    }
+
+
+class WebhookProvider(DragopsProvider):
+    """Select a webhook endpoint, read its secret, rotate it on demand; the resource id is the webhook id."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checker = InputChecker(news)
+        inputs = dict(news)
+        inputs["pattern_id"] = checker.string("pattern_id", required=True)
+        inputs["node_id"] = checker.string("node_id")
+        inputs["alias"] = checker.string("alias")
+        trigger = news.get("rotate_secret_trigger")
+        if (
+            trigger is not None
+            and not contains_unknown(trigger)
+            and not isinstance(trigger, str | int | float)
+        ):
+            checker.fail("rotate_secret_trigger", "rotate_secret_trigger must be a string or a number")
+        return CheckResult(inputs, checker.failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        # A selector left unset matches what was resolved before; a set one must equal it.
+        replaces = [
+            key
+            for key in SELECTOR_KEYS
+            if contains_unknown(news.get(key))
+            or ((news.get(key) is not None or key == "pattern_id") and news.get(key) != olds.get(key))
+        ]
+        rotate = contains_unknown(news.get("rotate_secret_trigger")) or news.get(
+            "rotate_secret_trigger"
+        ) != olds.get("rotate_secret_trigger")
+        return DiffResult(changes=bool(replaces) or rotate, replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        with self.client() as client, api_errors(f"reading the webhook of pattern {props['pattern_id']}"):
+            endpoint = _select(client, props)
+            secret = _reveal(client.webhooks.secret(endpoint.id))
+        return CreateResult(endpoint.id, _outputs(props, endpoint, secret))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        pattern_id = props.get("pattern_id")
+        if not pattern_id:
+            return ReadResult("", {})
+        with self.client() as client, api_errors(f"reading webhook {id_}"):
+            try:
+                endpoints = list(client.webhooks.list(pattern_id))
+            except NotFoundError:
+                return ReadResult("", {})  # the pattern is gone, and its endpoints with it
+            endpoint = next((e for e in endpoints if e.id == id_), None)
+            if endpoint is None:
+                return ReadResult("", {})  # its On Webhook node was removed
+            secret = _reveal(client.webhooks.secret(id_))
+        inputs = {key: props.get(key) for key in (*SELECTOR_KEYS, "rotate_secret_trigger")}
+        return ReadResult(id_, _outputs(props, endpoint, secret), inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        with self.client() as client, api_errors(f"rotating the secret of webhook {id_}"):
+            endpoint = _select(client, news)
+            secret = _reveal(client.webhooks.rotate_secret(id_))
+        return UpdateResult(_outputs(news, endpoint, secret))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        # Nothing to delete: the endpoint belongs to its On Webhook node and goes away with it.
+        return None
+
+
+class WebhookArgs:
+    """The inputs of a `Webhook`."""
+
+    pattern_id: pulumi.Input[str]
+    node_id: pulumi.Input[str] | None
+    alias: pulumi.Input[str] | None
+    rotate_secret_trigger: pulumi.Input[str | int] | None
+
+    def __init__(
+        self,
+        *,
+        pattern_id: pulumi.Input[str],
+        node_id: pulumi.Input[str] | None = None,
+        alias: pulumi.Input[str] | None = None,
+        rotate_secret_trigger: pulumi.Input[str | int] | None = None,
+    ) -> None:
+        """Select the endpoint by `node_id` and/or `alias` (the node's Webhook Alias); with neither, the
+        pattern must have exactly one On Webhook node. Change `rotate_secret_trigger` to rotate the
+        signing secret."""
+        self.pattern_id = pattern_id
+        self.node_id = node_id
+        self.alias = alias
+        self.rotate_secret_trigger = rotate_secret_trigger
+
+    def to_props(self) -> dict[str, Any]:
+        return {
+            "pattern_id": self.pattern_id,
+            "node_id": self.node_id,
+            "alias": self.alias,
+            "rotate_secret_trigger": self.rotate_secret_trigger,
+        }
+
+
+class Webhook(Resource, module="dragops", name="Webhook"):
+    """A pattern's webhook endpoint: `url` to call, `secret` (a Pulumi secret) to sign requests with."""
+
+    pattern_id: pulumi.Output[str]
+    node_id: pulumi.Output[str]
+    alias: pulumi.Output[str | None]
+    rotate_secret_trigger: pulumi.Output[str | int | None]
+    webhook_id: pulumi.Output[str]
+    url: pulumi.Output[str]
+    secret: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, args: WebhookArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        props = {**args.to_props(), **dict.fromkeys(SERVER_KEYS)}
+        # The secret is derived by the provider, so the engine would not mark it secret on its own.
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        )
+        super().__init__(WebhookProvider(), resource_name, props, opts)
