@@ -22,7 +22,12 @@ __all__ = ["ROUTE_MODULES", "create_app"]
 
 # Modules of the package that export `routes: list[Route]`, served in this order.
 # >>> ROUTE MODULES: each module owner adds ONE line for their module here (e.g. "_nodes",). <<<
-ROUTE_MODULES: tuple[str, ...] = ("_control",)
+ROUTE_MODULES: tuple[str, ...] = (
+    "_control",
+    "_auth",
+    "_patterns",
+    "_connections",
+)
 # >>> end of ROUTE MODULES <<<
 
 

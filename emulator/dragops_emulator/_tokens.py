@@ -6,6 +6,7 @@ PyJWT would check ``exp`` against the real clock, so decoding switches that chec
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any
 
 import jwt
@@ -38,6 +39,8 @@ def issue_token(state: EmulatorState, user: dict[str, Any]) -> str:
         "email": user["email"],
         "iat": now,
         "exp": now + state.settings.token_ttl_seconds,
+        # Unique per token, so a refresh within the same second still yields a new token.
+        "jti": secrets.token_hex(8),
     }
     return jwt.encode(claims, state.jwt_secret, algorithm=_ALGORITHM)
 
