@@ -1,0 +1,109 @@
+"""``dragops-emulator``: serve the DRAGOPS emulator from the command line until SIGINT or SIGTERM.
+
+    dragops-emulator [--host 127.0.0.1] [--port 8080] [--db PATH] [--token-ttl SECONDS]
+                     [--no-rate-limits] [--activation-delay SECONDS] [--github-client-id ID]
+                     [--log-level info]
+
+With ``--db`` the state (users, patterns, tokens' signing key...) survives restarts; without it
+everything lives in memory. ``--port 0`` picks a free port; the URL is printed once serving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+import uvicorn
+
+from dragops_emulator._app import create_app
+from dragops_emulator._server import bind_socket, quiet_dropped_connections
+from dragops_emulator._settings import EmulatorSettings, SettingsError
+from dragops_emulator._state import EmulatorState
+
+__all__ = ["build_parser", "main"]
+
+_LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``dragops-emulator``."""
+    parser = argparse.ArgumentParser(
+        prog="dragops-emulator", description="Serve a local DRAGOPS-compatible API (the emulator)."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one")
+    parser.add_argument("--db", metavar="PATH", help="SQLite file that keeps state across restarts")
+    parser.add_argument("--token-ttl", type=int, metavar="SECONDS", default=3600, help="JWT lifetime")
+    parser.add_argument("--no-rate-limits", action="store_true", help="never answer 429")
+    parser.add_argument(
+        "--activation-delay",
+        type=float,
+        metavar="SECONDS",
+        default=0.0,
+        help="deployments stay pending this long before becoming active",
+    )
+    parser.add_argument("--github-client-id", metavar="ID", help="enable (emulated) GitHub sign-in")
+    parser.add_argument("--log-level", choices=_LOG_LEVELS, default="info", help="server log level")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the emulator in the foreground; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = EmulatorSettings(
+            token_ttl_seconds=args.token_ttl,
+            rate_limits_enabled=not args.no_rate_limits,
+            activation_delay_seconds=args.activation_delay,
+            github_client_id=args.github_client_id,
+            db_path=args.db,
+        )
+    except SettingsError as exc:
+        print(f"dragops-emulator: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"dragops-emulator: error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    state = EmulatorState(settings)
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    quiet_dropped_connections()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(state),
+            log_level=args.log_level,
+            access_log=args.log_level == "debug",
+            http="h11",
+            lifespan="off",
+            timeout_graceful_shutdown=5,
+        )
+    )
+
+    # uvicorn re-raises the signal that stopped it once it has shut down; these handlers make that a
+    # no-op, so SIGINT/SIGTERM end the process with status 0 instead of a traceback or a kill.
+    def ignore(signum: int, frame: FrameType | None) -> None:
+        return None
+
+    signal.signal(signal.SIGINT, ignore)
+    signal.signal(signal.SIGTERM, ignore)
+    where = f"database {args.db}" if args.db else "in-memory state"
+    print(
+        f"dragops-emulator serving http://{host}:{port} ({where}); API at http://{host}:{port}/api",
+        flush=True,
+    )
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        state.store.close()
+    print("dragops-emulator stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
