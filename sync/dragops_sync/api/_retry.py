@@ -122,7 +122,7 @@ class RateLimiter:
             allowed_at = next_free - (self.burst - 1) * self._interval
             self._next_free = next_free + self._interval
         wait = allowed_at - now
-        if wait > 0:
+        if wait > 1e-9:  # float rounding of the schedule is not a reason to sleep
             self._sleep(wait)
             return wait
         return 0.0
