@@ -169,6 +169,9 @@ class ProviderHost:
             self.proc.wait()
         for thread in self._drainers:
             thread.join(timeout=5)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 @dataclass
