@@ -18,6 +18,7 @@ from engine_harness import MiniEngine, ProviderHost
 from pulumi.dynamic import Config, ConfigureRequest
 
 from dragops_emulator import Emulator, SeededUser
+from dragops_sync.api import Client
 
 HERE = Path(__file__).parent
 
@@ -79,6 +80,15 @@ def webhook_graph(
             }
         )
     return {"nodes": nodes, "edges": edges}
+
+
+def api(emulator: Emulator, user: SeededUser) -> Client:
+    """A client as the user, for arranging and inspecting what the provider did (tests close it)."""
+    return Client(base_url=emulator.url, token=user.token)
+
+
+def requests_to_api(emulator: Emulator) -> list[tuple[str, str]]:
+    return [(r["method"], r["path"]) for r in emulator.request_log()]
 
 
 def unique(prefix: str) -> str:

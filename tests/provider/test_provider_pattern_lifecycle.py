@@ -1,0 +1,166 @@
+"""`Pattern` through the real dynamic-provider host and the emulator: every engine step of its life.
+
+The emulator's request log proves what each step costs: a no-change `up` and a preview send nothing
+to DRAGOPS (Check and Diff are local), and refresh is what notices drift.
+"""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from engine_harness import CheckFailedError, MiniEngine, State
+from pulumi.runtime import rpc
+
+from conftest import api, requests_to_api, unique, webhook_graph
+from dragops_emulator import Emulator, SeededUser
+from dragops_sync.api import NotFoundError
+from pulumi_dragops import PatternProvider
+
+TYPE = "pulumi-python:dynamic/dragops:Pattern"
+
+
+def up(engine: MiniEngine, name: str, props: dict, **kwargs) -> State:
+    state = engine.up(name, PatternProvider(), props, typ=TYPE, **kwargs)
+    assert state is not None
+    return state
+
+
+def test_a_pattern_goes_through_create_same_update_refresh_and_destroy(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    name = unique("logger")
+    props = {"name": name, "description": "logs", "tags": ["b", "a"], "graph": webhook_graph()}
+    state = up(engine, "p", props)
+    with api(live, host_user) as client:
+        created = client.patterns.get(state.id)
+    assert created.name == name and created.tags == ["b", "a"]
+    assert created.graph_data == webhook_graph()  # ints restored: 320.0 went back as 320
+    outs = state.plain_outputs()
+    assert outs["version_number"] == 0 and outs["created_at"] and len(outs["content_hash"]) == 64
+    assert rpc.is_rpc_secret(state.outputs["__provider"])
+
+    live.clear_request_log()
+    up(engine, "p", {**props, "tags": ["a", "b"]})  # same content, other tag order
+    assert engine.ops[-1] == ("same", "p")
+    assert requests_to_api(live) == []  # Check and Diff never call DRAGOPS
+
+    state = up(engine, "p", {**props, "graph": webhook_graph("changed")})
+    assert engine.ops[-1] == ("update", "p")
+    assert [m for m, _ in requests_to_api(live)] == ["PUT"]  # only the changed field, in one call
+    with api(live, host_user) as client:
+        assert client.patterns.get(state.id).graph_data == webhook_graph("changed")
+        client.patterns.update(state.id, description="edited in the dashboard")  # drift
+
+    live.clear_request_log()
+    state_after = engine.refresh("p")
+    assert state_after is not None and state_after.plain_outputs()["description"] == "edited in the dashboard"
+    assert requests_to_api(live) == [("GET", f"/api/patterns/{state.id}")]
+    up(engine, "p", {**props, "graph": webhook_graph("changed")})
+    assert engine.ops[-1] == ("update", "p")  # the drift is reverted
+    with api(live, host_user) as client:
+        assert client.patterns.get(state.id).description == "logs"
+
+    engine.destroy("p")
+    with api(live, host_user) as client, pytest.raises(NotFoundError):
+        client.patterns.get(state.id)
+
+
+def test_refresh_drops_a_pattern_deleted_out_of_band_and_destroy_treats_404_as_done(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    state = up(engine, "gone", {"name": unique("gone"), "graph": webhook_graph()})
+    with api(live, host_user) as client:
+        client.patterns.delete(state.id)
+    kept = engine.state["gone"]
+    assert engine.refresh("gone") is None and "gone" not in engine.state
+    engine.state["gone"] = kept  # a stale state (no refresh) is destroyed without error
+    engine.destroy("gone")
+    assert engine.ops[-1] == ("delete", "gone")
+
+
+def test_preview_with_unknowns_creates_nothing_and_calls_nothing(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    graph = webhook_graph()
+    graph["nodes"][1]["data"]["pinDefaults"]["message"] = rpc.UNKNOWN
+    assert (
+        engine.up("new", PatternProvider(), {"name": rpc.UNKNOWN, "graph": graph}, typ=TYPE, preview=True)
+        is None
+    )
+    assert engine.ops[-1] == ("preview-create", "new")
+    existing = up(engine, "old", {"name": unique("old"), "graph": webhook_graph()})
+    live.clear_request_log()
+    engine.up(
+        "old",
+        PatternProvider(),
+        {"name": existing.plain_outputs()["name"], "graph": graph},
+        typ=TYPE,
+        preview=True,
+    )
+    assert engine.ops[-1] == ("preview-update", "old")
+    assert requests_to_api(live) == []
+    # The preview create sent only Check; the preview update only Check and Diff.
+    assert (
+        engine.calls[0] == "Check" and engine.calls[1] == "Check" and engine.calls[-2:] == ["Check", "Diff"]
+    )
+
+
+def test_bad_inputs_fail_check_naming_the_property_and_change_nothing(
+    engine: MiniEngine, live: Emulator
+) -> None:
+    with pytest.raises(CheckFailedError) as failed:
+        engine.up("bad", PatternProvider(), {"name": "", "graph": {"nodes": [], "edges": "x"}}, typ=TYPE)
+    assert [prop for prop, _ in failed.value.failures] == ["name", "graph"]
+    assert requests_to_api(live) == []
+
+
+def test_a_name_that_already_exists_fails_unless_adopt_is_set(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    name = unique("taken")
+    with api(live, host_user) as client:
+        existing = client.patterns.create(name=name, description="made by hand")
+    with pytest.raises(grpc.RpcError) as refused:
+        up(engine, "dup", {"name": name, "graph": webhook_graph()})
+    assert f"a pattern named {name!r} already exists" in refused.value.details()
+    assert "adopt=True" in refused.value.details()
+    state = up(engine, "dup", {"name": name, "graph": webhook_graph(), "adopt": True})
+    assert state.id == existing.id
+    with api(live, host_user) as client:
+        assert [p.id for p in client.patterns.find_by_name(name)] == [existing.id]
+        assert client.patterns.get(existing.id).graph_data == webhook_graph()
+
+
+def test_a_create_whose_answer_fails_after_the_commit_leaves_no_pattern_behind(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    name = unique("lost")
+    live.inject_fault(method="POST", path="/api/patterns", kind="commit_then_fail", status=500)
+    with pytest.raises(grpc.RpcError) as failed:
+        up(engine, "lost", {"name": name, "graph": webhook_graph()})
+    assert f"creating pattern {name!r} failed" in failed.value.details()
+    assert "lost" not in engine.state
+    with api(live, host_user) as client:
+        assert client.patterns.find_by_name(name) == []
+
+
+def test_a_create_whose_answer_is_dropped_is_recovered_without_a_duplicate(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    name = unique("dropped")
+    live.inject_fault(method="POST", path="/api/patterns", kind="commit_then_fail", status=0)
+    state = up(engine, "dropped", {"name": name, "graph": webhook_graph()})
+    with api(live, host_user) as client:
+        assert [p.id for p in client.patterns.find_by_name(name)] == [state.id]
+
+
+def test_renaming_onto_another_patterns_name_is_refused(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    other = unique("other")
+    with api(live, host_user) as client:
+        client.patterns.create(name=other)
+    up(engine, "r", {"name": unique("mine"), "graph": webhook_graph()})
+    with pytest.raises(grpc.RpcError) as refused:
+        up(engine, "r", {"name": other, "graph": webhook_graph()})
+    assert f"to {other!r}: another pattern has that name" in refused.value.details()
