@@ -24,6 +24,7 @@ from typing import Any, Literal
 __all__ = [
     "APPLIED_TAG_PREFIX",
     "ESSENCE_KEYS",
+    "KEEP_TAG",
     "OWNER_TAG_PREFIX",
     "FieldChange",
     "OwnershipMark",
@@ -40,6 +41,8 @@ __all__ = [
 
 OWNER_TAG_PREFIX = "dragops-sync:owner="
 APPLIED_TAG_PREFIX = "dragops-sync:applied="
+# Written on patterns whose file says `sync.prune: false`, so they survive the loss of their file.
+KEEP_TAG = "dragops-sync:prune=false"
 
 # The comparable fields, in the order they are reported.
 ESSENCE_KEYS = ("name", "description", "tags", "isPublic", "isTemplate", "graphData")
@@ -67,8 +70,10 @@ def short_hash(ess: Mapping[str, Any]) -> str:
 
 
 def is_ownership_tag(tag: object) -> bool:
-    """Whether `tag` is one of the sync's own tags (owner or applied hash)."""
-    return isinstance(tag, str) and tag.startswith((OWNER_TAG_PREFIX, APPLIED_TAG_PREFIX))
+    """Whether `tag` is one of the sync's own tags (owner, applied hash, keep)."""
+    if not isinstance(tag, str):
+        return False
+    return tag.startswith((OWNER_TAG_PREFIX, APPLIED_TAG_PREFIX)) or tag == KEEP_TAG
 
 
 def strip_ownership_tags(tags: Sequence[Any]) -> list[Any]:
@@ -82,12 +87,14 @@ class OwnershipMark:
 
     owner: str | None
     applied: str | None
+    keep: bool = False
 
 
 def ownership_mark(tags: Sequence[Any] | None) -> OwnershipMark:
     """Read the owner and applied hash from a tag list; the first tag of each kind wins."""
     owner: str | None = None
     applied: str | None = None
+    keep = False
     for tag in tags or ():
         if not isinstance(tag, str):
             continue
@@ -95,13 +102,16 @@ def ownership_mark(tags: Sequence[Any] | None) -> OwnershipMark:
             owner = tag[len(OWNER_TAG_PREFIX) :]
         elif applied is None and tag.startswith(APPLIED_TAG_PREFIX):
             applied = tag[len(APPLIED_TAG_PREFIX) :]
-    return OwnershipMark(owner=owner, applied=applied)
+        elif tag == KEEP_TAG:
+            keep = True
+    return OwnershipMark(owner=owner, applied=applied, keep=keep)
 
 
-def ownership_tags(tags: Sequence[str], *, owner: str, applied: str) -> list[str]:
+def ownership_tags(tags: Sequence[str], *, owner: str, applied: str, keep: bool = False) -> list[str]:
     """The tags to write: the user's tags (sorted, without any old mark) plus a fresh mark."""
     user_tags = sorted({t for t in tags if not is_ownership_tag(t)})
-    return [*user_tags, f"{OWNER_TAG_PREFIX}{owner}", f"{APPLIED_TAG_PREFIX}{applied}"]
+    mark = [f"{OWNER_TAG_PREFIX}{owner}", f"{APPLIED_TAG_PREFIX}{applied}"]
+    return [*user_tags, *mark, *([KEEP_TAG] if keep else [])]
 
 
 def essence(pattern: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> dict[str, Any]:

@@ -1,0 +1,235 @@
+"""The plan as data: typed actions, refusals and errors, with a stable JSON form.
+
+`plan.build_plan` produces a `Plan`; `apply` walks its items in order (one result per item), `render`
+prints it, and `Plan.to_dict()` is the documented machine form (`docs/plan-json.md`,
+`formatVersion` 1). Nothing here computes anything: it is the vocabulary shared by the planner and
+whoever executes or shows a plan.
+
+Pure data, no I/O. Secrets never enter a plan: connections carry the *name* of their environment
+variable only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from dragops_sync.files import FileIssue
+from dragops_sync.normalize import FieldChange
+
+__all__ = [
+    "CHANGE_KINDS",
+    "PLAN_FORMAT_VERSION",
+    "ActionKind",
+    "Plan",
+    "PlanError",
+    "PlanItem",
+    "PlanRefusal",
+    "RefusalReason",
+    "Resource",
+]
+
+PLAN_FORMAT_VERSION = 1
+
+
+class ActionKind(StrEnum):
+    """What the plan does (or reports) for one object."""
+
+    CREATE = "create"  # a pattern or connection the instance lacks
+    UPDATE = "update"  # write the desired content over a managed pattern (also: drift revert, --force)
+    ADOPT = "adopt"  # take over an unmanaged pattern of the same name (explicit opt-in), writing the mark
+    DEPLOY = "deploy"  # deploy a pattern that should be and is not
+    REDEPLOY = "redeploy"  # the graph changed while deployed, or the deployment is stale
+    UNDEPLOY = "undeploy"  # the file says deploy: false, or before a prune delete
+    DELETE = "delete"  # prune: a managed pattern whose file is gone
+    DRIFT = "drift"  # live edited since the last apply, git unchanged (observe/warn: reported only)
+    CONFLICT = "conflict"  # live and git both changed since the last apply; never overwritten without --force
+    UNMANAGED = "unmanaged"  # a live pattern of that name exists but is not ours: left alone
+    INVALID = "invalid"  # the file has issues: nothing is written for it
+    NOOP = "noop"  # in sync (possibly with a quiet refresh of a stale mark)
+
+
+class Resource(StrEnum):
+    PATTERN = "pattern"
+    DEPLOYMENT = "deployment"
+    CONNECTION = "connection"
+
+
+class RefusalReason(StrEnum):
+    """Why prune deleted nothing (design.md §4 safeguards)."""
+
+    INVALID_FILES = "invalid_files"
+    EMPTY_DESIRED = "empty_desired"
+    OVER_BUDGET = "over_budget"
+
+
+# Kinds that make `plan --detailed-exitcode` exit 2. DRIFT counts unless its mode is observe.
+CHANGE_KINDS = frozenset(
+    {
+        ActionKind.CREATE,
+        ActionKind.UPDATE,
+        ActionKind.ADOPT,
+        ActionKind.DEPLOY,
+        ActionKind.REDEPLOY,
+        ActionKind.UNDEPLOY,
+        ActionKind.DELETE,
+        ActionKind.CONFLICT,
+        ActionKind.UNMANAGED,
+    }
+)
+
+# Kinds that write to the instance when applied.
+WRITE_KINDS = frozenset(
+    {
+        ActionKind.CREATE,
+        ActionKind.UPDATE,
+        ActionKind.ADOPT,
+        ActionKind.DEPLOY,
+        ActionKind.REDEPLOY,
+        ActionKind.UNDEPLOY,
+        ActionKind.DELETE,
+    }
+)
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One action on one object.
+
+    `write` is what apply sends for pattern writes (create, update, adopt, and a NOOP with
+    `refresh_mark`): the API body with the ownership mark already in `tags`. It is not part of the
+    JSON form. `pattern_id` is None for a pattern the same apply creates (apply resolves it by name).
+    """
+
+    kind: ActionKind
+    resource: Resource
+    name: str
+    reason: str = ""
+    file: str | None = None
+    pattern_id: str | None = None
+    changes: tuple[FieldChange, ...] = ()
+    desired_hash: str | None = None
+    live_hash: str | None = None
+    applied_hash: str | None = None
+    drift_mode: str | None = None
+    environment_id: str | None = None
+    refresh_mark: bool = False
+    forced: bool = False
+    provider: str | None = None
+    env_var: str | None = None
+    write: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_change(self) -> bool:
+        if self.kind == ActionKind.DRIFT:
+            return self.drift_mode != "observe"
+        return self.kind in CHANGE_KINDS
+
+    @property
+    def writes(self) -> bool:
+        return self.kind in WRITE_KINDS or (self.kind == ActionKind.NOOP and self.refresh_mark)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": str(self.kind),
+            "resource": str(self.resource),
+            "name": self.name,
+            "file": self.file,
+            "patternId": self.pattern_id,
+            "reason": self.reason,
+            "changes": [c.to_dict() for c in self.changes],
+            "hashes": {"desired": self.desired_hash, "live": self.live_hash, "applied": self.applied_hash},
+            "driftMode": self.drift_mode,
+            "environmentId": self.environment_id,
+            "refreshMark": self.refresh_mark,
+            "forced": self.forced,
+            "connection": (
+                {"provider": self.provider, "envVar": self.env_var}
+                if self.resource == Resource.CONNECTION
+                else None
+            ),
+        }
+
+
+@dataclass(frozen=True)
+class PlanError:
+    """A problem that forbids every write of this plan (apply stops before writing anything)."""
+
+    code: str
+    message: str
+    names: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "names": list(self.names),
+            "files": list(self.files),
+        }
+
+
+@dataclass(frozen=True)
+class PlanRefusal:
+    """Prune was asked for and refused: nothing is deleted. `candidates` are the names it would delete."""
+
+    reason: RefusalReason
+    message: str
+    candidates: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reason": str(self.reason), "message": self.message, "candidates": list(self.candidates)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Desired vs live, as ordered actions: connections, pattern writes, deployments, then deletions."""
+
+    owner: str
+    items: tuple[PlanItem, ...] = ()
+    errors: tuple[PlanError, ...] = ()
+    refusals: tuple[PlanRefusal, ...] = ()
+    issues: tuple[FileIssue, ...] = ()
+    notes: tuple[str, ...] = ()
+    prune: bool = False
+    force: bool = False
+
+    @property
+    def has_changes(self) -> bool:
+        """True when anything is to do or to look at: `plan --detailed-exitcode` exits 2."""
+        return any(item.is_change for item in self.items)
+
+    @property
+    def blocked(self) -> bool:
+        """True when apply must write nothing at all (duplicate names, invalid settings, ...)."""
+        return bool(self.errors)
+
+    @property
+    def valid(self) -> bool:
+        """No errors, no file issues and no refusals: `plan` and `apply` exit 1 otherwise."""
+        return not (self.errors or self.issues or self.refusals)
+
+    def summary(self) -> dict[str, int]:
+        """How many items of each kind, every kind present (zeros included), in ActionKind order."""
+        counts = Counter(item.kind for item in self.items)
+        return {str(kind): counts.get(kind, 0) for kind in ActionKind}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON form (schema: docs/plan-json.md)."""
+        return {
+            "formatVersion": PLAN_FORMAT_VERSION,
+            "owner": self.owner,
+            "prune": self.prune,
+            "force": self.force,
+            "hasChanges": self.has_changes,
+            "valid": self.valid,
+            "summary": self.summary(),
+            "errors": [e.to_dict() for e in self.errors],
+            "refusals": [r.to_dict() for r in self.refusals],
+            "issues": [i.to_dict() for i in self.issues],
+            "notes": list(self.notes),
+            "items": [i.to_dict() for i in self.items],
+        }
