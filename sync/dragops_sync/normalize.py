@@ -47,6 +47,8 @@ KEEP_TAG = "dragops-sync:prune=false"
 # The comparable fields, in the order they are reported.
 ESSENCE_KEYS = ("name", "description", "tags", "isPublic", "isTemplate", "graphData")
 
+_GRAPH_KEYS = ("nodes", "edges", "variables")
+
 # snake_case spellings accepted as well, so a model dump or Pulumi inputs normalise the same way.
 _ALIASES = {"is_public": "isPublic", "is_template": "isTemplate", "graph_data": "graphData"}
 
@@ -270,7 +272,8 @@ def _diff(after: Any, before: Any, path: str, out: list[FieldChange]) -> None:
     if canonical_json(after) == canonical_json(before):
         return
     if isinstance(after, Mapping) and isinstance(before, Mapping):
-        keys = [k for k in ESSENCE_KEYS if k in after or k in before] if path == "" else []
+        first = ESSENCE_KEYS if path == "" else _GRAPH_KEYS if path == "/graphData" else ()
+        keys = [k for k in first if k in after or k in before]
         keys += sorted((set(after) | set(before)) - set(keys), key=str)
         for key in keys:
             sub = f"{path}/{_escape(str(key))}"

@@ -121,7 +121,9 @@ class _Planner:
             reason = f"a live pattern named {dp.name!r} is managed by another owner ({other!r}); left alone"
             self.add(replace(base, kind=_K.UNMANAGED, reason=reason, pattern_id=foreign[0].id))
         else:
-            self.add(replace(base, kind=_K.CREATE, reason="no live pattern has this name", write=write))
+            changes = tuple(diff_essence(desired, {}))  # every field is new
+            reason = "no live pattern has this name"
+            self.add(replace(base, kind=_K.CREATE, reason=reason, changes=changes, write=write))
             if dp.deploy:
                 reason = "new pattern, deploy: true"
                 deploy = PlanItem(_K.DEPLOY, Resource.DEPLOYMENT, dp.name, reason, file=dp.path)

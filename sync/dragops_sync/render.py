@@ -1,0 +1,181 @@
+"""Showing a plan: `text` for terminals, `json` for machines, `markdown` for pull-request comments.
+
+* `render_text(plan, color=False)`: one line per item with a Terraform-like sign, field changes
+  indented below; colour (rich styles) only when asked (the CLI asks on a TTY).
+* `render_json(plan)`: `Plan.to_dict()` as indented JSON; the schema is documented in
+  `docs/plan-json.md` and versioned by its `formatVersion`.
+* `render_markdown(plan)`: a summary table, the problems, then one collapsible `<details>` block per
+  pattern with its field diff, for `plan --output markdown` posted on a pull request.
+
+Secrets never appear: plans hold none (connections name their environment variable only), and long
+values are shortened. Pure: returns strings, prints nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.text import Text
+
+from dragops_sync.actions import ActionKind, Plan, PlanItem, Resource
+from dragops_sync.normalize import FieldChange, canonical_json
+
+__all__ = ["OutputFormat", "render", "render_json", "render_markdown", "render_text"]
+
+OutputFormat = Literal["text", "json", "markdown"]
+
+_K = ActionKind
+
+# Sign and style per kind (Terraform's +, ~, -, plus our report-only kinds).
+_SIGNS: dict[ActionKind, tuple[str, str]] = {
+    _K.CREATE: ("+", "green"),
+    _K.UPDATE: ("~", "yellow"),
+    _K.ADOPT: ("&", "cyan"),
+    _K.DEPLOY: ("^", "green"),
+    _K.REDEPLOY: ("^", "yellow"),
+    _K.UNDEPLOY: ("v", "red"),
+    _K.DELETE: ("-", "red"),
+    _K.DRIFT: ("!", "magenta"),
+    _K.CONFLICT: ("!", "bold red"),
+    _K.UNMANAGED: ("?", "blue"),
+    _K.INVALID: ("x", "bold red"),
+    _K.NOOP: ("=", "dim"),
+}
+
+_MAX_VALUE = 160
+
+
+def _value(value: Any) -> str:
+    text = canonical_json(value)
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
+
+
+def _change_line(change: FieldChange) -> str:
+    if change.op == "add":
+        return f"+ {change.path}: {_value(change.after)}"
+    if change.op == "remove":
+        return f"- {change.path}: {_value(change.before)}"
+    return f"~ {change.path}: {_value(change.before)} -> {_value(change.after)}"
+
+
+def _subject(item: PlanItem) -> str:
+    what = {Resource.PATTERN: "pattern", Resource.DEPLOYMENT: "deployment", Resource.CONNECTION: "connection"}
+    subject = f"{what[item.resource]} {item.name!r}"
+    if item.resource == Resource.CONNECTION:
+        subject += f" ({item.provider}, key from ${{{item.env_var}}})"
+    return subject
+
+
+def _summary_line(plan: Plan) -> str:
+    counts = {kind: n for kind, n in plan.summary().items() if n and kind != str(_K.NOOP)}
+    if not counts:
+        return "No changes: everything is in sync."
+    return "Plan: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()) + "."
+
+
+def render_text(plan: Plan, *, color: bool = False, show_noop: bool = False, width: int = 120) -> str:
+    """The plan for a terminal; `color` adds ANSI styles, `show_noop` lists in-sync items too."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        width=width,
+        highlight=False,
+        soft_wrap=True,
+    )
+    for error in plan.errors:
+        console.print(Text(f"Error: {error.message}", style="bold red"))
+    for refusal in plan.refusals:
+        console.print(Text(f"Refused: {refusal.message}", style="bold red"))
+    for issue in plan.issues:
+        console.print(Text(f"Invalid: {issue}", style="red"))
+    for item in plan.items:
+        if item.kind == _K.NOOP and not (show_noop or item.refresh_mark):
+            continue
+        sign, style = _SIGNS[item.kind]
+        line = Text(f"{sign} {item.kind.value:<9} ", style=style)
+        line.append(_subject(item), style="bold" if color else "")
+        if item.reason:
+            line.append(f"  ({item.reason})", style="dim")
+        console.print(line)
+        if item.kind != _K.CREATE:
+            for change in item.changes:
+                console.print(Text(f"      {_change_line(change)}", style=style))
+    for note in plan.notes:
+        console.print(Text(f"Note: {note}", style="dim"))
+    console.print(Text(_summary_line(plan), style="bold"))
+    return buffer.getvalue()
+
+
+def render_json(plan: Plan) -> str:
+    """The stable JSON form (docs/plan-json.md), indented, with a trailing newline."""
+    return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(rows: Iterable[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def render_markdown(plan: Plan) -> str:
+    """The plan as a pull-request comment: summary table, problems, collapsible per-pattern diffs."""
+    out = [f"### dragops-sync plan (owner `{plan.owner}`)", "", f"**{_summary_line(plan)}**", ""]
+    counts = [(kind, str(n)) for kind, n in plan.summary().items() if n]
+    if counts:
+        out += [*_md_table(counts, ("action", "count")), ""]
+    problems = [f"- :x: **Error:** {e.message}" for e in plan.errors]
+    problems += [f"- :no_entry: **Prune refused:** {r.message}" for r in plan.refusals]
+    problems += [f"- :warning: `{i.file}` `{i.field}`: {i.message}" for i in plan.issues]
+    if problems:
+        out += ["#### Problems", "", *problems, ""]
+    shown = [i for i in plan.items if i.kind != _K.NOOP or i.refresh_mark]
+    if shown:
+        rows = [(f"`{i.kind}`", str(i.resource), i.name, f"`{i.file or ''}`", i.reason) for i in shown]
+        out += [*_md_table(rows, ("action", "resource", "name", "file", "why")), ""]
+    for item in shown:
+        if not item.changes:
+            continue
+        diff = "\n".join(_diff_lines(item.changes)).replace("```", "`\u200b``")
+        summary = f"<code>{item.kind.value}</code> {item.resource.value} <b>{_html(item.name)}</b>"
+        summary += f" ({len(item.changes)} field change{'s' if len(item.changes) != 1 else ''})"
+        out += ["<details>", f"<summary>{summary}</summary>", "", "```diff", diff, "```", "</details>", ""]
+    if plan.notes:
+        out += ["#### Notes", "", *[f"- {n}" for n in plan.notes], ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _diff_lines(changes: Iterable[FieldChange]) -> list[str]:
+    # `diff` highlighting colours only lines starting with - or +: a replacement is shown as both.
+    lines: list[str] = []
+    for change in changes:
+        if change.op != "add":
+            lines.append(f"- {change.path}: {_value(change.before)}")
+        if change.op != "remove":
+            lines.append(f"+ {change.path}: {_value(change.after)}")
+    return lines
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render(plan: Plan, fmt: OutputFormat = "text", *, color: bool = False) -> str:
+    """Dispatch on `fmt` ("text", "json" or "markdown")."""
+    if fmt == "json":
+        return render_json(plan)
+    if fmt == "markdown":
+        return render_markdown(plan)
+    if fmt == "text":
+        return render_text(plan, color=color)
+    raise ValueError(f"unknown output format {fmt!r} (use text, json or markdown)")
