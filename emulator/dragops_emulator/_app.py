@@ -27,6 +27,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "_auth",
     "_patterns",
     "_connections",
+    "_nodes_routes", "_deployments", "_runs",  # E2: node library, deployments, runs
 )
 # >>> end of ROUTE MODULES <<<
 

@@ -1,0 +1,281 @@
+"""Deployment routes (dragops-api.md §2.3, D9, D10, D11): deploy, undeploy, status, list, pause,
+resume and manual execution of a pattern's deployment.
+
+One deployment document per pattern (`deployments`, parent = pattern id), kept after undeploy with
+status `undeployed`, so a redeploy keeps the deployment id. Every successful deploy increments the
+pattern's `versionNumber` (never its `updatedAt`) and stores a snapshot `{versionNumber, createdAt,
+graphData}` in `versions`; runs execute the snapshot, not later edits. Another user's pattern or
+deployment is "not found" (D3).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from dragops_emulator._clock import format_iso
+from dragops_emulator._deployment_state import (
+    current_deployment,
+    deployed_graph,
+    public_deployment,
+    refresh_deployment,
+)
+from dragops_emulator._engine import run_pattern
+from dragops_emulator._graph import find_triggers, validate_graph
+from dragops_emulator._http import (
+    ApiError,
+    Fields,
+    current_user,
+    envelope,
+    load_owned,
+    new_id,
+    page_list,
+    page_params,
+    read_json,
+    read_optional_json,
+    state,
+)
+from dragops_emulator._store import Store
+
+__all__ = ["DEPLOYMENT_STATUSES", "current_deployment", "load_deployment", "routes"]
+
+DEPLOYMENT_STATUSES: tuple[str, ...] = ("pending", "active", "paused", "undeployed")
+
+
+def load_deployment(request: Request, user: dict[str, Any]) -> dict[str, Any]:
+    """The caller's deployment named by the `{id}` path parameter (pending -> active applied); else 404."""
+    deployment = load_owned(
+        request,
+        "deployments",
+        request.path_params["id"],
+        user,
+        code="DEPLOYMENT_NOT_FOUND",
+        label="Deployment",
+    )
+    emulator = state(request)
+    return refresh_deployment(emulator.store, deployment, now=emulator.clock.now())
+
+
+def _pattern_name(store: Store, deployment: dict[str, Any]) -> str | None:
+    # Read at answer time: a renamed pattern shows its new name in its deployment.
+    pattern = store.get("patterns", str(deployment["patternId"]))
+    return str(pattern["name"]) if pattern is not None else deployment.get("patternName")
+
+
+def _last_run(store: Store, deployment_id: str) -> dict[str, Any] | None:
+    runs = store.list("runs", parent_id=deployment_id)
+    if not runs:
+        return None
+    last = max(enumerate(runs), key=lambda pair: (pair[1]["startedAt"], pair[0]))[1]
+    return {"id": last["id"], "status": last["status"], "startedAt": last["startedAt"]}
+
+
+async def deploy(request: Request) -> Response:
+    """Validate the graph, snapshot it as the next version and (re)activate the deployment (201)."""
+    user = current_user(request)
+    pattern = load_owned(
+        request, "patterns", request.path_params["id"], user, code="PATTERN_NOT_FOUND", label="Pattern"
+    )
+    body = await read_json(request)
+    fields = Fields(body)
+    if body.get("nodeDefinitions") is None:
+        raise ApiError(400, "VALIDATION", "nodeDefinitions is required")
+    node_definitions = fields.optional_object("nodeDefinitions") or {}
+    environment_id = fields.optional_str("environmentId")
+
+    raw_graph = pattern.get("graphData")
+    graph: dict[str, Any] = raw_graph if isinstance(raw_graph, dict) else {}
+    details = validate_graph(graph, node_definitions)
+    if details:
+        count = f"{len(details)} problem{'s' if len(details) != 1 else ''}"
+        raise ApiError(
+            422, "TRANSPILATION_FAILED", f"The pattern graph cannot be deployed: {count}", details=details
+        )
+
+    emulator = state(request)
+    now = emulator.clock.now()
+    now_iso = format_iso(now)
+    delay = emulator.settings.activation_delay_seconds
+    triggers = find_triggers(graph)
+    with emulator.store.transaction() as store:
+        version_number = int(pattern.get("versionNumber") or 0) + 1
+        pattern["versionNumber"] = version_number  # a deploy does not touch updatedAt (shared decision)
+        store.replace("patterns", pattern)
+        store.insert(
+            "versions",
+            {
+                "id": new_id("ver"),
+                "patternId": pattern["id"],
+                "versionNumber": version_number,
+                "createdAt": now_iso,
+                "graphData": graph,
+            },
+            owner_id=str(user["id"]),
+            parent_id=pattern["id"],
+        )
+        deployment = current_deployment(store, pattern["id"], now=now)
+        if deployment is None:
+            deployment = {"id": new_id("dep"), "patternId": pattern["id"], "createdAt": now_iso}
+            store.insert("deployments", deployment, owner_id=str(user["id"]), parent_id=pattern["id"])
+        deployment.pop("activatesAt", None)
+        deployment.update(
+            {
+                "patternName": pattern["name"],
+                "versionNumber": version_number,
+                "environmentId": environment_id,
+                "triggers": triggers,
+                "updatedAt": now_iso,
+            }
+        )
+        if delay > 0:
+            deployment.update(status="pending", confirmedAt=None)
+            deployment["activatesAt"] = format_iso(now + timedelta(seconds=delay))
+        else:
+            deployment.update(status="active", confirmedAt=now_iso)
+        store.replace("deployments", deployment)
+    data = {
+        "deploymentId": deployment["id"],
+        "status": deployment["status"],
+        "versionNumber": version_number,
+        "triggers": triggers,
+    }
+    return envelope(data, 201, timestamp=False)
+
+
+async def undeploy(request: Request) -> Response:
+    """Stop the pattern's triggers; history and graph stay (idempotent 200)."""
+    user = current_user(request)
+    pattern = load_owned(
+        request, "patterns", request.path_params["id"], user, code="PATTERN_NOT_FOUND", label="Pattern"
+    )
+    emulator = state(request)
+    with emulator.store.transaction() as store:
+        deployment = current_deployment(store, pattern["id"], now=emulator.clock.now())
+        if deployment is not None and deployment["status"] != "undeployed":
+            deployment.pop("activatesAt", None)
+            deployment.update(status="undeployed", updatedAt=emulator.clock.iso())
+            store.replace("deployments", deployment)
+    return envelope({"status": "undeployed"}, timestamp=False)
+
+
+async def pattern_deployment(request: Request) -> Response:
+    """The current deployment of a pattern; 404 DEPLOYMENT_NOT_FOUND when it was never deployed (D10)."""
+    user = current_user(request)
+    pattern = load_owned(
+        request, "patterns", request.path_params["id"], user, code="PATTERN_NOT_FOUND", label="Pattern"
+    )
+    emulator = state(request)
+    deployment = current_deployment(emulator.store, pattern["id"], now=emulator.clock.now())
+    if deployment is None:
+        raise ApiError(404, "DEPLOYMENT_NOT_FOUND", "Pattern has never been deployed")
+    return envelope(public_deployment(deployment, pattern_name=pattern["name"]), timestamp=False)
+
+
+async def list_deployments(request: Request) -> Response:
+    """The caller's deployments, most recently changed first (page style; filters status, patternId)."""
+    user = current_user(request)
+    page, limit = page_params(request)
+    status = request.query_params.get("status")
+    if status is not None and status not in DEPLOYMENT_STATUSES:
+        raise ApiError(400, "VALIDATION", f"status must be one of {', '.join(DEPLOYMENT_STATUSES)}")
+    pattern_id = request.query_params.get("patternId")
+    emulator = state(request)
+    now = emulator.clock.now()
+    items = []
+    for stored in emulator.store.list("deployments", owner_id=str(user["id"])):
+        deployment = refresh_deployment(emulator.store, stored, now=now)
+        if status is not None and deployment["status"] != status:
+            continue
+        if pattern_id is not None and deployment["patternId"] != pattern_id:
+            continue
+        items.append(deployment)
+    items.sort(key=lambda doc: (doc["updatedAt"], doc["id"]), reverse=True)
+    chosen = items[(page - 1) * limit : page * limit]
+    data = [
+        {
+            **public_deployment(doc, pattern_name=_pattern_name(emulator.store, doc)),
+            "lastRun": _last_run(emulator.store, doc["id"]),
+        }
+        for doc in chosen
+    ]
+    return page_list(data, page=page, limit=limit, total=len(items))
+
+
+async def get_deployment(request: Request) -> Response:
+    """One deployment by id, with its last run."""
+    user = current_user(request)
+    deployment = load_deployment(request, user)
+    store = state(request).store
+    data = {
+        **public_deployment(deployment, pattern_name=_pattern_name(store, deployment)),
+        "lastRun": _last_run(store, deployment["id"]),
+    }
+    return envelope(data, timestamp=False)
+
+
+def _not_active(deployment: dict[str, Any], action: str) -> ApiError:
+    return ApiError(
+        409, "DEPLOYMENT_NOT_ACTIVE", f"Cannot {action} a deployment that is {deployment['status']}"
+    )
+
+
+async def pause(request: Request) -> Response:
+    """Pause an active deployment: triggers stay registered but start no runs (200; idempotent)."""
+    user = current_user(request)
+    emulator = state(request)
+    with emulator.store.transaction() as store:
+        deployment = load_deployment(request, user)
+        if deployment["status"] not in ("active", "paused"):
+            raise _not_active(deployment, "pause")
+        if deployment["status"] == "active":
+            deployment.update(status="paused", updatedAt=emulator.clock.iso())
+            store.replace("deployments", deployment)
+    return envelope({"status": deployment["status"]}, timestamp=False)
+
+
+async def resume(request: Request) -> Response:
+    """Resume a paused deployment (200; idempotent on an active one)."""
+    user = current_user(request)
+    emulator = state(request)
+    with emulator.store.transaction() as store:
+        deployment = load_deployment(request, user)
+        if deployment["status"] not in ("active", "paused"):
+            raise _not_active(deployment, "resume")
+        if deployment["status"] == "paused":
+            deployment.update(status="active", updatedAt=emulator.clock.iso())
+            store.replace("deployments", deployment)
+    return envelope({"status": deployment["status"]}, timestamp=False)
+
+
+async def execute(request: Request) -> Response:
+    """Run the deployed version now with the body as event data (`triggeredBy: manual`), 202."""
+    user = current_user(request)
+    event = await read_optional_json(request)
+    deployment = load_deployment(request, user)
+    if deployment["status"] != "active":
+        raise _not_active(deployment, "execute")
+    emulator = state(request)
+    outcome = run_pattern(
+        emulator,
+        deployment=deployment,
+        pattern_graph=deployed_graph(emulator.store, deployment),
+        triggered_by="manual",
+        event_data=event,
+    )
+    return envelope({"runId": outcome.run["id"], "status": outcome.run["status"]}, 202, timestamp=False)
+
+
+routes: list[Route] = [
+    Route("/api/patterns/{id}/deploy", deploy, methods=["POST"]),
+    Route("/api/patterns/{id}/deploy", undeploy, methods=["DELETE"]),
+    Route("/api/patterns/{id}/deployment", pattern_deployment, methods=["GET"]),
+    Route("/api/deployments", list_deployments, methods=["GET"]),
+    Route("/api/deployments/{id}", get_deployment, methods=["GET"]),
+    Route("/api/deployments/{id}/pause", pause, methods=["POST"]),
+    Route("/api/deployments/{id}/resume", resume, methods=["POST"]),
+    Route("/api/deployments/{id}/execute", execute, methods=["POST"]),
+]
