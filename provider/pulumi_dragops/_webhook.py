@@ -20,6 +20,7 @@ from ._common import DragopsProvider, DragopsProviderError, InputChecker, api_er
 
 SELECTOR_KEYS = ("pattern_id", "node_id", "alias")
 SERVER_KEYS = ("webhook_id", "url", "secret")
+OPTION_KEYS = ("rotate_secret_trigger", "require_signature")
 SECRET_OUTPUTS = ["secret"]
 
 
@@ -59,6 +60,13 @@ def _select(client: Client, props: Mapping[str, Any]) -> Any:
     )
 
 
+def _apply_signature_setting(client: Client, endpoint: Any, props: Mapping[str, Any]) -> Any:
+    wanted = props.get("require_signature")
+    if wanted is None or endpoint.require_signature == wanted:
+        return endpoint
+    return client.webhooks.update(endpoint.id, require_signature=bool(wanted))
+
+
 def _outputs(props: Mapping[str, Any], endpoint: Any, secret: str) -> dict[str, Any]:
     return {
         "pattern_id": props["pattern_id"],
@@ -66,6 +74,7 @@ def _outputs(props: Mapping[str, Any], endpoint: Any, secret: str) -> dict[str, 
         "node_id": endpoint.node_id,
         "alias": endpoint.alias,
         "rotate_secret_trigger": props.get("rotate_secret_trigger"),
+        "require_signature": endpoint.require_signature,
         "webhook_id": endpoint.id,
         "url": endpoint.url,
         "secret": secret,
@@ -88,6 +97,8 @@ class WebhookProvider(DragopsProvider):
             and not isinstance(trigger, str | int | float)
         ):
             checker.fail("rotate_secret_trigger", "rotate_secret_trigger must be a string or a number")
+        if news.get("require_signature") is not None:
+            inputs["require_signature"] = checker.boolean("require_signature")
         return CheckResult(inputs, checker.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -101,11 +112,17 @@ class WebhookProvider(DragopsProvider):
         rotate = contains_unknown(news.get("rotate_secret_trigger")) or news.get(
             "rotate_secret_trigger"
         ) != olds.get("rotate_secret_trigger")
-        return DiffResult(changes=bool(replaces) or rotate, replaces=replaces, delete_before_replace=False)
+        # Signature checking is compared only when the program states it.
+        signature = news.get("require_signature")
+        resign = contains_unknown(signature) or (
+            signature is not None and signature != olds.get("require_signature")
+        )
+        changes = bool(replaces) or rotate or resign
+        return DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         with self.client() as client, api_errors(f"reading the webhook of pattern {props['pattern_id']}"):
-            endpoint = _select(client, props)
+            endpoint = _apply_signature_setting(client, _select(client, props), props)
             secret = _reveal(client.webhooks.secret(endpoint.id))
         return CreateResult(endpoint.id, _outputs(props, endpoint, secret))
 
@@ -122,13 +139,18 @@ class WebhookProvider(DragopsProvider):
             if endpoint is None:
                 return ReadResult("", {})  # its On Webhook node was removed
             secret = _reveal(client.webhooks.secret(id_))
-        inputs = {key: props.get(key) for key in (*SELECTOR_KEYS, "rotate_secret_trigger")}
+        inputs = {key: props.get(key) for key in (*SELECTOR_KEYS, *OPTION_KEYS)}
+        if props.get("require_signature") is not None:
+            inputs["require_signature"] = endpoint.require_signature
         return ReadResult(id_, _outputs(props, endpoint, secret), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        with self.client() as client, api_errors(f"rotating the secret of webhook {id_}"):
-            endpoint = _select(client, news)
-            secret = _reveal(client.webhooks.rotate_secret(id_))
+        with self.client() as client, api_errors(f"updating webhook {id_}"):
+            endpoint = _apply_signature_setting(client, _select(client, news), news)
+            if news.get("rotate_secret_trigger") != olds.get("rotate_secret_trigger"):
+                secret = _reveal(client.webhooks.rotate_secret(id_))
+            else:
+                secret = _reveal(client.webhooks.secret(id_))
         return UpdateResult(_outputs(news, endpoint, secret))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -143,6 +165,7 @@ class WebhookArgs:
     node_id: pulumi.Input[str] | None
     alias: pulumi.Input[str] | None
     rotate_secret_trigger: pulumi.Input[str | int] | None
+    require_signature: pulumi.Input[bool] | None
 
     def __init__(
         self,
@@ -151,14 +174,17 @@ class WebhookArgs:
         node_id: pulumi.Input[str] | None = None,
         alias: pulumi.Input[str] | None = None,
         rotate_secret_trigger: pulumi.Input[str | int] | None = None,
+        require_signature: pulumi.Input[bool] | None = None,
     ) -> None:
         """Select the endpoint by `node_id` and/or `alias` (the node's Webhook Alias); with neither, the
         pattern must have exactly one On Webhook node. Change `rotate_secret_trigger` to rotate the
-        signing secret."""
+        signing secret. `require_signature=False` switches DRAGOPS's `X-Webhook-Signature` check off for
+        senders that sign their own way (GitHub's `X-Hub-Signature-256`); None leaves it as it is."""
         self.pattern_id = pattern_id
         self.node_id = node_id
         self.alias = alias
         self.rotate_secret_trigger = rotate_secret_trigger
+        self.require_signature = require_signature
 
     def to_props(self) -> dict[str, Any]:
         return {
@@ -166,6 +192,7 @@ class WebhookArgs:
             "node_id": self.node_id,
             "alias": self.alias,
             "rotate_secret_trigger": self.rotate_secret_trigger,
+            "require_signature": self.require_signature,
         }
 
 
@@ -176,6 +203,7 @@ class Webhook(Resource, module="dragops", name="Webhook"):
     node_id: pulumi.Output[str]
     alias: pulumi.Output[str | None]
     rotate_secret_trigger: pulumi.Output[str | int | None]
+    require_signature: pulumi.Output[bool]
     webhook_id: pulumi.Output[str]
     url: pulumi.Output[str]
     secret: pulumi.Output[str]
