@@ -1,0 +1,505 @@
+"""Webhook ingestion over real HTTP: paths, signatures, bodies, idempotency, deployment states, runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from webhook_kit import ApiSession, deliver, respond_node, sign, webhook_graph, webhook_node
+
+DAY = 24 * 3600
+
+
+@pytest.fixture
+def api(emu: Any, user: Any) -> Iterator[ApiSession]:
+    session = ApiSession(emu.url, user.token)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def deployed(api: ApiSession) -> dict[str, Any]:
+    """A deployed On Webhook -> Log pattern with its endpoint, secret and deployment id."""
+    pattern = api.create_pattern(webhook_graph())
+    deployment = api.deploy(pattern["id"])
+    endpoint = api.only_endpoint(pattern["id"])
+    return {
+        "pattern": pattern,
+        "deploymentId": deployment["deploymentId"],
+        "endpoint": endpoint,
+        "path": f"/webhooks/{endpoint['id']}",
+        "secret": api.secret(endpoint["id"]),
+    }
+
+
+def _newest_log_entry(api: ApiSession, webhook_id: str) -> dict[str, Any]:
+    return dict(api.request_log(webhook_id)["data"][0])
+
+
+# --- paths ---------------------------------------------------------------------------------------
+
+
+def test_a_signed_post_to_an_active_webhook_starts_a_run_with_the_whole_request(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    response = deliver(
+        emu.url,
+        deployed["path"],
+        {"action": "opened"},
+        secret=deployed["secret"],
+        headers={"X-Custom-Thing": "Value"},
+        params={"source": "ci"},
+    )
+
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "accepted"
+    assert body["runId"].startswith("run_")
+    (run,) = api.runs(deployed["deploymentId"])
+    assert run["id"] == body["runId"]
+    assert run["triggeredBy"] == "webhook"
+    event = run["eventData"]
+    assert event["body"] == {"action": "opened"}
+    assert event["query"] == {"source": "ci"}
+    assert event["method"] == "POST"
+    assert event["headers"]["x-custom-thing"] == "Value"
+    assert event["headers"]["content-type"] == "application/json"
+
+
+def test_the_pattern_url_routes_to_the_patterns_first_webhook(emu: Any, api: ApiSession) -> None:
+    graph = webhook_graph()
+    # A second On Webhook node placed before the first one in the graph becomes "the first".
+    graph["nodes"].insert(0, webhook_node("node_0"))
+    pattern = api.create_pattern(graph)
+    deployment = api.deploy(pattern["id"])
+    first, second = api.endpoints(pattern["id"])
+    assert first["nodeId"] == "node_0"
+
+    response = deliver(emu.url, f"/api/webhooks/{pattern['id']}", {"n": 1}, secret=api.secret(first["id"]))
+
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "accepted"
+    assert [r["id"] for r in api.runs(deployment["deploymentId"])] == [response.json()["runId"]]
+    assert api.request_log(first["id"])["meta"]["total"] == 1
+    assert api.request_log(second["id"])["meta"]["total"] == 0
+
+
+def test_the_pattern_url_checks_the_signature_against_the_first_webhooks_secret(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    path = f"/api/webhooks/{deployed['pattern']['id']}"
+
+    assert deliver(emu.url, path, {"n": 1}, secret="not-the-secret").status_code == 401
+    assert deliver(emu.url, path, {"n": 1}, secret=deployed["secret"]).status_code == 202
+
+
+@pytest.mark.parametrize("path", ["/webhooks/wh_doesnotexist", "/api/webhooks/pat_doesnotexist"])
+def test_an_unknown_webhook_is_not_found(emu: Any, path: str) -> None:
+    response = deliver(emu.url, path, {"a": 1}, secret="whatever")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "Webhook not found", "code": "WEBHOOK_NOT_FOUND"}
+
+
+def test_a_pattern_without_an_on_webhook_node_has_no_webhook_url(emu: Any, api: ApiSession) -> None:
+    pattern = api.create_pattern({"nodes": [], "edges": []}, name="No triggers yet")
+
+    response = deliver(emu.url, f"/api/webhooks/{pattern['id']}", {"a": 1})
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "WEBHOOK_NOT_FOUND"
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+def test_every_webhook_method_is_accepted_and_passed_to_the_pattern(
+    emu: Any, api: ApiSession, deployed: dict[str, Any], method: str
+) -> None:
+    payload = None if method in {"GET", "DELETE"} else {"m": method}
+
+    response = deliver(emu.url, deployed["path"], payload, secret=deployed["secret"], method=method)
+
+    assert response.status_code == 202, response.text
+    (run,) = api.runs(deployed["deploymentId"])
+    assert run["eventData"]["method"] == method
+    assert run["eventData"]["body"] == (payload if payload is not None else {})
+
+
+# --- signatures ------------------------------------------------------------------------------------
+
+
+def test_a_request_without_a_signature_is_refused_and_logged(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    response = deliver(emu.url, deployed["path"], {"a": 1})
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "Missing X-Webhook-Signature header", "code": "INVALID_SIGNATURE"}
+    assert api.runs(deployed["deploymentId"]) == []
+    entry = _newest_log_entry(api, deployed["endpoint"]["id"])
+    assert entry["status"] == 401
+    assert entry["signatureValid"] is False
+    assert entry["runId"] is None
+
+
+def test_a_request_signed_with_another_secret_is_refused(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    response = deliver(emu.url, deployed["path"], {"a": 1}, secret="some-other-secret")
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "Invalid webhook signature", "code": "INVALID_SIGNATURE"}
+    assert api.runs(deployed["deploymentId"]) == []
+
+
+def test_a_signature_of_a_different_body_is_refused(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    signature = sign(deployed["secret"], b'{"amount":1}')
+
+    response = deliver(
+        emu.url, deployed["path"], raw=b'{"amount":1000}', headers={"X-Webhook-Signature": signature}
+    )
+
+    assert response.status_code == 401
+
+
+def test_a_signature_with_the_sha256_prefix_is_accepted(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    body = b'{"a": 1}'
+    signature = "sha256=" + sign(deployed["secret"], body)
+
+    response = deliver(emu.url, deployed["path"], raw=body, headers={"X-Webhook-Signature": signature})
+
+    assert response.status_code == 202, response.text
+    assert _newest_log_entry(api, deployed["endpoint"]["id"])["signatureValid"] is True
+
+
+def test_a_bodiless_request_signs_the_empty_byte_string(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    response = deliver(
+        emu.url,
+        deployed["path"],
+        method="GET",
+        headers={"X-Webhook-Signature": sign(deployed["secret"], b"")},
+    )
+
+    assert response.status_code == 202, response.text
+
+
+def test_an_endpoint_with_the_signature_check_off_accepts_unsigned_requests(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    webhook_id = deployed["endpoint"]["id"]
+    assert api.set_require_signature(webhook_id, False)["requireSignature"] is False
+
+    unsigned = deliver(emu.url, deployed["path"], {"a": 1})
+    # A GitHub-style sender signs its own way; with the check off a wrong X-Webhook-Signature is only noted.
+    wrongly_signed = deliver(emu.url, deployed["path"], {"a": 2}, secret="github-style-secret")
+
+    assert unsigned.status_code == 202, unsigned.text
+    assert wrongly_signed.status_code == 202, wrongly_signed.text
+    assert len(api.runs(deployed["deploymentId"])) == 2
+    newest, older = api.request_log(webhook_id)["data"][:2]
+    assert newest["signatureValid"] is False
+    assert older["signatureValid"] is None
+
+    api.set_require_signature(webhook_id, True)
+    assert deliver(emu.url, deployed["path"], {"a": 3}).status_code == 401
+
+
+def test_new_endpoints_follow_the_require_webhook_signature_setting(emu: Any, api: ApiSession) -> None:
+    emu.update_settings(require_webhook_signature=False)
+    pattern = api.create_pattern(webhook_graph())
+    api.deploy(pattern["id"])
+    endpoint = api.only_endpoint(pattern["id"])
+
+    assert endpoint["requireSignature"] is False
+    assert deliver(emu.url, f"/webhooks/{endpoint['id']}", {"a": 1}).status_code == 202
+
+
+# --- bodies ------------------------------------------------------------------------------------------
+
+
+def test_a_body_that_is_not_declared_json_is_refused(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    raw = b"action=opened"
+    response = deliver(
+        emu.url,
+        deployed["path"],
+        raw=raw,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Webhook-Signature": sign(deployed["secret"], raw),
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "success": False,
+        "error": {
+            "code": "VALIDATION",
+            "message": "Content-Type must be application/json for a webhook body"
+            " (got application/x-www-form-urlencoded)",
+        },
+    }
+    entry = _newest_log_entry(api, deployed["endpoint"]["id"])
+    assert entry["status"] == 400
+    assert entry["body"] == "action=opened"
+    assert api.runs(deployed["deploymentId"]) == []
+
+
+def test_a_malformed_json_body_is_refused_with_the_position(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    raw = b'{"action": '
+    response = deliver(
+        emu.url, deployed["path"], raw=raw, headers={"X-Webhook-Signature": sign(deployed["secret"], raw)}
+    )
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION"
+    assert error["message"].startswith("Malformed JSON body: Expecting value at line 1 column 12")
+
+
+def test_a_body_above_the_size_limit_is_refused(emu: Any, api: ApiSession, deployed: dict[str, Any]) -> None:
+    emu.update_settings(max_body_bytes=64)
+
+    response = deliver(emu.url, deployed["path"], {"padding": "x" * 100}, secret=deployed["secret"])
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert api.runs(deployed["deploymentId"]) == []
+
+
+# --- idempotency -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", ["X-Idempotency-Key", "X-Request-Id"])
+def test_a_repeated_delivery_key_returns_the_original_run_without_a_new_one(
+    emu: Any, api: ApiSession, deployed: dict[str, Any], header: str
+) -> None:
+    first = deliver(
+        emu.url, deployed["path"], {"n": 1}, secret=deployed["secret"], headers={header: "delivery-42"}
+    )
+    second = deliver(
+        emu.url, deployed["path"], {"n": 1}, secret=deployed["secret"], headers={header: "delivery-42"}
+    )
+
+    assert first.status_code == 202
+    assert "duplicate" not in first.json()
+    assert second.status_code == 202
+    assert second.json() == {"status": "accepted", "runId": first.json()["runId"], "duplicate": True}
+    assert [r["id"] for r in api.runs(deployed["deploymentId"])] == [first.json()["runId"]]
+    entry = _newest_log_entry(api, deployed["endpoint"]["id"])
+    assert entry["status"] == 202
+    assert entry["runId"] == first.json()["runId"]
+
+
+def test_the_idempotency_key_wins_over_the_request_id(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    first = deliver(
+        emu.url,
+        deployed["path"],
+        {},
+        secret=deployed["secret"],
+        headers={"X-Idempotency-Key": "k1", "X-Request-Id": "r1"},
+    )
+    same_key = deliver(
+        emu.url,
+        deployed["path"],
+        {},
+        secret=deployed["secret"],
+        headers={"X-Idempotency-Key": "k1", "X-Request-Id": "r2"},
+    )
+    other_key = deliver(
+        emu.url,
+        deployed["path"],
+        {},
+        secret=deployed["secret"],
+        headers={"X-Idempotency-Key": "k2", "X-Request-Id": "r1"},
+    )
+
+    assert same_key.json()["runId"] == first.json()["runId"]
+    assert same_key.json()["duplicate"] is True
+    assert "duplicate" not in other_key.json()
+    assert len(api.runs(deployed["deploymentId"])) == 2
+
+
+def test_a_delivery_key_starts_a_new_run_after_24_hours(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    headers = {"X-Idempotency-Key": "nightly"}
+    first = deliver(emu.url, deployed["path"], {}, secret=deployed["secret"], headers=headers)
+    emu.advance_clock(seconds=DAY - 60)
+    within = deliver(emu.url, deployed["path"], {}, secret=deployed["secret"], headers=headers)
+    emu.advance_clock(seconds=120)
+    after = deliver(emu.url, deployed["path"], {}, secret=deployed["secret"], headers=headers)
+
+    assert within.json() == {"status": "accepted", "runId": first.json()["runId"], "duplicate": True}
+    assert after.status_code == 202
+    assert "duplicate" not in after.json()
+    assert after.json()["runId"] != first.json()["runId"]
+
+
+def test_the_same_key_on_two_endpoints_is_two_deliveries(emu: Any, api: ApiSession) -> None:
+    graph = webhook_graph()
+    graph["nodes"].append(webhook_node("node_9"))
+    pattern = api.create_pattern(graph)
+    deployment = api.deploy(pattern["id"])
+    one, two = api.endpoints(pattern["id"])
+
+    for endpoint in (one, two):
+        response = deliver(
+            emu.url,
+            f"/webhooks/{endpoint['id']}",
+            {},
+            secret=api.secret(endpoint["id"]),
+            headers={"X-Request-Id": "same"},
+        )
+        assert "duplicate" not in response.json()
+    assert len(api.runs(deployment["deploymentId"])) == 2
+
+
+# --- deployment states -----------------------------------------------------------------------------
+
+
+def test_an_event_to_an_undeployed_pattern_is_captured_without_a_run(emu: Any, api: ApiSession) -> None:
+    pattern = api.create_pattern(webhook_graph())
+    endpoint = api.only_endpoint(pattern["id"])
+
+    response = deliver(emu.url, f"/webhooks/{endpoint['id']}", {"a": 1}, secret=api.secret(endpoint["id"]))
+
+    assert response.status_code == 202
+    assert response.json() == {"status": "captured", "message": "Event captured for testing"}
+    entry = _newest_log_entry(api, endpoint["id"])
+    assert entry["status"] == 202
+    assert entry["runId"] is None
+    assert entry["body"] == {"a": 1}
+
+
+def test_an_event_after_undeploy_is_captured_again(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    api.undeploy(deployed["pattern"]["id"])
+
+    response = deliver(emu.url, deployed["path"], {"a": 1}, secret=deployed["secret"])
+
+    assert response.status_code == 202
+    assert response.json()["status"] == "captured"
+    assert api.runs(deployed["deploymentId"]) == []
+
+
+def test_a_paused_deployment_accepts_events_without_running_them(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    api.pause(deployed["deploymentId"])
+
+    paused = deliver(
+        emu.url, deployed["path"], {"a": 1}, secret=deployed["secret"], headers={"X-Request-Id": "r"}
+    )
+    assert paused.status_code == 202
+    assert paused.json()["status"] == "paused"
+    assert "runId" not in paused.json()
+    assert api.runs(deployed["deploymentId"]) == []
+
+    api.resume(deployed["deploymentId"])
+    # The paused delivery started nothing, so its retry with the same id is not a duplicate.
+    resumed = deliver(
+        emu.url, deployed["path"], {"a": 1}, secret=deployed["secret"], headers={"X-Request-Id": "r"}
+    )
+    assert resumed.json()["status"] == "accepted"
+    assert [r["id"] for r in api.runs(deployed["deploymentId"])] == [resumed.json()["runId"]]
+
+
+def test_a_pending_deployment_accepts_events_without_running_them(emu: Any, api: ApiSession) -> None:
+    emu.update_settings(activation_delay_seconds=3600)
+    pattern = api.create_pattern(webhook_graph())
+    deployment = api.deploy(pattern["id"])
+    assert deployment["status"] == "pending"
+    endpoint = api.only_endpoint(pattern["id"])
+
+    response = deliver(emu.url, f"/webhooks/{endpoint['id']}", {"a": 1}, secret=api.secret(endpoint["id"]))
+
+    assert response.status_code == 202
+    assert response.json()["status"] == "pending"
+    assert api.runs(deployment["deploymentId"]) == []
+
+
+def test_a_webhook_added_after_the_deploy_captures_until_the_next_deploy(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    graph = webhook_graph()
+    graph["nodes"].append(webhook_node("node_new"))
+    api.update_graph(deployed["pattern"]["id"], graph)
+    new = next(ep for ep in api.endpoints(deployed["pattern"]["id"]) if ep["nodeId"] == "node_new")
+    secret = api.secret(new["id"])
+
+    before = deliver(emu.url, f"/webhooks/{new['id']}", {"a": 1}, secret=secret)
+    api.deploy(deployed["pattern"]["id"])
+    after = deliver(emu.url, f"/webhooks/{new['id']}", {"a": 1}, secret=secret)
+
+    assert before.json()["status"] == "captured"
+    assert after.json()["status"] == "accepted"
+
+
+# --- synchronous response modes -----------------------------------------------------------------------
+
+
+def _deploy_with(api: ApiSession, graph: dict[str, Any]) -> tuple[str, str, str]:
+    pattern = api.create_pattern(graph, name="Synchronous")
+    deployment = api.deploy(pattern["id"])
+    endpoint = api.only_endpoint(pattern["id"])
+    return f"/webhooks/{endpoint['id']}", api.secret(endpoint["id"]), deployment["deploymentId"]
+
+
+def test_last_node_mode_without_a_respond_node_answers_the_finished_run(emu: Any, api: ApiSession) -> None:
+    path, secret, deployment_id = _deploy_with(api, webhook_graph(mode="lastNode"))
+
+    response = deliver(emu.url, path, {"a": 1}, secret=secret)
+
+    assert response.status_code == 200, response.text
+    (run,) = api.runs(deployment_id)
+    assert response.json() == {"status": "completed", "runId": run["id"]}
+
+
+@pytest.mark.parametrize("mode", ["lastNode", "responseNode"])
+def test_a_respond_node_sets_the_status_headers_and_body(emu: Any, api: ApiSession, mode: str) -> None:
+    respond = respond_node("node_3", status=201, body='{"created":true}', headers={"X-Reply": "yes"})
+    path, secret, deployment_id = _deploy_with(api, webhook_graph(mode=mode, respond=respond))
+
+    response = deliver(emu.url, path, {"a": 1}, secret=secret)
+
+    assert response.status_code == 201, response.text
+    assert response.headers["x-reply"] == "yes"
+    assert response.text == '{"created":true}'
+    assert len(api.runs(deployment_id)) == 1
+
+
+def test_response_node_mode_without_a_respond_node_times_out(emu: Any, api: ApiSession) -> None:
+    path, secret, deployment_id = _deploy_with(api, webhook_graph(mode="responseNode"))
+
+    response = deliver(emu.url, path, {"a": 1}, secret=secret)
+
+    assert response.status_code == 504
+    assert response.json()["code"] == "WEBHOOK_TIMEOUT"
+    # The run itself happened; only the response never came.
+    (run,) = api.runs(deployment_id)
+    log = api.request_log(path.rsplit("/", 1)[1])["data"][0]
+    assert log["status"] == 504
+    assert log["runId"] == run["id"]
+
+
+def test_immediate_mode_ignores_a_respond_node(emu: Any, api: ApiSession) -> None:
+    respond = respond_node("node_3", status=201, body="ignored")
+    path, secret, _ = _deploy_with(api, webhook_graph(mode="immediate", respond=respond))
+
+    response = deliver(emu.url, path, {"a": 1}, secret=secret)
+
+    assert response.status_code == 202
+    assert response.json()["status"] == "accepted"
