@@ -185,7 +185,7 @@ def load_pattern_file(path: Path) -> PatternFile:
     """Read and validate one pattern file (JSON or YAML by suffix); raise `PatternFileError` on any issue."""
     path = Path(path)
     data, issues = read_document(path)
-    if data is None:
+    if data is None and issues:  # unparseable; an empty file (None, no issues) is reported below
         raise PatternFileError(path, issues)
     try:
         pattern = parse_pattern(data, source=path)
