@@ -28,6 +28,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "_patterns",
     "_connections",
     "_nodes_routes", "_deployments", "_runs",  # E2: node library, deployments, runs
+    "_webhooks",  # E3: webhook ingestion (both paths) and endpoint management
 )
 # >>> end of ROUTE MODULES <<<
 

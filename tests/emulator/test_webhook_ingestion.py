@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from webhook_kit import ApiSession, deliver, respond_node, sign, webhook_graph, webhook_node
 
@@ -503,3 +504,13 @@ def test_immediate_mode_ignores_a_respond_node(emu: Any, api: ApiSession) -> Non
 
     assert response.status_code == 202
     assert response.json()["status"] == "accepted"
+
+
+def test_a_head_request_is_not_a_webhook_delivery(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    with httpx.Client(base_url=emu.url) as http:
+        response = http.head(deployed["path"])
+
+    assert response.status_code == 405
+    assert api.runs(deployed["deploymentId"]) == []
