@@ -124,20 +124,21 @@ def _check_edges(
         if edge.get("source") in all_ids - nodes.keys() or edge.get("target") in all_ids - nodes.keys():
             continue  # the node itself was already reported (unknown type, duplicate id...)
         problem = _edge_problem(edge, nodes, all_ids)
+        target, handle = edge.get("target"), edge.get("targetHandle")
         if problem is not None:
             details.append({"edgeId": edge_id, "message": problem})
-            continue
-        target, handle = edge["target"], edge["targetHandle"]
-        pin_type = (_pin(input_pins(nodes[target]["type"], nodes[target]), handle) or {}).get("type")
-        if pin_type != "exec" and handle in wired.get(target, set()):
+        elif handle in wired.get(str(target), set()) and _is_data_input(nodes[str(target)], str(handle)):
             details.append(
                 {
                     "edgeId": edge_id,
-                    "nodeId": target,
+                    "nodeId": str(target),
                     "message": f"Input pin {handle!r} has more than one wire",
                 }
             )
-        wired.setdefault(target, set()).add(handle)
+        if target in nodes and isinstance(handle, str):
+            # A wire that is wrong in itself still counts as wiring its pin: the author did connect
+            # it, and "not wired" on top of "incompatible" would only confuse.
+            wired.setdefault(str(target), set()).add(handle)
     return wired
 
 
@@ -172,6 +173,11 @@ def _edge_problem(
             f"{target_handle!r} ({in_pin['type']})"
         )
     return None
+
+
+def _is_data_input(node: Mapping[str, Any], name: str) -> bool:
+    pin = _pin(input_pins(node["type"], node), name)
+    return pin is not None and pin["type"] != "exec"
 
 
 def _pin(pins: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
