@@ -3,11 +3,20 @@ health, and a deploy whose answer is lost (one version bump, not two)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from apikit import start_graph, webhook_graph
 
-from dragops_emulator import Emulator
-from dragops_sync.api import APIConnectionError, Client, ConflictError, NotFoundError, ValidationError
+from dragops_emulator import Emulator, SeededUser
+from dragops_sync.api import (
+    APIConnectionError,
+    Client,
+    ConflictError,
+    DragopsError,
+    NotFoundError,
+    ValidationError,
+)
 from dragops_sync.models import Deployment, DeployResult
 
 
@@ -129,3 +138,37 @@ def test_an_execute_whose_outcome_is_unknown_is_not_repeated(client: Client, emu
     with pytest.raises(APIConnectionError):
         client.deployments.execute(deployment_id)
     assert len(client.runs.list(deployment_id).to_list()) == 1
+
+
+def test_a_pending_deployment_is_waited_for_until_active(
+    make_client: Callable[..., Client], user: SeededUser, emu: Emulator
+) -> None:
+    emu.update_settings(activation_delay_seconds=5)
+    # The client's sleep moves the emulator's clock: waiting costs no wall-clock time.
+    client = make_client(token=user.token, sleep=emu.advance_clock)
+    pattern = client.patterns.create(name="Slow start", graph_data=webhook_graph())
+    result = client.deployments.deploy(pattern.id)
+    assert result.status == "pending"
+    assert client.deployments.get(pattern.id).confirmed_at is None
+    live = client.deployments.wait_until_active(pattern.id, version_number=result.version_number, interval=1)
+    assert (live.status, live.version_number) == ("active", 1)
+    assert live.confirmed_at is not None
+
+
+def test_waiting_for_a_deployment_that_stays_pending_gives_up_with_its_status(
+    make_client: Callable[..., Client], user: SeededUser, emu: Emulator
+) -> None:
+    emu.update_settings(activation_delay_seconds=600)
+    client = make_client(token=user.token)  # recorded sleeps: the emulator's clock stands still
+    pattern = client.patterns.create(name="Never starts", graph_data=webhook_graph())
+    client.deployments.deploy(pattern.id)
+    with pytest.raises(DragopsError, match="is still pending at version 1 after 3 s"):
+        client.deployments.wait_until_active(pattern.id, timeout=3, interval=1)
+
+
+def test_waiting_for_a_paused_deployment_fails_at_once(client: Client) -> None:
+    pattern = client.patterns.create(name="Paused wait", graph_data=webhook_graph())
+    deployment_id = client.deployments.deploy(pattern.id).deployment_id
+    client.deployments.pause(deployment_id)
+    with pytest.raises(DragopsError, match="is paused; it will not become active"):
+        client.deployments.wait_until_active(pattern.id)

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..models import Deployment, DeploymentHealth, DeploymentStatus, DeployResult, ExecuteResult
 from ._envelope import unwrap
-from ._errors import NotFoundError
+from ._errors import DragopsError, NotFoundError
 from ._nodes import NodesAPI
 from ._pagination import Paginator
 from ._paths import segment
@@ -80,6 +80,41 @@ class DeploymentsAPI:
         """The deployment of a pattern; `NotFoundError` when it was never deployed (D10)."""
         response = self._transport.request("GET", f"/patterns/{segment(pattern_id, 'pattern_id')}/deployment")
         return Deployment.model_validate(unwrap(response.body))
+
+    def wait_until_active(
+        self,
+        pattern_id: str,
+        *,
+        version_number: int | None = None,
+        timeout: float = 60.0,
+        interval: float = 0.5,
+    ) -> Deployment:
+        """Poll a pattern's deployment until it is ``active`` (at `version_number`, when given).
+
+        A deploy may answer ``pending`` (D9); this is how a caller makes sure "deployed" means running.
+        `timeout` counts the seconds slept between polls (the client's injectable sleep), so the wait is
+        deterministic in tests. Raises `DragopsError` naming the last status seen when time runs out, and
+        at once when the deployment is paused or undeployed (it will not become active by waiting).
+        """
+        if interval <= 0 or timeout < 0:
+            raise ValueError("interval must be > 0 and timeout >= 0")
+        waited = 0.0
+        while True:
+            live = self.get(pattern_id)
+            at_version = version_number is None or (live.version_number or 0) >= version_number
+            if live.status == "active" and at_version:
+                return live
+            if live.status in ("paused", "undeployed"):
+                raise DragopsError(
+                    f"the deployment of {pattern_id} is {live.status}; it will not become active"
+                )
+            if waited >= timeout:
+                raise DragopsError(
+                    f"the deployment of {pattern_id} is still {live.status} at version "
+                    f"{live.version_number} after {timeout:g} s"
+                )
+            self._transport.sleep(interval)
+            waited += interval
 
     def undeploy(self, pattern_id: str) -> DeploymentStatus:
         """Remove a pattern from the engine (idempotent; graph and run history are kept)."""
