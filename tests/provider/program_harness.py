@@ -53,10 +53,16 @@ class EngineBackedMocks(RecordingMocks):
         if not args.typ.startswith(DYNAMIC_PREFIX):
             return super().new_resource(args)
         self.seen.append(args)
-        state = self.engine.up(args.name, None, dict(args.inputs), typ=args.typ, preview=self.preview)
+        state = self.engine.up(engine_key(args), None, dict(args.inputs), typ=args.typ, preview=self.preview)
         if state is None:  # a previewed create: the engine has no id or outputs yet
             return "", {}
         return state.id, {k: plain(v) for k, v in state.outputs.items() if k != "__provider"}
+
+
+def engine_key(args: pulumi.runtime.MockResourceArgs) -> str:
+    """The harness keys its state by name; a program reuses one name across types (as URNs allow), so the
+    key is `Kind:name`, e.g. `Pattern:webhook-logger`."""
+    return f"{args.typ.rsplit(':', 1)[1]}:{args.name}"
 
 
 def run_program(
