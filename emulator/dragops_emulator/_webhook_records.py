@@ -5,7 +5,11 @@ On Webhook nodes change (D12); this module reads them and keeps what ingestion w
 
 * `webhook_requests` (parent = webhook id): one record per received request, newest 1,000 kept;
 * `idempotency` (parent = webhook id): which run an idempotency key started, valid for 24 hours;
-* `captured_events` (parent = pattern id): events that arrived while the pattern was not deployed.
+* `captured_events` (parent = pattern id): events that arrived while the pattern was not deployed,
+  newest 100 kept.
+
+The two bounded logs number their records through counters in the store's metadata (which a reset
+keeps), so trimming them never has to list them.
 
 Callers pass the current time in (the emulator's shiftable clock), so nothing here reads a clock.
 """
@@ -87,16 +91,41 @@ def public_endpoint(endpoint: dict[str, Any], base_url: str) -> dict[str, Any]:
     }
 
 
-def append_request(store: Store, record: dict[str, Any], *, owner_id: str | None) -> None:
-    """Log one received request and drop the oldest records beyond `REQUEST_LOG_LIMIT`."""
-    webhook_id = record["webhookId"]
+# Id prefixes of the bounded collections (parent ids already carry their own `wh_` / `pat_` prefix).
+_ID_PREFIX = {"webhook_requests": "whr", "captured_events": "evt"}
+
+
+def _append_bounded(
+    store: Store, collection: str, doc: dict[str, Any], *, parent_id: str, owner_id: str | None, limit: int
+) -> dict[str, Any]:
+    """Insert `doc` as the next record of a per-parent window of `limit` and drop the one that falls out.
+
+    The record's id carries its sequence number (the counter lives in the store's metadata, per
+    parent), so the record leaving the window is deleted by id without listing the others: appending
+    costs the same with 10 records as with 1,000, which matters for webhook throughput.
+    """
+    counter = f"seq:{collection}:{parent_id}"
+    prefix = _ID_PREFIX[collection]
     with store.transaction():
-        store.insert("webhook_requests", record, owner_id=owner_id, parent_id=webhook_id)
-        excess = store.count("webhook_requests", parent_id=webhook_id) - REQUEST_LOG_LIMIT
-        if excess > 0:
-            # list() is in insertion order, so the first records are the oldest.
-            for old in store.list("webhook_requests", parent_id=webhook_id)[:excess]:
-                store.delete("webhook_requests", old["id"])
+        seq = int(store.get_meta(counter) or "0") + 1
+        store.set_meta(counter, str(seq))
+        doc["id"] = f"{prefix}_{parent_id}_{seq}"
+        store.insert(collection, doc, owner_id=owner_id, parent_id=parent_id)
+        if seq > limit:
+            store.delete(collection, f"{prefix}_{parent_id}_{seq - limit}")
+    return doc
+
+
+def append_request(store: Store, record: dict[str, Any], *, owner_id: str | None) -> dict[str, Any]:
+    """Log one received request (its `id` is assigned here); only the newest `REQUEST_LOG_LIMIT` stay."""
+    return _append_bounded(
+        store,
+        "webhook_requests",
+        record,
+        parent_id=record["webhookId"],
+        owner_id=owner_id,
+        limit=REQUEST_LOG_LIMIT,
+    )
 
 
 def requests_newest_first(store: Store, webhook_id: str) -> list[dict[str, Any]]:
@@ -141,18 +170,35 @@ def remember_idempotency_key(
             store.insert("idempotency", record, owner_id=owner_id, parent_id=webhook_id)
         else:
             store.replace("idempotency", record)
-        if store.count("idempotency", parent_id=webhook_id) > _IDEMPOTENCY_SWEEP_THRESHOLD:
-            for old in store.list("idempotency", parent_id=webhook_id):
-                if not _is_fresh(old, now):
-                    store.delete("idempotency", old["id"])
+        _sweep_expired_keys(store, webhook_id, now)
 
 
-def capture_event(store: Store, event: dict[str, Any], *, owner_id: str | None) -> None:
-    """Store an event that reached an undeployed pattern; keep the newest `CAPTURED_EVENTS_LIMIT`."""
-    pattern_id = event["patternId"]
-    with store.transaction():
-        store.insert("captured_events", event, owner_id=owner_id, parent_id=pattern_id)
-        excess = store.count("captured_events", parent_id=pattern_id) - CAPTURED_EVENTS_LIMIT
-        if excess > 0:
-            for old in store.list("captured_events", parent_id=pattern_id)[:excess]:
-                store.delete("captured_events", old["id"])
+def _sweep_expired_keys(store: Store, webhook_id: str, now: datetime) -> None:
+    """Delete expired idempotency records of an endpoint once it holds many.
+
+    A sweep lists every record, so it runs only when the count has doubled since the last sweep left
+    it (and is above the threshold): a sender using a fresh key per delivery pays O(1) per request on
+    average, and the table stays within about twice the most keys an endpoint saw in 24 hours.
+    """
+    marker = f"sweep:idempotency:{webhook_id}"
+    count = store.count("idempotency", parent_id=webhook_id)
+    if count <= max(_IDEMPOTENCY_SWEEP_THRESHOLD, 2 * int(store.get_meta(marker) or "0")):
+        return
+    for old in store.list("idempotency", parent_id=webhook_id):
+        if not _is_fresh(old, now):
+            store.delete("idempotency", old["id"])
+            count -= 1
+    store.set_meta(marker, str(count))
+
+
+def capture_event(store: Store, event: dict[str, Any], *, owner_id: str | None) -> dict[str, Any]:
+    """Store an event that reached an undeployed pattern (its `id` is assigned here); keep the newest
+    `CAPTURED_EVENTS_LIMIT` per pattern."""
+    return _append_bounded(
+        store,
+        "captured_events",
+        event,
+        parent_id=event["patternId"],
+        owner_id=owner_id,
+        limit=CAPTURED_EVENTS_LIMIT,
+    )

@@ -32,7 +32,7 @@ from starlette.routing import Route
 from dragops_emulator import _webhook_admin
 from dragops_emulator._deployment_state import current_deployment, deployed_graph
 from dragops_emulator._engine import run_pattern
-from dragops_emulator._http import ApiError, new_id, state
+from dragops_emulator._http import ApiError, state
 from dragops_emulator._state import EmulatorState
 from dragops_emulator._store import Store
 from dragops_emulator._webhook_events import (
@@ -165,7 +165,6 @@ def _check_signature(delivery: _Delivery) -> None:
 def _capture(emulator: EmulatorState, delivery: _Delivery, message: str) -> Response:
     endpoint = delivery.endpoint
     event = {
-        "id": new_id("evt"),
         "patternId": endpoint["patternId"],
         "webhookId": endpoint["id"],
         "nodeId": endpoint["nodeId"],
@@ -253,7 +252,6 @@ def _node(graph: dict[str, Any], node_id: str) -> dict[str, Any] | None:
 
 def _log(store: Store, delivery: _Delivery, status: int) -> None:
     record = {
-        "id": new_id("whr"),
         "webhookId": delivery.endpoint["id"],
         "receivedAt": delivery.received_at,
         "method": delivery.method,

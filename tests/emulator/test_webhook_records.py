@@ -52,14 +52,27 @@ def _pattern(store: Store, node_ids: list[str]) -> dict[str, object]:
 
 def test_the_request_log_keeps_only_the_newest_thousand_records(store: Store) -> None:
     for index in range(REQUEST_LOG_LIMIT + 5):
-        append_request(store, {"id": f"whr_{index}", "webhookId": "wh_1", "status": 202}, owner_id="usr_1")
-    append_request(store, {"id": "whr_other", "webhookId": "wh_2", "status": 202}, owner_id="usr_1")
+        append_request(store, {"webhookId": "wh_1", "body": {"n": index}}, owner_id="usr_1")
+    append_request(store, {"webhookId": "wh_2", "body": {"n": "other"}}, owner_id="usr_1")
 
     records = requests_newest_first(store, "wh_1")
     assert len(records) == REQUEST_LOG_LIMIT
-    assert records[0]["id"] == f"whr_{REQUEST_LOG_LIMIT + 4}"
-    assert records[-1]["id"] == "whr_5"
-    assert [r["id"] for r in requests_newest_first(store, "wh_2")] == ["whr_other"]
+    assert records[0]["body"] == {"n": REQUEST_LOG_LIMIT + 4}
+    assert records[-1]["body"] == {"n": 5}
+    assert len({record["id"] for record in records}) == REQUEST_LOG_LIMIT
+    assert [r["body"] for r in requests_newest_first(store, "wh_2")] == [{"n": "other"}]
+
+
+def test_the_request_log_window_survives_a_wipe_of_the_data(store: Store) -> None:
+    for index in range(10):
+        append_request(store, {"webhookId": "wh_1", "body": {"n": index}}, owner_id="usr_1")
+    store.clear()  # what an emulator reset does; the id counters in the metadata stay
+    for index in range(REQUEST_LOG_LIMIT + 1):
+        append_request(store, {"webhookId": "wh_1", "body": {"n": index}}, owner_id="usr_1")
+
+    records = requests_newest_first(store, "wh_1")
+    assert len(records) == REQUEST_LOG_LIMIT
+    assert records[-1]["body"] == {"n": 1}
 
 
 def test_an_idempotency_key_is_a_duplicate_for_24_hours_and_then_not(store: Store) -> None:
@@ -85,20 +98,35 @@ def test_an_expired_idempotency_key_can_be_used_again_for_a_new_run(store: Store
 
 
 def test_expired_idempotency_records_are_swept_when_an_endpoint_collects_many(store: Store) -> None:
+    later = NOW + timedelta(days=1)
     for index in range(1001):
         remember_idempotency_key(store, "wh_1", f"old-{index}", f"run_{index}", owner_id="usr_1", now=NOW)
-    remember_idempotency_key(store, "wh_1", "new", "run_new", owner_id="usr_1", now=NOW + timedelta(days=1))
+    # The sweep at 1,001 records found nothing expired; the next one comes when the count has doubled.
+    for index in range(1001):
+        remember_idempotency_key(store, "wh_1", f"new-{index}", f"run_n{index}", owner_id="usr_1", now=later)
+    assert store.count("idempotency", parent_id="wh_1") == 2002
 
-    assert store.count("idempotency", parent_id="wh_1") == 1
+    remember_idempotency_key(store, "wh_1", "last", "run_last", owner_id="usr_1", now=later)
+
+    assert store.count("idempotency", parent_id="wh_1") == 1002
+    assert find_duplicate(store, "wh_1", "new-0", now=later) is not None
+
+
+def test_fresh_idempotency_records_are_never_swept(store: Store) -> None:
+    for index in range(2500):
+        remember_idempotency_key(store, "wh_1", f"key-{index}", f"run_{index}", owner_id="usr_1", now=NOW)
+
+    assert store.count("idempotency", parent_id="wh_1") == 2500
+    assert find_duplicate(store, "wh_1", "key-0", now=NOW + timedelta(hours=1)) is not None
 
 
 def test_captured_events_keep_only_the_newest_per_pattern(store: Store) -> None:
     for index in range(CAPTURED_EVENTS_LIMIT + 3):
-        capture_event(store, {"id": f"evt_{index}", "patternId": "pat_1"}, owner_id="usr_1")
+        capture_event(store, {"patternId": "pat_1", "eventData": {"n": index}}, owner_id="usr_1")
 
     kept = store.list("captured_events", parent_id="pat_1")
     assert len(kept) == CAPTURED_EVENTS_LIMIT
-    assert kept[0]["id"] == "evt_3"
+    assert kept[0]["eventData"] == {"n": 3}
 
 
 def test_endpoints_follow_the_order_of_their_nodes_in_the_graph(store: Store) -> None:
