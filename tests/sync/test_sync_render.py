@@ -1,0 +1,181 @@
+"""Rendering a plan: the golden JSON (the stable schema), text with and without colour, markdown."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+
+import pytest
+from sync_kit import (
+    OWNER,
+    active,
+    applied_of,
+    live_pattern,
+    scheduled_report,
+    webhook_logger,
+    write_pattern,
+    write_settings,
+)
+
+from dragops_sync.actions import Plan
+from dragops_sync.live import LiveConnection, LiveState
+from dragops_sync.plan import build_plan
+from dragops_sync.render import render, render_json, render_markdown, render_text
+from dragops_sync.settings import load_directory
+
+GOLDEN = Path(__file__).parent / "golden" / "plan.json"
+SENTINEL = "xoxb-SENTINEL-never-shown"
+
+
+def _edited(doc: dict, message: str) -> dict:
+    out = copy.deepcopy(doc)
+    out["graphData"]["nodes"][1]["data"]["pinDefaults"]["message"] = message
+    return out
+
+
+@pytest.fixture
+def plan(tmp_path: Path) -> Plan:
+    """One plan with most kinds: create, update, redeploy, drift, conflict, unmanaged, delete, connection."""
+    write_settings(tmp_path, f"owner: {OWNER}\nprune: {{enabled: true, budget: 5}}\n")
+    write_pattern(tmp_path, "logger.yaml", _edited(webhook_logger(), "new text"))
+    write_pattern(tmp_path, "report.json", scheduled_report())
+    write_pattern(tmp_path, "drifted.json", webhook_logger("Drifted"))
+    write_pattern(tmp_path, "conflicted.json", _edited(webhook_logger("Conflicted"), "git"))
+    write_pattern(tmp_path, "hand.json", webhook_logger("Hand Made"))
+    (tmp_path / "connections.yaml").write_text(
+        "connections:\n  - {name: slack-alerts, provider: slack, apiKey: '${SLACK_TOKEN}'}\n",
+        encoding="utf-8",
+    )
+    live = LiveState.of(
+        [
+            live_pattern(webhook_logger(), pattern_id="pat_logger"),
+            live_pattern(
+                _edited(webhook_logger("Drifted"), "live"),
+                pattern_id="pat_drift",
+                applied=applied_of(webhook_logger("Drifted")),
+            ),
+            live_pattern(
+                _edited(webhook_logger("Conflicted"), "live"),
+                pattern_id="pat_conflict",
+                applied=applied_of(webhook_logger("Conflicted")),
+            ),
+            live_pattern(webhook_logger("Hand Made"), pattern_id="pat_hand", owner=None, applied=None),
+            live_pattern(webhook_logger("Retired"), pattern_id="pat_old"),
+        ],
+        [active("pat_logger"), active("pat_old")],
+        [LiveConnection("conn_1", "github", "GitHub")],
+    )
+    desired = load_directory(tmp_path, env={"SLACK_TOKEN": SENTINEL})
+    return build_plan(desired, live)
+
+
+def test_the_json_form_matches_the_golden_file(plan: Plan) -> None:
+    text = render_json(plan)
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_the_json_form_has_a_format_version_and_every_documented_key(plan: Plan) -> None:
+    data = json.loads(render_json(plan))
+    assert data["formatVersion"] == 1
+    assert list(data) == [
+        "formatVersion",
+        "owner",
+        "prune",
+        "force",
+        "hasChanges",
+        "valid",
+        "summary",
+        "errors",
+        "refusals",
+        "issues",
+        "notes",
+        "items",
+    ]
+    assert set(data["items"][0]) == {
+        "kind",
+        "resource",
+        "name",
+        "file",
+        "patternId",
+        "reason",
+        "changes",
+        "hashes",
+        "driftMode",
+        "environmentId",
+        "refreshMark",
+        "forced",
+        "connection",
+    }
+
+
+def test_no_output_format_shows_a_secret(plan: Plan) -> None:
+    for fmt in ("text", "json", "markdown"):
+        out = render(plan, fmt)  # type: ignore[arg-type]
+        assert SENTINEL not in out
+        assert "SLACK_TOKEN" in out
+
+
+def test_text_lists_each_item_with_its_sign_and_changes_without_colour_by_default(plan: Plan) -> None:
+    text = render_text(plan)
+    assert "\x1b[" not in text
+    lines = text.splitlines()
+    assert (
+        "+ create    connection 'slack-alerts' (slack, key from ${SLACK_TOKEN})  (no live connection"
+        in lines[0]
+    )
+    assert any(line.startswith("~ update    pattern 'Webhook Logger'") for line in lines)
+    assert '      ~ /graphData/nodes/node_2/data/pinDefaults/message: "got it" -> "new text"' in lines
+    assert any(line.startswith("! conflict  pattern 'Conflicted'") for line in lines)
+    assert any(line.startswith("- delete    pattern 'Retired'") for line in lines)
+    counts = (
+        "2 create, 1 update, 1 deploy, 1 redeploy, 1 undeploy, 1 delete, 1 drift, 1 conflict, 1 unmanaged"
+    )
+    assert lines[-1] == f"Plan: {counts}."
+
+
+def test_text_is_coloured_only_when_asked(plan: Plan) -> None:
+    assert "\x1b[" in render_text(plan, color=True)
+
+
+def test_text_says_so_when_everything_is_in_sync(tmp_path: Path) -> None:
+    write_settings(tmp_path, f"owner: {OWNER}\n")
+    write_pattern(tmp_path, "p.json", webhook_logger())
+    plan = build_plan(load_directory(tmp_path), LiveState.of([live_pattern(webhook_logger())], [active()]))
+    assert render_text(plan) == "No changes: everything is in sync.\n"
+    assert "= noop" in render_text(plan, show_noop=True)
+
+
+def test_markdown_has_a_summary_table_and_collapsible_diffs(plan: Plan) -> None:
+    md = render_markdown(plan)
+    assert md.startswith(f"### dragops-sync plan (owner `{OWNER}`)\n")
+    assert "| action | count |\n|---|---|\n" in md
+    assert "| update | 1 |" in md
+    assert "| `conflict` | pattern | Conflicted | `patterns/conflicted.json` |" in md
+    assert (
+        "<details>\n<summary><code>update</code> pattern <b>Webhook Logger</b> (1 field change)</summary>"
+        in md
+    )
+    assert '```diff\n- /graphData/nodes/node_2/data/pinDefaults/message: "got it"\n+ ' in md
+    assert md.endswith("\n") and not md.endswith("\n\n")
+
+
+def test_markdown_lists_problems_and_escapes_table_cells(tmp_path: Path) -> None:
+    write_settings(tmp_path, f"owner: {OWNER}\n")
+    write_pattern(tmp_path, "p.json", webhook_logger("Bad") | {"isPublic": "no"})
+    dangling = webhook_logger("A | B")
+    dangling["graphData"]["edges"][0]["target"] = "node_9"
+    write_pattern(tmp_path, "q.json", dangling)
+    md = render_markdown(build_plan(load_directory(tmp_path), LiveState()))
+    assert "#### Problems" in md
+    assert "- :warning: `patterns/p.json` `isPublic`: input should be a valid boolean" in md
+    assert "| `invalid` | pattern | A \\| B | `patterns/q.json` |" in md
+
+
+def test_an_unknown_output_format_is_refused(plan: Plan) -> None:
+    with pytest.raises(ValueError, match="unknown output format"):
+        render(plan, "yaml")  # type: ignore[arg-type]
