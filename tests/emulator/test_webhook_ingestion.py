@@ -514,3 +514,68 @@ def test_a_head_request_is_not_a_webhook_delivery(
 
     assert response.status_code == 405
     assert api.runs(deployed["deploymentId"]) == []
+
+
+def test_last_node_mode_reports_a_failed_run(emu: Any, api: ApiSession) -> None:
+    graph = webhook_graph(mode="lastNode")
+    graph["nodes"][1] = {
+        "id": "node_2",
+        "type": "ThrowError",
+        "position": {"x": 300, "y": 0},
+        "data": {"pinDefaults": {"message": "payload rejected"}},
+    }
+    path, secret, deployment_id = _deploy_with(api, graph)
+
+    response = deliver(emu.url, path, {"a": 1}, secret=secret)
+
+    assert response.status_code == 200, response.text
+    (run,) = api.runs(deployment_id)
+    assert response.json() == {"status": "failed", "runId": run["id"]}
+    assert "payload rejected" in run["errorMessage"]
+
+
+def test_the_pattern_reads_the_request_through_the_on_webhook_pins(emu: Any, api: ApiSession) -> None:
+    respond = respond_node("node_3", status=200, body="unused")
+    graph = webhook_graph(mode="responseNode", respond=respond)
+    # Data wires: the request method into the Log message and into the response body.
+    graph["edges"] += [
+        {
+            "id": "edge_m1",
+            "source": "node_1",
+            "sourceHandle": "method",
+            "target": "node_2",
+            "targetHandle": "message",
+        },
+        {
+            "id": "edge_m2",
+            "source": "node_1",
+            "sourceHandle": "method",
+            "target": "node_3",
+            "targetHandle": "body",
+        },
+    ]
+    path, secret, deployment_id = _deploy_with(api, graph)
+
+    response = deliver(emu.url, path, {"a": 1}, secret=secret, method="PUT")
+
+    assert response.status_code == 200, response.text
+    assert response.text == "PUT"
+    assert response.headers["content-type"].startswith("text/plain")
+    (run,) = api.runs(deployment_id)
+    assert any(entry["message"] == "PUT" for entry in run["logOutput"])
+
+
+def test_a_delivery_retried_after_a_lost_answer_does_not_run_twice(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    # The run is committed but the sender sees a 503; its retry carries the same idempotency key.
+    emu.inject_fault(method="POST", path="/webhooks/*", kind="commit_then_fail", status=503, count=1)
+    headers = {"X-Idempotency-Key": "order-1001"}
+
+    lost = deliver(emu.url, deployed["path"], {"order": 1001}, secret=deployed["secret"], headers=headers)
+    retried = deliver(emu.url, deployed["path"], {"order": 1001}, secret=deployed["secret"], headers=headers)
+
+    assert lost.status_code == 503
+    (run,) = api.runs(deployed["deploymentId"])
+    assert retried.status_code == 202
+    assert retried.json() == {"status": "accepted", "runId": run["id"], "duplicate": True}
