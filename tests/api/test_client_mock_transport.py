@@ -154,3 +154,21 @@ def test_a_form_a_error_with_an_unlisted_status_is_a_plain_api_error(sleeps: Sle
         client.nodes.list()
     assert type(caught.value) is APIError
     assert caught.value.code == "UNSUPPORTED"
+
+
+def test_an_object_shifted_onto_the_next_page_is_not_yielded_twice(sleeps: SleepRecorder) -> None:
+    # Page 1 is read, then a create shifts everything down by one: page 2 starts with page 1's last.
+    pages = {
+        0: [{"id": "pat_a", "name": "a"}, {"id": "pat_b", "name": "b"}],
+        2: [{"id": "pat_b", "name": "b"}, {"id": "pat_c", "name": "c"}],
+        4: [{"id": "pat_d", "name": "d"}],
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        meta = {"total": 5, "limit": 2, "offset": offset}
+        return httpx.Response(200, json={"success": True, "data": pages.get(offset, []), "meta": meta})
+
+    with mock_client(handler, sleeps) as client:
+        ids = [p.id for p in client.patterns.list(page_size=2)]
+    assert ids == ["pat_a", "pat_b", "pat_c", "pat_d"]

@@ -11,7 +11,14 @@ import pytest
 from apikit import SleepRecorder, webhook_graph
 
 from dragops_emulator import Emulator, SeededUser
-from dragops_sync.api import APIConnectionError, Client, RateLimitError, RetryPolicy, ServerError
+from dragops_sync.api import (
+    APIConnectionError,
+    Client,
+    NotFoundError,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+)
 
 
 @pytest.fixture
@@ -173,3 +180,28 @@ def test_a_clone_without_a_name_is_not_repeated_when_its_outcome_is_unknown(
     with pytest.raises(APIConnectionError):
         token_client.patterns.clone(source.id)
     assert len(_paths(emu, "POST", f"/api/patterns/{source.id}/clone")) == 1
+
+
+def test_a_delete_whose_answer_is_lost_succeeds_when_the_repeat_finds_it_gone(
+    token_client: Client, emu: Emulator
+) -> None:
+    pattern = token_client.patterns.create(name="Delete me")
+    emu.inject_fault(method="DELETE", path="/api/patterns/*", kind="commit_then_fail", status=503)
+    assert token_client.patterns.delete(pattern.id) is None
+    assert token_client.patterns.find_by_name("Delete me") == []
+    assert _paths(emu, "DELETE", f"/api/patterns/{pattern.id}") == [503, 404]
+    with pytest.raises(NotFoundError):
+        token_client.patterns.delete(pattern.id)  # a plain 404, with no lost answer before it, is raised
+
+
+def test_a_registration_whose_answer_is_lost_logs_in_instead_of_registering_twice(
+    make_client: Callable[..., Client], emu: Emulator
+) -> None:
+    client = make_client()
+    emu.inject_fault(method="POST", path="/api/auth/register", kind="commit_then_fail", status=0)
+    session = client.auth.register(
+        email="lost@example.com", password="SecurePass1@", first_name="Lost", last_name="Answer"
+    )
+    assert session.user is not None and session.user.email == "lost@example.com"
+    assert len(_paths(emu, "POST", "/api/auth/register")) == 1  # found by logging in, not re-sent
+    assert len(_paths(emu, "POST", "/api/auth/login")) == 1

@@ -65,8 +65,13 @@ class Paginator(Generic[T]):
             yield from page
 
     def pages(self) -> Iterator[list[T]]:
-        """Yield one list of parsed items per page, fetching each page when it is asked for."""
-        page_number, offset, seen = 1, 0, 0
+        """Yield one list of parsed items per page, fetching each page when it is asked for.
+
+        An object seen on an earlier page is not yielded again: with offset paging, a create between
+        two fetches shifts later items down by one, and the same object would otherwise come twice.
+        """
+        page_number, offset = 1, 0
+        seen_ids: set[str] = set()
         for _ in range(self._max_pages):
             params = dict(self._params, limit=self._page_size)
             if self._style == "page":
@@ -76,8 +81,9 @@ class Paginator(Generic[T]):
             raw_items, meta = unwrap_list(self._fetch(params), self._list_key)
             if not raw_items:
                 return
-            yield [self._parse(raw) for raw in raw_items]
-            seen += len(raw_items)
+            fresh = [raw for raw in raw_items if _first_sighting(raw, seen_ids)]
+            if fresh:
+                yield [self._parse(raw) for raw in fresh]
             offset += len(raw_items)
             if self._is_last(meta, page_number, offset, len(raw_items)):
                 return
@@ -107,6 +113,16 @@ class Paginator(Generic[T]):
             return end >= total
         limit = _as_int(meta.get("limit")) or self._page_size
         return count < limit
+
+
+def _first_sighting(raw: Any, seen_ids: set[str]) -> bool:
+    object_id = raw.get("id") if isinstance(raw, dict) else None
+    if not isinstance(object_id, str):
+        return True  # nothing to recognise it by
+    if object_id in seen_ids:
+        return False
+    seen_ids.add(object_id)
+    return True
 
 
 def _as_int(value: Any) -> int | None:

@@ -98,6 +98,33 @@ class ApiResponse:
     recovered: bool = False
 
 
+@dataclass
+class _Call:
+    """One logical request, as the attempts of `Transport.request` send it."""
+
+    method: str
+    url: str
+    params: list[tuple[str, str | int | float | bool | None]] | None
+    json_body: Any
+    content: bytes | None
+    headers: Mapping[str, str]
+    root: bool
+    shown: str = ""  # the URL without the instance root, as log lines name it ("/api/patterns")
+
+
+@dataclass
+class _Failure:
+    """A failed attempt, classified: may it be retried, and could it have taken effect?"""
+
+    error: DragopsError
+    retryable: bool
+    outcome_unknown: bool
+    what: str  # how log lines describe it: "answered 503", "failed (RemoteProtocolError)"
+    cause: BaseException | None = None
+    status: int | None = None
+    retry_after: float | None = None
+
+
 class Transport:
     """Sends API requests with the policy described in the module docstring. Safe to share by threads."""
 
@@ -142,93 +169,122 @@ class Transport:
         `idempotent` defaults to the method's nature. `recover` is consulted before repeating a
         non-idempotent request whose outcome is unknown.
         """
-        method = method.upper()
-        url = (self.instance_url if root else self.api_url) + path
-        shown = url.removeprefix(self.instance_url) or "/"  # what log lines name: "/api/patterns"
-        may_repeat = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        call = _Call(
+            method=method.upper(),
+            url=(self.instance_url if root else self.api_url) + path,
+            params=_query(params),
+            json_body=json_body,
+            content=content,
+            headers=headers or {},
+            root=root,
+        )
+        call.shown = call.url.removeprefix(self.instance_url) or "/"
+        may_repeat = call.method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         retries = 0
         reauthenticated = False
+        earlier_outcome_unknown = False
         while True:
             if self.limiter is not None:
                 self.limiter.acquire()
             bearer = self.tokens.authorization() if authenticate and self.tokens is not None else None
-            send_headers = {"Accept": "application/json", **(headers or {})}
-            if bearer is not None:
-                send_headers["Authorization"] = bearer
-            cause: BaseException | None = None
-            retry_after: float | None = None
-            try:
-                response = self._http.request(
-                    method,
-                    url,
-                    params=_query(params),
-                    json=json_body if content is None else None,
-                    content=content,
-                    headers=send_headers,
-                )
-            except httpx.TransportError as exc:
-                failure: DragopsError = self._transport_failure(exc, method, url)
-                cause = exc
-                outcome_unknown = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-                outcome_unknown = outcome_unknown and not isinstance(exc, httpx.PoolTimeout)
-                retryable = True
-                what = f"failed ({type(exc).__name__})"
-            else:
-                status = response.status_code
-                if status < 400:
-                    logger.debug("%s %s answered %d", method, shown, status)
-                    body = _json_or_text(response) if root else self._decode(response, method, url)
-                    return ApiResponse(status, body, response.headers)
-                if (
-                    status == 401
-                    and authenticate
-                    and not reauthenticated
-                    and self.tokens is not None
-                    and self.tokens.recover_from_401(bearer)
-                ):
-                    # The token expired or was revoked; the source renewed it. Repeat once, not counted.
-                    logger.info("%s %s answered 401; repeating it with a renewed token", method, shown)
-                    reauthenticated = True
-                    continue
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                failure = self._status_failure(response, method, url, retry_after)
-                retryable = status in RETRYABLE_STATUSES
-                outcome_unknown = status != 429  # a 429 is refused before any work is done
-                what = f"answered {status}"
-            if not retryable:
-                raise failure from cause
-            if not may_repeat and outcome_unknown:
-                if recover is None:
-                    logger.warning(
-                        "%s %s %s; not repeating it because it may already have taken effect",
-                        method,
-                        shown,
-                        what,
-                    )
-                    raise failure from cause
-                found = recover()
+            result = self._attempt(call, bearer)
+            if isinstance(result, ApiResponse):
+                return result
+            if result.status == 401 and authenticate and not reauthenticated and self._renew(bearer):
+                # The token expired or was revoked and the source renewed it: repeat once, uncounted.
+                logger.info("%s %s answered 401; repeating it with a renewed token", call.method, call.shown)
+                reauthenticated = True
+                continue
+            if result.status == 404 and call.method == "DELETE" and earlier_outcome_unknown:
+                # An earlier attempt whose answer was lost did the deleting: gone is what was asked.
+                logger.info("%s %s answered 404 after a lost answer; it is deleted", call.method, call.shown)
+                return ApiResponse(204, None)
+            if not result.retryable:
+                raise result.error from result.cause
+            if not may_repeat and result.outcome_unknown:
+                found = self._recover(call, result, recover)
                 if found is not None:
-                    logger.warning(
-                        "%s %s %s, but the object it creates exists; using it instead of repeating",
-                        method,
-                        shown,
-                        what,
-                    )
                     return ApiResponse(200, found, recovered=True)
             if retries >= self.policy.max_retries:
-                raise failure from cause
+                raise result.error from result.cause
+            earlier_outcome_unknown = earlier_outcome_unknown or result.outcome_unknown
             retries += 1
-            delay = self.policy.delay(retries, retry_after)
+            delay = self.policy.delay(retries, result.retry_after)
             logger.warning(
                 "%s %s %s; retrying in %.1f s (attempt %d of %d)",
-                method,
-                shown,
-                what,
+                call.method,
+                call.shown,
+                result.what,
                 delay,
                 retries + 1,
                 self.policy.attempts,
             )
             self.sleep(delay)
+
+    def _attempt(self, call: _Call, bearer: str | None) -> ApiResponse | _Failure:
+        """Send once; a success is decoded, anything else is classified (never raised here)."""
+        send_headers = {"Accept": "application/json", **call.headers}
+        if bearer is not None:
+            send_headers["Authorization"] = bearer
+        try:
+            response = self._http.request(
+                call.method,
+                call.url,
+                params=call.params,
+                json=call.json_body if call.content is None else None,
+                content=call.content,
+                headers=send_headers,
+            )
+        except httpx.TransportError as exc:
+            # Refused connections and pool timeouts never reached the server; anything later may have.
+            never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+            return _Failure(
+                error=self._transport_failure(exc, call.method, call.url),
+                cause=exc,
+                retryable=True,
+                outcome_unknown=not never_sent,
+                what=f"failed ({type(exc).__name__})",
+            )
+        status = response.status_code
+        if status < 400:
+            logger.debug("%s %s answered %d", call.method, call.shown, status)
+            decode = _json_or_text if call.root else self._decode
+            return ApiResponse(status, decode(response), response.headers)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return _Failure(
+            error=self._status_failure(response, call.method, call.url, retry_after),
+            retryable=status in RETRYABLE_STATUSES,
+            outcome_unknown=status != 429,  # a 429 is refused before any work is done
+            what=f"answered {status}",
+            status=status,
+            retry_after=retry_after,
+        )
+
+    def _renew(self, rejected: str | None) -> bool:
+        return self.tokens is not None and self.tokens.recover_from_401(rejected)
+
+    def _recover(self, call: _Call, failure: _Failure, recover: Recover | None) -> Any:
+        """After a write of unknown outcome: the object it made, or None (then it may be repeated).
+
+        Without a `recover` the write is not repeated at all: the failure is raised.
+        """
+        if recover is None:
+            logger.warning(
+                "%s %s %s; not repeating it because it may already have taken effect",
+                call.method,
+                call.shown,
+                failure.what,
+            )
+            raise failure.error from failure.cause
+        found = recover()
+        if found is not None:
+            logger.warning(
+                "%s %s %s, but the object it creates exists; using it instead of repeating",
+                call.method,
+                call.shown,
+                failure.what,
+            )
+        return found
 
     def _transport_failure(self, exc: httpx.TransportError, method: str, url: str) -> APIConnectionError:
         detail = self.redactor(cap_text(str(exc) or type(exc).__name__))
@@ -258,9 +314,10 @@ class Transport:
         return cls(message, status=status, code=info.code, method=method, url=url, details=info.details)
 
     @staticmethod
-    def _decode(response: httpx.Response, method: str, url: str) -> Any:
+    def _decode(response: httpx.Response) -> Any:
         if response.status_code == 204 or not response.content:
             return None
+        method, url = response.request.method, str(response.request.url)
         try:
             return response.json()
         except ValueError as exc:
