@@ -1,0 +1,351 @@
+"""Executing a plan through the client: one `ItemResult` per plan item, in the order rules of §4.
+
+Phases run one after the other: connections, pattern writes (create, update, adopt, mark refresh),
+deployment changes (deploy, redeploy, undeploy), then the prune's undeploys and finally its deletes
+(the API refuses to delete a deployed pattern). Inside a phase items run in a thread pool of
+`concurrency` workers sharing one client, whose rate limiter bounds the request rate and whose retries
+and create-recovery make a "committed, then the answer was lost" write safe to repeat (no duplicate).
+
+Rules kept here:
+
+* a plan with errors (duplicate names, invalid settings) writes nothing at all;
+* a failed item does not stop the others, but what depends on it is skipped with the reason (a
+  pattern's deploy after its failed write; a delete after its failed undeploy);
+* "deployed" means deployed: after a deploy the deployment is read back and must be active at the
+  version the deploy answered (a `pending` one is polled for a bounded time);
+* `stop_event` set (SIGTERM): the items in flight finish, the rest are skipped;
+* secrets: a connection's key is read from `env` just before its create and never reported.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from dragops_sync.actions import ActionKind, Plan, PlanItem, Resource
+from dragops_sync.api import APIError, Client, ConflictError, DragopsError, NotFoundError
+from dragops_sync.desired import DesiredState
+from dragops_sync.observe import LiveObserver
+from dragops_sync.settings import ConnectionsError, resolve_connections
+
+__all__ = ["DEFAULT_DEPLOY_WAIT", "ApplyReport", "ItemResult", "ResultStatus", "apply_plan", "describe_error"]
+
+_K = ActionKind
+
+# Seconds a deploy may stay `pending` before the item fails (polled through the client's sleep).
+DEFAULT_DEPLOY_WAIT = 60.0
+_POLL_INTERVAL = 0.5
+
+# Kinds that ask for a change the rules forbid making (the user must act): apply exits 1 on them.
+_REFUSED_KINDS = frozenset({_K.CONFLICT, _K.UNMANAGED, _K.INVALID})
+
+
+class ResultStatus(StrEnum):
+    """The outcome of one plan item."""
+
+    OK = "ok"  # the write was made (and, for a deploy, read back active at the new version)
+    FAILED = "failed"  # the write was tried and failed; `message` says why
+    SKIPPED = "skipped"  # a write that was not tried: stop requested, blocked plan, failed dependency
+    REFUSED = "refused"  # conflict, unmanaged or invalid: the rules forbid the write
+    UNCHANGED = "unchanged"  # nothing to write: in sync, or drift reported (observe/warn)
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What happened to one plan item."""
+
+    item: PlanItem
+    status: ResultStatus
+    message: str = ""
+    pattern_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (ResultStatus.OK, ResultStatus.UNCHANGED)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": str(self.item.kind),
+            "resource": str(self.item.resource),
+            "name": self.item.name,
+            "file": self.item.file,
+            "status": str(self.status),
+            "message": self.message,
+            "patternId": self.pattern_id or self.item.pattern_id,
+        }
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """Every item's result, in plan order, plus whether the plan could be applied at all."""
+
+    results: tuple[ItemResult, ...]
+    blocked: bool = False
+    stopped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when every write the apply was meant to make succeeded (design.md §4)."""
+        return not self.blocked and all(r.ok for r in self.results)
+
+    def count(self, status: ResultStatus) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "blocked": self.blocked,
+            "stopped": self.stopped,
+            "summary": {str(s): self.count(s) for s in ResultStatus},
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line about a failed write; a 422 deploy names each node or edge at fault."""
+    if isinstance(exc, APIError) and isinstance(exc.details, list) and exc.details:
+        parts = []
+        for detail in exc.details:
+            if not isinstance(detail, Mapping):
+                continue
+            labels = (("nodeId", "node"), ("edgeId", "edge"))
+            where = " ".join(f"{label} {detail[key]}" for key, label in labels if detail.get(key))
+            parts.append(f"{where}: {detail.get('message', '')}" if where else str(detail.get("message", "")))
+        if parts:
+            return f"{exc.status} {exc.code or ''}".rstrip() + f": {exc.message} — " + "; ".join(parts)
+    return str(exc) or type(exc).__name__
+
+
+def _phase(item: PlanItem, deleted: set[str]) -> int:
+    if item.resource == Resource.CONNECTION:
+        return 0
+    if item.resource == Resource.PATTERN:
+        return 4 if item.kind == _K.DELETE else 1
+    return 3 if item.name in deleted else 2
+
+
+class _Applier:
+    def __init__(
+        self,
+        client: Client,
+        plan: Plan,
+        desired: DesiredState,
+        *,
+        observer: LiveObserver | None,
+        stop_event: threading.Event | None,
+        env: Mapping[str, str],
+        deploy_wait: float,
+    ) -> None:
+        self.client = client
+        self.plan = plan
+        self.desired = desired
+        self.observer = observer
+        self.stop_event = stop_event
+        self.env = env
+        self.deploy_wait = deploy_wait
+        self.lock = threading.Lock()
+        self.ids: dict[str, str] = {}  # pattern name -> id (creates fill it for the deploys after them)
+        self.failed_patterns: set[str] = set()  # names whose write failed or was skipped
+        self.failed_undeploys: set[str] = set()
+
+    # -- dispatch ---------------------------------------------------------------------------------
+
+    def run(self, item: PlanItem) -> ItemResult:
+        if not item.writes:
+            status = ResultStatus.REFUSED if item.kind in _REFUSED_KINDS else ResultStatus.UNCHANGED
+            return ItemResult(item, status, item.reason, item.pattern_id)
+        if self.stop_event is not None and self.stop_event.is_set():
+            return self._skip(item, "stop requested before this item started")
+        if item.resource == Resource.DEPLOYMENT and item.name in self.failed_patterns:
+            return self._skip(item, f"the write of pattern {item.name!r} did not succeed")
+        if item.kind == _K.DELETE and item.name in self.failed_undeploys:
+            return self._skip(item, f"pattern {item.name!r} could not be undeployed, so it is not deleted")
+        try:
+            return self._write(item)
+        except DragopsError as exc:
+            self._mark_failed(item)
+            return ItemResult(item, ResultStatus.FAILED, describe_error(exc), item.pattern_id)
+
+    def _skip(self, item: PlanItem, why: str) -> ItemResult:
+        self._mark_failed(item)
+        return ItemResult(item, ResultStatus.SKIPPED, why, item.pattern_id)
+
+    def _mark_failed(self, item: PlanItem) -> None:
+        with self.lock:
+            if item.resource == Resource.PATTERN and item.kind != _K.DELETE:
+                self.failed_patterns.add(item.name)
+            elif item.kind == _K.UNDEPLOY:
+                self.failed_undeploys.add(item.name)
+
+    def _write(self, item: PlanItem) -> ItemResult:
+        if item.resource == Resource.CONNECTION:
+            return self._connection(item)
+        if item.kind == _K.DELETE:
+            return self._delete(item)
+        if item.resource == Resource.PATTERN:
+            return self._pattern(item)
+        if item.kind == _K.UNDEPLOY:
+            return self._undeploy(item)
+        return self._deploy(item)
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def _connection(self, item: PlanItem) -> ItemResult:
+        wanted = [c for c in self.desired.connections if c.server_name == item.name]
+        try:
+            resolved = resolve_connections(wanted, self.env)
+        except ConnectionsError as exc:
+            self._mark_failed(item)
+            return ItemResult(item, ResultStatus.FAILED, "; ".join(i.message for i in exc.issues))
+        conn = resolved[0]
+        created = self.client.connections.create_api_key(
+            provider=conn.provider, api_key=conn.api_key, display_name=conn.display_name
+        )
+        return ItemResult(item, ResultStatus.OK, f"created connection {created.id}")
+
+    def _pattern(self, item: PlanItem) -> ItemResult:
+        write = dict(item.write or {})
+        if item.kind == _K.CREATE:
+            pattern = self.client.patterns.create(
+                name=write["name"],
+                description=write.get("description"),
+                tags=write.get("tags"),
+                graph_data=write.get("graphData"),
+                is_public=write.get("isPublic"),
+                is_template=write.get("isTemplate"),
+            )
+            message = f"created {pattern.id}"
+        else:
+            assert item.pattern_id is not None  # the planner sets it for every live pattern
+            if item.kind == _K.NOOP:  # only the ownership mark is stale
+                pattern = self.client.patterns.update(item.pattern_id, tags=write.get("tags"))
+                message = "ownership mark refreshed"
+            else:
+                pattern = self.client.patterns.update(
+                    item.pattern_id,
+                    name=write.get("name"),
+                    description=write.get("description", ""),
+                    tags=write.get("tags"),
+                    graph_data=write.get("graphData"),
+                    is_public=write.get("isPublic"),
+                    is_template=write.get("isTemplate"),
+                )
+                message = {_K.ADOPT: "adopted", _K.UPDATE: "updated"}.get(item.kind, "written")
+                if item.forced:
+                    message += " (--force)"
+        with self.lock:
+            self.ids[item.name] = pattern.id
+        if self.observer is not None:
+            self.observer.remember(pattern)
+        return ItemResult(item, ResultStatus.OK, message, pattern.id)
+
+    def _pattern_id(self, item: PlanItem) -> str:
+        with self.lock:
+            pattern_id = item.pattern_id or self.ids.get(item.name)
+        if pattern_id is None:
+            raise DragopsError(f"no pattern id known for {item.name!r} (its create did not report one)")
+        return pattern_id
+
+    def _deploy(self, item: PlanItem) -> ItemResult:
+        pattern_id = self._pattern_id(item)
+        result = self.client.deployments.deploy(pattern_id, environment_id=item.environment_id)
+        expected = result.version_number
+        live = self.client.deployments.wait_until_active(
+            pattern_id, version_number=expected, timeout=self.deploy_wait, interval=_POLL_INTERVAL
+        )
+        if expected is not None and live.version_number != expected:
+            message = (
+                f"deployed version {expected}, but the deployment reads back at version "
+                f"{live.version_number} (someone else deployed meanwhile?)"
+            )
+            return ItemResult(item, ResultStatus.FAILED, message, pattern_id)
+        return ItemResult(item, ResultStatus.OK, f"active at version {live.version_number}", pattern_id)
+
+    def _undeploy(self, item: PlanItem) -> ItemResult:
+        pattern_id = self._pattern_id(item)
+        status = self.client.deployments.undeploy(pattern_id)
+        if status.status != "undeployed":
+            self._mark_failed(item)
+            return ItemResult(item, ResultStatus.FAILED, f"undeploy answered {status.status!r}", pattern_id)
+        return ItemResult(item, ResultStatus.OK, "undeployed", pattern_id)
+
+    def _delete(self, item: PlanItem) -> ItemResult:
+        pattern_id = self._pattern_id(item)
+        try:
+            self.client.patterns.delete(pattern_id)
+        except NotFoundError:
+            message = "already gone"
+        except ConflictError as exc:
+            # Deployed by someone after the plan was made: deleting would need an undeploy we did not plan.
+            return ItemResult(item, ResultStatus.FAILED, describe_error(exc), pattern_id)
+        else:
+            message = "deleted"
+        if self.observer is not None:
+            self.observer.invalidate(pattern_id)
+        return ItemResult(item, ResultStatus.OK, message, pattern_id)
+
+
+def apply_plan(
+    client: Client,
+    plan: Plan,
+    desired: DesiredState,
+    *,
+    concurrency: int = 8,
+    observer: LiveObserver | None = None,
+    stop_event: threading.Event | None = None,
+    on_result: Callable[[ItemResult], None] | None = None,
+    env: Mapping[str, str] | None = None,
+    deploy_wait: float = DEFAULT_DEPLOY_WAIT,
+) -> ApplyReport:
+    """Execute `plan` (built from `desired`) and report one result per item, in plan order.
+
+    `env` holds the connections' keys (default `os.environ`); `on_result` is called as each item
+    finishes (progress, metrics); `deploy_wait` bounds the wait for a pending deployment.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    if plan.blocked:
+        why = "the plan has errors, nothing is written: " + "; ".join(e.message for e in plan.errors)
+        skipped = []
+        for item in plan.items:
+            status = ResultStatus.SKIPPED if item.writes else ResultStatus.UNCHANGED
+            skipped.append(ItemResult(item, status, why if item.writes else item.reason, item.pattern_id))
+        for result in skipped:
+            if on_result is not None:
+                on_result(result)
+        return ApplyReport(tuple(skipped), blocked=True)
+
+    applier = _Applier(
+        client,
+        plan,
+        desired,
+        observer=observer,
+        stop_event=stop_event,
+        env=os.environ if env is None else env,
+        deploy_wait=deploy_wait,
+    )
+    deleted = {i.name for i in plan.items if i.kind == _K.DELETE}
+    phases: dict[int, list[tuple[int, PlanItem]]] = {}
+    for index, item in enumerate(plan.items):
+        phases.setdefault(_phase(item, deleted), []).append((index, item))
+
+    results: dict[int, ItemResult] = {}
+
+    def run(pair: tuple[int, PlanItem]) -> tuple[int, ItemResult]:
+        result = applier.run(pair[1])
+        if on_result is not None:
+            on_result(result)
+        return pair[0], result
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        for phase in sorted(phases):
+            batch: Sequence[tuple[int, PlanItem]] = phases[phase]
+            # A phase ends before the next starts: creates before deploys, undeploys before deletes.
+            results.update(dict(pool.map(run, batch)))
+    stopped = stop_event is not None and stop_event.is_set()
+    return ApplyReport(tuple(results[i] for i in range(len(plan.items))), stopped=stopped)

@@ -1,0 +1,184 @@
+"""Observing the live instance: the `LiveState` the planner compares a directory with.
+
+`LiveObserver.observe()` makes three list calls (patterns, deployments, connections) and fetches the
+full pattern (`GET /api/patterns/:id`) only for the patterns the plan needs the content of and only
+when its memory cache lacks that id at the listed `updatedAt`. A warm, no-op reconcile therefore makes
+no per-pattern GET: the list metadata decides what must be fetched (design.md §4).
+
+The cache is memory only, so a daemon rebuilt anywhere starts cold and stays correct (the durable state
+is in git and in DRAGOPS). Writers keep it honest: `apply` calls `remember()` with the documents the
+API returned, or `invalidate()` when it does not have one.
+
+One subtlety: a deploy bumps a pattern's `versionNumber` without touching its `updatedAt` (D11), so a
+cached document may carry an old version number. The deployments list carries the deployed version,
+and only a deploy raises the pattern's version, so the observer lifts the cached number to it.
+
+Talks to the API through the client only (the only layer that imports httpx).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from dragops_sync.api import Client, NotFoundError
+from dragops_sync.live import LiveConnection, LiveDeployment, LivePattern, LiveState
+from dragops_sync.models import Deployment, Pattern, PatternSummary
+from dragops_sync.normalize import ownership_mark
+
+__all__ = ["LiveObserver", "Observation"]
+
+# Decides, from a list summary, whether the plan needs the pattern's full content.
+PatternFilter = Callable[[PatternSummary], bool]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One observation: the planner's `state`, plus what `status` and the metrics want to know.
+
+    `deployments` are the list's models (with `lastRun`), keyed by pattern id; `fetched` counts the
+    per-pattern GETs this observation made and `cached` the documents served from memory.
+    """
+
+    state: LiveState
+    deployments: Mapping[str, Deployment] = field(default_factory=dict)
+    fetched: int = 0
+    cached: int = 0
+
+
+def _stamp(summary: PatternSummary | Pattern) -> str | None:
+    return summary.updated_at.isoformat() if summary.updated_at is not None else None
+
+
+def _document(pattern: Pattern) -> dict[str, Any]:
+    return pattern.model_dump(by_alias=True, mode="json")
+
+
+class LiveObserver:
+    """Reads the live state through a client, with a memory cache of full patterns.
+
+    `fetch_connections=False` skips the connections list (for callers that plan no connections).
+    `concurrency` bounds the parallel GETs of a cold start (the client's rate limiter bounds the rate).
+    Thread-safe: the daemon's loop and its status server may share one observer.
+    """
+
+    def __init__(self, client: Client, *, fetch_connections: bool = True, concurrency: int = 8) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._client = client
+        self._fetch_connections = fetch_connections
+        self._concurrency = concurrency
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[str | None, dict[str, Any]]] = {}
+
+    def __repr__(self) -> str:
+        return f"LiveObserver(cached={len(self._cache)})"
+
+    # -- cache ------------------------------------------------------------------------------------
+
+    def remember(self, pattern: Pattern) -> None:
+        """Keep a document the API just returned (after our create or update): no GET needed next time."""
+        with self._lock:
+            self._cache[pattern.id] = (_stamp(pattern), _document(pattern))
+
+    def invalidate(self, pattern_id: str | None = None) -> None:
+        """Forget one pattern (after a write whose result we do not hold), or everything when None."""
+        with self._lock:
+            if pattern_id is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(pattern_id, None)
+
+    def _cached(self, summary: PatternSummary) -> dict[str, Any] | None:
+        with self._lock:
+            entry = self._cache.get(summary.id)
+        if entry is None or entry[0] != _stamp(summary):
+            return None
+        return entry[1]
+
+    # -- observing --------------------------------------------------------------------------------
+
+    def observe(self, *, names: Collection[str] | None = None, owner: str | None = None) -> LiveState:
+        """The live state; see `observe_detailed`."""
+        return self.observe_detailed(names=names, owner=owner).state
+
+    def observe_detailed(
+        self, *, names: Collection[str] | None = None, owner: str | None = None
+    ) -> Observation:
+        """List everything, fetch what the plan needs and the cache lacks.
+
+        Content is needed for the patterns named in `names` (None: every pattern) that are ours
+        (`owner`) or unmarked; another owner's pattern is never compared, so never fetched.
+        """
+        summaries = list(self._client.patterns.list())
+        deployments: dict[str, Deployment] = {}
+        for deployment in self._client.deployments.list():
+            if deployment.pattern_id is not None:
+                deployments[deployment.pattern_id] = deployment
+        connections: list[LiveConnection] = []
+        if self._fetch_connections:
+            connections = [LiveConnection.from_api(c.to_api()) for c in self._client.connections.list()]
+
+        def wanted(summary: PatternSummary) -> bool:
+            if names is not None and summary.name not in names:
+                return False
+            mark_owner = ownership_mark(summary.tags).owner
+            return owner is None or mark_owner is None or mark_owner == owner
+
+        documents: dict[str, dict[str, Any]] = {}
+        missing: list[PatternSummary] = []
+        for summary in summaries:
+            if not wanted(summary):
+                continue
+            cached = self._cached(summary)
+            if cached is not None:
+                documents[summary.id] = cached
+            else:
+                missing.append(summary)
+        fetched = self._fetch(missing)
+        documents.update(fetched)
+        cached_count = len(documents) - len(fetched)
+
+        gone = {s.id for s in missing} - set(fetched)
+        patterns = []
+        for summary in summaries:
+            if summary.id in gone:
+                continue  # deleted between the list and its GET
+            document = documents.get(summary.id)
+            if document is not None:
+                document = _with_deployed_version(document, deployments.get(summary.id))
+            patterns.append(LivePattern.from_api(summary.to_api(), document))
+        live_deployments = [LiveDeployment.from_api(pid, d.to_api()) for pid, d in deployments.items()]
+        state = LiveState.of(patterns, live_deployments, connections)
+        return Observation(state, deployments, fetched=len(fetched), cached=cached_count)
+
+    def _fetch(self, summaries: list[PatternSummary]) -> dict[str, dict[str, Any]]:
+        """GET each pattern (in parallel when there are several); a pattern deleted meanwhile is skipped."""
+
+        def one(summary: PatternSummary) -> tuple[str, dict[str, Any] | None]:
+            try:
+                pattern = self._client.patterns.get(summary.id)
+            except NotFoundError:
+                return summary.id, None  # deleted between the list and the GET: it is gone
+            self.remember(pattern)
+            return summary.id, _document(pattern)
+
+        if len(summaries) <= 1 or self._concurrency == 1:
+            results = [one(s) for s in summaries]
+        else:
+            with ThreadPoolExecutor(max_workers=min(self._concurrency, len(summaries))) as pool:
+                results = list(pool.map(one, summaries))
+        return {pid: doc for pid, doc in results if doc is not None}
+
+
+def _with_deployed_version(document: dict[str, Any], deployment: Deployment | None) -> dict[str, Any]:
+    # A deploy raises versionNumber but not updatedAt, so a cached copy may lag behind the deployment.
+    if deployment is None or deployment.version_number is None:
+        return document
+    current = document.get("versionNumber")
+    if isinstance(current, int) and current >= deployment.version_number:
+        return document
+    return {**document, "versionNumber": deployment.version_number}
