@@ -16,6 +16,8 @@ import httpx
 __all__ = [
     "ApiSession",
     "deliver",
+    "deploy_webhook",
+    "newest_log_entry",
     "respond_node",
     "sign",
     "webhook_graph",
@@ -169,3 +171,25 @@ def deliver(
     all_headers.update(headers or {})
     with httpx.Client(base_url=base_url, timeout=30) as http:
         return http.request(method, path, content=body, headers=all_headers, params=params)
+
+
+def deploy_webhook(
+    api: ApiSession, graph: dict[str, Any] | None = None, *, name: str = "Webhook Logger"
+) -> dict[str, Any]:
+    """Create and deploy a pattern with one On Webhook node; its pattern, deployment id, endpoint,
+    ingestion path and secret."""
+    pattern = api.create_pattern(graph if graph is not None else webhook_graph(), name=name)
+    deployment = api.deploy(pattern["id"])
+    endpoint = api.only_endpoint(pattern["id"])
+    return {
+        "pattern": pattern,
+        "deploymentId": deployment["deploymentId"],
+        "endpoint": endpoint,
+        "path": f"/webhooks/{endpoint['id']}",
+        "secret": api.secret(endpoint["id"]),
+    }
+
+
+def newest_log_entry(api: ApiSession, webhook_id: str) -> dict[str, Any]:
+    """The most recent record of an endpoint's request log."""
+    return dict(api.request_log(webhook_id)["data"][0])
