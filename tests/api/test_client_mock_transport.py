@@ -172,3 +172,17 @@ def test_an_object_shifted_onto_the_next_page_is_not_yielded_twice(sleeps: Sleep
     with mock_client(handler, sleeps) as client:
         ids = [p.id for p in client.patterns.list(page_size=2)]
     assert ids == ["pat_a", "pat_b", "pat_c", "pat_d"]
+
+
+def test_a_redirect_is_not_followed_and_says_where_it_pointed(sleeps: SleepRecorder) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(301, headers={"Location": "https://elsewhere.test/api/patterns/pat_1"})
+
+    with mock_client(handler, sleeps) as client, pytest.raises(APIError) as caught:
+        client.patterns.get("pat_1")
+    assert seen == ["https://dragops.test/api/patterns/pat_1"]
+    assert caught.value.status == 301
+    assert "redirected to https://elsewhere.test/api/patterns/pat_1" in str(caught.value)

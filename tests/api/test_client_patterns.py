@@ -157,3 +157,13 @@ def test_ids_are_quoted_so_they_cannot_change_the_route(client: Client, emu: Emu
     assert emu.request_log()[-1]["path"] in ("/api/patterns/..%2Fconnections", "/api/patterns/../connections")
     with pytest.raises(ValueError, match="pattern_id must be a non-empty string"):
         client.patterns.get("")
+
+
+def test_first_fetches_one_page_and_is_none_for_an_empty_list(client: Client, emu: Emulator) -> None:
+    assert client.patterns.list().first() is None
+    for i in range(3):
+        client.patterns.create(name=f"first-{i}")
+    emu.clear_request_log()
+    first = client.patterns.list(page_size=1, sort_by="name", sort_order="asc").first()
+    assert first is not None and first.name == "first-0"
+    assert len([r for r in emu.request_log() if r["path"] == "/api/patterns"]) == 1

@@ -75,3 +75,8 @@ def test_settings_and_individual_arguments_cannot_be_mixed() -> None:
     settings = ClientSettings(base_url="https://x")
     with pytest.raises(ValueError, match="either settings= or individual settings"):
         Client(settings=settings, token="t")
+
+
+def test_a_rate_and_a_shared_limiter_cannot_both_be_given() -> None:
+    with pytest.raises(ValueError, match=r"either rate= .* or rate_limiter="):
+        Client(env={}, base_url="https://x", rate=5, rate_limiter=RateLimiter(5))

@@ -174,6 +174,8 @@ class Client:
             )
         self.settings = settings
         sleep = sleep or time.sleep
+        if rate_limiter is not None and settings.rate is not None:
+            raise ValueError("pass either rate= (a limiter of this client's own) or rate_limiter=, not both")
         if rate_limiter is None and settings.rate is not None:
             rate_limiter = RateLimiter(settings.rate, sleep=sleep)
         self._redactor = Redactor()

@@ -246,6 +246,17 @@ class Transport:
                 what=f"failed ({type(exc).__name__})",
             )
         status = response.status_code
+        if 300 <= status < 400:
+            # Redirects are not followed (they would carry the bearer token to another place).
+            where = cap_text(response.headers.get("Location", "an unnamed location"), 200)
+            error = APIError(
+                f"redirected to {where}; point base_url at the instance itself",
+                status=status,
+                code=None,
+                method=call.method,
+                url=call.url,
+            )
+            return _Failure(error=error, retryable=False, outcome_unknown=False, what=f"answered {status}")
         if status < 400:
             logger.debug("%s %s answered %d", call.method, call.shown, status)
             decode = _json_or_text if call.root else self._decode
