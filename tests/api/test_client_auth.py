@@ -134,3 +134,20 @@ def test_refresh_without_any_credentials_is_refused(make_client: Callable[..., C
 def test_login_needs_both_email_and_password(client: Client) -> None:
     with pytest.raises(ValueError, match="pass both email and password"):
         client.auth.login(email="a@b.c")
+
+
+def test_the_current_token_can_seed_the_next_short_lived_client(
+    make_client: Callable[..., Client], user: SeededUser, emu: Emulator
+) -> None:
+    first = make_client(email=user.email, password=user.password)
+    assert first.auth.current_token() is None  # nothing sent yet
+    first.connections.list()
+    token = first.auth.current_token()
+    assert token is not None
+    second = make_client(token=token, email=user.email, password=user.password)
+    second.connections.list()
+    assert _count(emu, "/api/auth/login") == 1
+    emu.advance_clock(3700)
+    second.connections.list()  # expired: the second client logs in by itself
+    renewed = second.auth.current_token()
+    assert renewed is not None and renewed.get_secret_value() != token.get_secret_value()

@@ -153,6 +153,11 @@ class TokenManager:
         with self._lock:
             return self._login_session_locked()
 
+    def current(self) -> SecretStr | None:
+        """The token the client holds now (no request is made); None before the first login."""
+        token = self._token
+        return SecretStr(token.value) if token is not None else None
+
     def refresh(self) -> SecretStr:
         """Exchange the current token for a fresh one now (``POST /api/auth/refresh``)."""
         with self._lock:
@@ -298,6 +303,14 @@ class AuthAPI:
         session = AuthSession.model_validate(unwrap(response.body))
         self._transport.redactor.add(session.token.get_secret_value())
         return session
+
+    def current_token(self) -> SecretStr | None:
+        """The token the client holds now, renewed or not (no request); None before the first login.
+
+        For callers that open short-lived clients (the Pulumi provider): hand it to the next client as
+        `token=` together with the credentials, and that client needs no login until it expires.
+        """
+        return self._tokens.current()
 
     def refresh(self) -> SecretStr:
         """Exchange the client's token for a fresh one now; returns it (as a secret)."""
