@@ -85,6 +85,10 @@ async def _ingest(request: Request, find_endpoint: Callable[[Store], dict[str, A
         raise ApiError(
             405, "METHOD_NOT_ALLOWED", f"Webhooks accept {', '.join(INGESTION_METHODS)}, not {method}"
         )
+    # The body is read before anything is looked up: from here on the handler never yields to the
+    # event loop, so no rotation, settings change or repeated delivery can interleave with the checks
+    # (which is what makes the idempotency check-then-record safe).
+    raw = await request.body()
     endpoint = find_endpoint(emulator.store)
     if endpoint is None:
         raise ApiError(404, "WEBHOOK_NOT_FOUND", "Webhook not found")
@@ -95,9 +99,10 @@ async def _ingest(request: Request, find_endpoint: Callable[[Store], dict[str, A
         headers=lowercase_headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw),
         query=query_object(request.query_params.multi_items()),
         received_at=emulator.clock.iso(),
+        raw=raw,
     )
     try:
-        response = await _answer(request, emulator, delivery)
+        response = _answer(emulator, delivery)
     except ApiError as exc:
         _log(emulator.store, delivery, exc.status)
         raise
@@ -109,9 +114,10 @@ async def _ingest(request: Request, find_endpoint: Callable[[Store], dict[str, A
     return response
 
 
-async def _answer(request: Request, emulator: EmulatorState, delivery: _Delivery) -> Response:
+def _answer(emulator: EmulatorState, delivery: _Delivery) -> Response:
     limit = emulator.settings.max_body_bytes
-    delivery.raw = await request.body()
+    # Bodies announced with a Content-Length were already refused by the middleware; this catches
+    # chunked ones.
     if len(delivery.raw) > limit:
         raise ApiError(413, "PAYLOAD_TOO_LARGE", f"Request body exceeds {limit} bytes")
     _check_signature(delivery)

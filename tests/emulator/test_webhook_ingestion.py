@@ -270,6 +270,29 @@ def test_a_body_above_the_size_limit_is_refused(emu: Any, api: ApiSession, deplo
     assert api.runs(deployed["deploymentId"]) == []
 
 
+def test_a_chunked_body_above_the_size_limit_is_refused_and_logged(
+    emu: Any, api: ApiSession, deployed: dict[str, Any]
+) -> None:
+    emu.update_settings(max_body_bytes=64)
+
+    def chunks() -> Iterator[bytes]:
+        # A generator body is sent without Content-Length (chunked), so only the handler can measure it.
+        yield b'{"padding": "'
+        yield b"x" * 100
+        yield b'"}'
+
+    with httpx.Client(base_url=emu.url) as http:
+        response = http.post(deployed["path"], content=chunks(), headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 413
+    assert response.json()["error"] == {
+        "code": "PAYLOAD_TOO_LARGE",
+        "message": "Request body exceeds 64 bytes",
+    }
+    assert newest_log_entry(api, deployed["endpoint"]["id"])["status"] == 413
+    assert api.runs(deployed["deploymentId"]) == []
+
+
 def test_a_head_request_is_not_a_webhook_delivery(
     emu: Any, api: ApiSession, deployed: dict[str, Any]
 ) -> None:
