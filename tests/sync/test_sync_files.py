@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sync_kit import webhook_logger, write_pattern
 
 from dragops_sync.files import PatternFileError, dump_pattern, load_pattern_file, parse_pattern
@@ -168,3 +170,33 @@ def test_the_document_and_the_raw_file_have_the_same_essence(tmp_path: Path) -> 
     doc = webhook_logger()
     pattern = load_pattern_file(write_pattern(tmp_path, "p.yaml", doc))
     assert essence(pattern.document()) == essence(doc)
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.text(min_size=1, max_size=20).filter(lambda s: s.strip() != ""),
+    description=st.text(max_size=30),
+    data=_json_values,
+    fmt=st.sampled_from(["json", "yaml"]),
+)
+def test_any_document_survives_a_canonical_dump_and_load(
+    tmp_path: Path, name: str, description: str, data: object, fmt: str
+) -> None:
+    doc = webhook_logger(name) | {"description": description}
+    doc["graphData"]["nodes"][0]["data"] = {"payload": data}
+    path = tmp_path / f"p.{fmt}"
+    path.write_text(dump_pattern(doc, fmt), encoding="utf-8")  # type: ignore[arg-type]
+    loaded = load_pattern_file(path)
+    assert loaded.document()["graphData"] == doc["graphData"]
+    assert (loaded.name, loaded.description) == (name, description)
