@@ -151,3 +151,17 @@ def test_the_current_token_can_seed_the_next_short_lived_client(
     second.connections.list()  # expired: the second client logs in by itself
     renewed = second.auth.current_token()
     assert renewed is not None and renewed.get_secret_value() != token.get_secret_value()
+
+
+def test_a_short_lived_token_is_not_refreshed_on_every_request(
+    make_client: Callable[..., Client], user: SeededUser, emu: Emulator
+) -> None:
+    emu.update_settings(token_ttl_seconds=40)
+    clock = FakeClock(start=time.time())
+    client = make_client(email=user.email, password=user.password, clock=clock)
+    for _ in range(3):
+        client.connections.list()
+    assert _count(emu, "/api/auth/refresh") == 0
+    clock.advance(35)  # 5 s of 40 left: within a quarter of its lifetime
+    client.connections.list()
+    assert _count(emu, "/api/auth/refresh") == 1

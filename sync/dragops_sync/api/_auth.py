@@ -46,7 +46,7 @@ def jwt_claims(token: str) -> dict[str, Any]:
 class _Token:
     """A bearer token and the local clock time at which it should be considered expired."""
 
-    __slots__ = ("expires_at", "header", "value")
+    __slots__ = ("expires_at", "header", "lifetime", "value")
 
     def __init__(self, value: str, *, received_at: float | None) -> None:
         self.value = value
@@ -54,6 +54,9 @@ class _Token:
         claims = jwt_claims(value)
         exp, iat = claims.get("exp"), claims.get("iat")
         self.expires_at: float | None = None
+        self.lifetime: float | None = None
+        if isinstance(exp, int | float) and isinstance(iat, int | float) and exp > iat:
+            self.lifetime = float(exp - iat)
         if isinstance(exp, int | float):
             if received_at is not None and isinstance(iat, int | float) and exp > iat:
                 # Measure the lifetime on our own clock: immune to skew between us and the server.
@@ -171,7 +174,11 @@ class TokenManager:
     def _expiring(self, token: _Token) -> bool:
         if token.expires_at is None or token.value == self._refresh_refused:
             return False
-        return token.expires_at - self._clock() < self._refresh_margin
+        margin = self._refresh_margin
+        if token.lifetime is not None:
+            # A short-lived token (say 60 s) must not look "close to expiry" from the moment it is issued.
+            margin = min(margin, token.lifetime / 4)
+        return token.expires_at - self._clock() < margin
 
     def _login_locked(self) -> _Token:
         self._login_session_locked()
