@@ -6,14 +6,18 @@ cases (gone objects, 404 on delete, a stale update, result shapes) are checked o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import api, configured, unique, webhook_graph
 from dragops_emulator import Emulator, SeededUser
+from dragops_sync.files import PatternFileError
 from pulumi_dragops import (
     ConnectionProvider,
     DeploymentProvider,
     DragopsProviderError,
+    Pattern,
     PatternProvider,
     WebhookProvider,
 )
@@ -108,3 +112,22 @@ def test_connection_read_keeps_the_fingerprint_and_never_returns_the_key(
     provider.delete(created.id, created.outs)
     provider.delete(created.id, created.outs)
     assert provider.read(created.id, created.outs).id == ""
+
+
+def test_a_connection_create_whose_answer_fails_after_the_commit_leaves_no_connection(
+    emu: Emulator, user: SeededUser
+) -> None:
+    provider = configured(ConnectionProvider(), emu, user)
+    emu.inject_fault(method="POST", path="/api/connections/api-key", kind="commit_then_fail", status=500)
+    with pytest.raises(DragopsProviderError, match="creating the slack connection failed"):
+        provider.create({"provider": "slack", "display_name": "lost", "api_key": "sk-unit-SENTINEL"})
+    with api(emu, user) as client:
+        assert client.connections.list() == []
+
+
+def test_pattern_from_file_reads_the_sync_format_and_names_a_bad_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\ngraphData: {nodes: [], edges: []}\nunknownField: 1\n")
+    with pytest.raises(PatternFileError) as failed:
+        Pattern.from_file("bad", bad)
+    assert "unknownField" in str(failed.value)
