@@ -35,6 +35,7 @@ from dragops_emulator._pattern_docs import (
     pattern_summary,
 )
 from dragops_emulator._state import EmulatorState
+from dragops_emulator._store import Where
 from dragops_emulator._webhook_endpoints import delete_webhook_endpoints, sync_webhook_endpoints
 
 __all__ = ["routes"]
@@ -82,29 +83,33 @@ async def list_patterns(request: Request) -> Response:
     """The caller's patterns, filtered, sorted and paged (offset style, no graphData)."""
     user = current_user(request)
     offset, limit = offset_params(request)
-    search = (request.query_params.get("search") or "").casefold()
+    search = request.query_params.get("search") or ""
     is_public = _bool_query(request, "isPublic")
     is_template = _bool_query(request, "isTemplate")
     tags = [tag for tag in request.query_params.getlist("tags") if tag]
     sort_by = _choice(request, "sortBy", _SORT_FIELDS, "updatedAt")
     sort_order = _choice(request, "sortOrder", ("asc", "desc"), "desc")
-    selected = [
-        pattern
-        for pattern in state(request).store.list("patterns", owner_id=user["id"])
-        if (not search or search in pattern["name"].casefold())
-        and (is_public is None or pattern["isPublic"] is is_public)
-        and (is_template is None or pattern["isTemplate"] is is_template)
-        and all(tag in pattern["tags"] for tag in tags)  # D5: every given tag
-    ]
-
-    def key(pattern: dict[str, Any]) -> tuple[str, str]:
-        value = pattern[sort_by]
-        # Ties are broken by id, so pages stay stable between requests.
-        return (value.casefold() if sort_by == "name" else value, pattern["id"])
-
-    selected.sort(key=key, reverse=sort_order == "desc")
-    page = [pattern_summary(pattern) for pattern in selected[offset : offset + limit]]
-    return offset_list(page, offset=offset, limit=limit, total=len(selected))
+    where = [Where("tags", "has", tag) for tag in tags]  # D5: every given tag
+    if search:
+        where.append(Where("name", "icontains", search))
+    if is_public is not None:
+        where.append(Where("isPublic", "eq", is_public))
+    if is_template is not None:
+        where.append(Where("isTemplate", "eq", is_template))
+    # Filtered and sorted in SQLite on the pattern heads (no graphs); only the page is parsed.
+    found, total = state(request).store.page(
+        "patterns",
+        owner_id=user["id"],
+        where=where,
+        order_by=sort_by,
+        descending=sort_order == "desc",
+        casefold_order=sort_by == "name",
+        offset=offset,
+        limit=limit,
+    )
+    return offset_list(
+        [pattern_summary(pattern) for pattern in found], offset=offset, limit=limit, total=total
+    )
 
 
 async def get_pattern(request: Request) -> Response:

@@ -1,8 +1,10 @@
 """Store: the emulator's state, JSON documents in SQLite (in memory, or a file that survives restarts).
 
-One table per collection with columns ``(id, owner_id, parent_id, data)``; documents are plain JSON
-dicts. One connection behind a re-entrant lock: handlers run on the event loop thread and the control
-API may run elsewhere, and SQLite is fast enough that holding the lock for a statement costs nothing.
+One table per collection with columns ``(id, owner_id, parent_id, data, head)``; documents are plain
+JSON dicts. ``head`` is the document without its bulky fields (a pattern's ``graphData``), kept beside
+it so list views filter, sort and parse small documents only. One connection behind a re-entrant lock:
+handlers run on the event loop thread and the control API may run elsewhere, and SQLite is fast enough
+that holding the lock for a statement costs nothing.
 """
 
 # S608: table names come only from the COLLECTIONS whitelist (checked by _table); values are bound.
@@ -11,13 +13,57 @@ API may run elsewhere, and SQLite is fast enough that holding the lock for a sta
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COLLECTIONS", "Store"]
+__all__ = ["COLLECTIONS", "HEAD_OMITS", "Store", "Where"]
+
+# Bulky top-level fields left out of a collection's `head` copy (what list views read).
+HEAD_OMITS: dict[str, tuple[str, ...]] = {"patterns": ("graphData",)}
+
+_Docs = list[dict[str, Any]]
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _key(name: str) -> str:
+    # Keys go into JSON paths (bound as parameters); refusing odd names keeps the paths unambiguous.
+    if not _KEY.match(name):
+        raise ValueError(f"not a plain top-level key: {name!r}")
+    return name
+
+
+@dataclass(frozen=True)
+class Where:
+    """A condition on a top-level field of a document's head (not a bulky field), for :meth:`Store.page`.
+
+    ``op``: ``eq`` (equal; booleans compare as JSON booleans), ``has`` (the array field contains the
+    value) or ``icontains`` (the string field contains the value, ignoring case).
+    """
+
+    field: str
+    op: str
+    value: Any
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """The SQL condition and its parameters."""
+        path = f"$.{_key(self.field)}"
+        if self.op == "eq":
+            value = int(self.value) if isinstance(self.value, bool) else self.value
+            return "json_extract(head, ?) = ?", [path, value]
+        if self.op == "has":
+            return "EXISTS (SELECT 1 FROM json_each(head, ?) AS item WHERE item.value = ?)", [
+                path,
+                self.value,
+            ]
+        if self.op == "icontains":
+            return "instr(casefold(json_extract(head, ?)), ?) > 0", [path, str(self.value).casefold()]
+        raise ValueError(f"unknown condition: {self.op}")
+
 
 COLLECTIONS: tuple[str, ...] = (
     "users",
@@ -45,6 +91,8 @@ class Store:
         self._depth = 0
         # isolation_level=None: autocommit per statement; transaction() issues BEGIN/COMMIT itself.
         self._conn = sqlite3.connect(db_path or ":memory:", check_same_thread=False, isolation_level=None)
+        # Unicode-aware case folding for search and name sorting (SQLite's lower() is ASCII only).
+        self._conn.create_function("casefold", 1, _casefold, deterministic=True)
         if db_path:
             # WAL + NORMAL: durable across process restarts without an fsync per write.
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -53,7 +101,8 @@ class Store:
             for name in COLLECTIONS:
                 self._conn.execute(
                     f"CREATE TABLE IF NOT EXISTS {name} "
-                    "(id TEXT PRIMARY KEY, owner_id TEXT, parent_id TEXT, data TEXT NOT NULL)"
+                    "(id TEXT PRIMARY KEY, owner_id TEXT, parent_id TEXT,"
+                    " data TEXT NOT NULL, head TEXT NOT NULL)"
                 )
                 self._conn.execute(f"CREATE INDEX IF NOT EXISTS {name}_owner ON {name}(owner_id)")
                 self._conn.execute(f"CREATE INDEX IF NOT EXISTS {name}_parent ON {name}(parent_id)")
@@ -72,8 +121,8 @@ class Store:
         table = self._table(collection)
         with self._lock:
             self._conn.execute(
-                f"INSERT INTO {table} (id, owner_id, parent_id, data) VALUES (?, ?, ?, ?)",
-                (doc["id"], owner_id, parent_id, json.dumps(doc, separators=(",", ":"))),
+                f"INSERT INTO {table} (id, owner_id, parent_id, data, head) VALUES (?, ?, ?, ?, ?)",
+                (doc["id"], owner_id, parent_id, _dump(doc), _dump(_head(collection, doc))),
             )
         return doc
 
@@ -101,8 +150,8 @@ class Store:
         table = self._table(collection)
         with self._lock:
             cursor = self._conn.execute(
-                f"UPDATE {table} SET data = ? WHERE id = ?",
-                (json.dumps(doc, separators=(",", ":")), doc["id"]),
+                f"UPDATE {table} SET data = ?, head = ? WHERE id = ?",
+                (_dump(doc), _dump(_head(collection, doc)), doc["id"]),
             )
         if cursor.rowcount == 0:
             raise KeyError(f"{collection}/{doc['id']} does not exist")
@@ -123,9 +172,17 @@ class Store:
         return cursor.rowcount
 
     def list(
-        self, collection: str, *, owner_id: str | None = None, parent_id: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Documents of a collection, optionally only one owner's and/or one parent's, in insertion order."""
+        self,
+        collection: str,
+        *,
+        owner_id: str | None = None,
+        parent_id: str | None = None,
+        heads: bool = False,
+    ) -> _Docs:
+        """Documents of a collection, optionally only one owner's and/or one parent's, in insertion order.
+
+        ``heads=True`` returns them without their bulky fields (see ``HEAD_OMITS``), for list views.
+        """
         table = self._table(collection)
         clauses: list[str] = []
         params: list[str] = []
@@ -136,9 +193,51 @@ class Store:
             clauses.append("parent_id = ?")
             params.append(parent_id)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        column = "head" if heads else "data"
         with self._lock:
-            rows = self._conn.execute(f"SELECT data FROM {table}{where} ORDER BY rowid", params).fetchall()
+            rows = self._conn.execute(
+                f"SELECT {column} FROM {table}{where} ORDER BY rowid", params
+            ).fetchall()
         return [_load(row[0]) for row in rows]
+
+    def page(
+        self,
+        collection: str,
+        *,
+        owner_id: str | None = None,
+        where: Sequence[Where] = (),
+        order_by: str,
+        descending: bool = False,
+        casefold_order: bool = False,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> tuple[_Docs, int]:
+        """One page of filtered, sorted document heads (see ``HEAD_OMITS``) and how many match in all.
+
+        Filtering and sorting run in SQLite on the small head documents and only the page is parsed in
+        Python, so listing stays cheap however many documents an owner has. Ties in ``order_by`` are
+        broken by id in the same direction, so pages are stable.
+        """
+        table = self._table(collection)
+        clauses: list[str] = []
+        params: list[Any] = []
+        if owner_id is not None:
+            clauses.append("owner_id = ?")
+            params.append(owner_id)
+        for condition in where:
+            sql, values = condition.sql()
+            clauses.append(sql)
+            params.extend(values)
+        where_sql = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        key = "casefold(json_extract(head, ?))" if casefold_order else "json_extract(head, ?)"
+        direction = "DESC" if descending else "ASC"
+        select = (
+            f"SELECT head FROM {table}{where_sql} ORDER BY {key} {direction}, id {direction} LIMIT ? OFFSET ?"
+        )
+        with self._lock:
+            total = int(self._conn.execute(f"SELECT COUNT(*) FROM {table}{where_sql}", params).fetchone()[0])
+            rows = self._conn.execute(select, [*params, f"$.{_key(order_by)}", limit, offset]).fetchall()
+        return [_load(row[0]) for row in rows], total
 
     def count(self, collection: str, *, owner_id: str | None = None, parent_id: str | None = None) -> int:
         """How many documents :meth:`list` would return."""
@@ -202,6 +301,21 @@ class Store:
         """Close the database connection."""
         with self._lock:
             self._conn.close()
+
+
+def _dump(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def _head(collection: str, doc: dict[str, Any]) -> dict[str, Any]:
+    omitted = HEAD_OMITS.get(collection)
+    if not omitted:
+        return doc
+    return {key: value for key, value in doc.items() if key not in omitted}
+
+
+def _casefold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
 
 
 def _load(text: str) -> dict[str, Any]:
