@@ -124,7 +124,6 @@ def drive(
     """Run ``request`` in ``threads`` threads for ``seconds`` and collect the latencies."""
     result = Result(name=name, seconds=seconds)
     start = threading.Barrier(threads + 1)
-    deadline = [0.0]
 
     def worker() -> None:
         latencies: list[float] = []
@@ -133,7 +132,8 @@ def drive(
         with httpx.Client(base_url=url, headers=headers, trust_env=False, timeout=30) as client:
             request(client)  # open the keep-alive connection before timing
             start.wait()
-            while (now := time.perf_counter()) < deadline[0]:
+            deadline = time.perf_counter() + seconds
+            while (now := time.perf_counter()) < deadline:
                 response = request(client)
                 latencies.append(time.perf_counter() - now)
                 if response.status_code >= 300:
@@ -145,8 +145,7 @@ def drive(
     workers = [threading.Thread(target=worker) for _ in range(threads)]
     for thread in workers:
         thread.start()
-    # Every worker has its connection open; the clock starts when they all pass the barrier.
-    deadline[0] = time.perf_counter() + seconds
+    # Every worker opens its connection first; the clock starts when they all pass the barrier.
     start.wait()
     for thread in workers:
         thread.join()

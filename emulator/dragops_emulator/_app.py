@@ -27,8 +27,10 @@ ROUTE_MODULES: tuple[str, ...] = (
     "_auth",
     "_patterns",
     "_connections",
-    "_nodes_routes", "_deployments", "_runs",  # E2: node library, deployments, runs
-    "_webhooks",  # E3: webhook ingestion (both paths) and endpoint management
+    "_nodes_routes",  # node library
+    "_deployments",  # deployments (deploy, undeploy, status, pause/resume, execute)
+    "_runs",  # run records and stats
+    "_webhooks",  # webhook ingestion (both paths) and endpoint management
 )
 # >>> end of ROUTE MODULES <<<
 
