@@ -39,6 +39,7 @@ from dragops_emulator._http import (
     read_optional_json,
     state,
 )
+from dragops_emulator._runtime import has_non_finite
 from dragops_emulator._store import Store
 
 __all__ = ["DEPLOYMENT_STATUSES", "current_deployment", "load_deployment", "routes"]
@@ -255,6 +256,8 @@ async def execute(request: Request) -> Response:
     """Run the deployed version now with the body as event data (`triggeredBy: manual`), 202."""
     user = current_user(request)
     event = await read_optional_json(request)
+    if has_non_finite(event):
+        raise ApiError(400, "VALIDATION", "Body contains NaN or Infinity, which JSON does not allow")
     deployment = load_deployment(request, user)
     if deployment["status"] != "active":
         raise _not_active(deployment, "execute")

@@ -22,7 +22,7 @@ from dragops_emulator._graph import graph_nodes
 from dragops_emulator._http import new_id
 from dragops_emulator._interpreter import EngineHooks, Interpreter, Limits
 from dragops_emulator._nodes import get_node, is_trigger, output_pins
-from dragops_emulator._runtime import NodeError, RunAborted, node_label
+from dragops_emulator._runtime import NodeError, RunAborted, json_safe, node_label
 
 if TYPE_CHECKING:
     from dragops_emulator._state import EmulatorState
@@ -93,7 +93,8 @@ def run_pattern(
         "startedAt": format_iso(started_at),
         "completedAt": format_iso(started_at + timedelta(milliseconds=duration_ms)),
         "durationMs": duration_ms,
-        "eventData": event_data,
+        # A sender's NaN/Infinity would make the record unservable as JSON; store null instead.
+        "eventData": json_safe(event_data),
         "logOutput": interpreter.logs,
         "errorMessage": error,
     }

@@ -263,7 +263,9 @@ def _parse_json(ctx: RunContext, node: Mapping[str, Any], args: dict[str, Any]) 
 @_pure("ToJson")
 def _to_json(ctx: RunContext, node: Mapping[str, Any], args: dict[str, Any]) -> dict[str, Any]:
     pretty = bool(node_property(node, "pretty"))
-    return {"text": json.dumps(args["value"], ensure_ascii=False, indent=2 if pretty else None)}
+    if pretty:
+        return {"text": json.dumps(args["value"], ensure_ascii=False, indent=2)}
+    return {"text": json.dumps(args["value"], ensure_ascii=False, separators=(",", ":"))}
 
 
 def _need(value: Any, kind: type, label: str) -> Any:

@@ -14,7 +14,16 @@ import math
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-__all__ = ["NodeError", "RunAborted", "RunContext", "coerce", "node_label", "to_text"]
+__all__ = [
+    "NodeError",
+    "RunAborted",
+    "RunContext",
+    "coerce",
+    "has_non_finite",
+    "json_safe",
+    "node_label",
+    "to_text",
+]
 
 
 class NodeError(Exception):
@@ -140,3 +149,25 @@ def _to_number(value: Any, pin_type: str, pin_name: str) -> int | float:
 def _shown(value: Any) -> str:
     text = to_text(value)
     return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
+def has_non_finite(value: Any) -> bool:
+    """Whether a parsed JSON value holds NaN or an infinity (Python's parser accepts them; JSON does not)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, Mapping):
+        return any(has_non_finite(item) for item in value.values())
+    if isinstance(value, list):
+        return any(has_non_finite(item) for item in value)
+    return False
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with NaN and infinities replaced by null, so a stored run can always be served as JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_safe(item) for item in value]
+    return value

@@ -471,3 +471,15 @@ def test_health_is_inferred_from_the_latest_runs(client: httpx.Client) -> None:
 def test_health_of_a_foreign_deployment_is_not_found(client: httpx.Client, stranger: httpx.Client) -> None:
     _, deployment_id = deployed(client, webhook_logger())
     assert stranger.get(f"/api/deployments/{deployment_id}/health").status_code == 404
+
+
+def test_execute_refuses_nan_which_json_does_not_allow(client: httpx.Client) -> None:
+    _, deployment_id = deployed(client, webhook_logger())
+    response = client.post(
+        f"/api/deployments/{deployment_id}/execute",
+        content=b'{"x": NaN}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Body contains NaN or Infinity, which JSON does not allow"
+    assert client.get(f"/api/deployments/{deployment_id}/runs").status_code == 200
