@@ -23,7 +23,6 @@ from ._common import (
     InputChecker,
     api_errors,
     contains_unknown,
-    restore_ints,
 )
 
 INPUT_KEYS = ("pattern_id", "environment_id", "paused", "content_hash")
@@ -161,7 +160,7 @@ class DeploymentProvider(DragopsProvider):
             live = _current(client, pattern_id)
             if live is None:
                 raise DragopsProviderError(f"pattern {pattern_id} was deployed but reads back as undeployed")
-            version_ok = expected_version is None or live.version_number == restore_ints(expected_version)
+            version_ok = expected_version is None or live.version_number == expected_version
             if live.status in ("active", "paused") and version_ok:
                 break
             if time.monotonic() > deadline:
