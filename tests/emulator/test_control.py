@@ -131,3 +131,14 @@ def test_an_unknown_route_is_a_form_a_404_and_a_wrong_method_a_405(emu: Emulator
     wrong = raw.delete("/api/patterns")
     assert wrong.status_code == 405
     assert form_a(wrong)[0] == "METHOD_NOT_ALLOWED"
+
+
+def test_an_unexpected_error_is_a_form_a_500_and_is_logged(emu: Emulator, user: SeededUser) -> None:
+    # A stored pattern missing its fields can only come from a bug (or a hand-edited database).
+    assert emu.state is not None
+    emu.state.store.insert("patterns", {"id": "pat_broken"}, owner_id=user.id)
+    with api_client(emu, user) as client:
+        response = client.get("/api/patterns/pat_broken")
+    assert response.status_code == 500
+    assert form_a(response) == ("INTERNAL_ERROR", "Internal server error")
+    assert emu.request_log()[-1]["status"] == 500
