@@ -6,9 +6,11 @@ to DRAGOPS (Check and Diff are local), and refresh is what notices drift.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import grpc
 import pytest
-from engine_harness import CheckFailedError, MiniEngine, State
+from engine_harness import CheckFailedError, MiniEngine, ProviderHost, State
 from pulumi.runtime import rpc
 
 from conftest import api, requests_to_api, unique, webhook_graph
@@ -164,3 +166,25 @@ def test_renaming_onto_another_patterns_name_is_refused(
     with pytest.raises(grpc.RpcError) as refused:
         up(engine, "r", {"name": other, "graph": webhook_graph()})
     assert f"to {other!r}: another pattern has that name" in refused.value.details()
+
+
+def test_concurrent_creates_share_one_provider_instance_safely(
+    host: ProviderHost, live: Emulator, host_user: SeededUser
+) -> None:
+    # The host caches one PatternProvider for every resource and runs methods on 4 threads, as a
+    # `pulumi up` with parallel resources does.
+    names = [unique("parallel") for _ in range(8)]
+
+    def create(name: str) -> str:
+        state = MiniEngine(host).up(
+            name, PatternProvider(), {"name": name, "graph": webhook_graph()}, typ=TYPE
+        )
+        assert state is not None
+        return state.id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(create, names))
+    assert len(set(ids)) == 8
+    with api(live, host_user) as client:
+        for name, pattern_id in zip(names, ids, strict=True):
+            assert [p.id for p in client.patterns.find_by_name(name)] == [pattern_id]
