@@ -316,9 +316,8 @@ def offset_params(request: Request) -> tuple[int, int]:
 # --- context -----------------------------------------------------------------------------------------
 
 
-def state(request: Request | None) -> EmulatorState:
+def state(request: Request) -> EmulatorState:
     """The emulator state of the app serving ``request``."""
-    assert request is not None
     emulator_state: EmulatorState = request.app.state.emulator
     return emulator_state
 
