@@ -1,0 +1,197 @@
+"""`dragops-sync status`: per pattern, its sync state, its deployment and its last run.
+
+Built from a dry-run plan and the observation it was made from (`cycle.run_cycle(dry_run=True)`), so
+it costs the same three list calls as a warm plan: the deployment status, version and last run all
+come from the deployments list (its `lastRun`), with no per-pattern call.
+
+Sync states: `synced`; `out of sync` (the file differs, or the pattern or its deployment is still to
+be created or changed); `drifted` (live edited since the last apply, git unchanged); `conflict` (both
+changed); `invalid` (the file has issues); `not managed` (a live pattern of that name is not ours);
+`no file` (ours, but no file declares it any more: prune would delete it).
+
+Pure apart from rendering to a string.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from dragops_sync.actions import ActionKind, Plan, PlanItem, Resource
+from dragops_sync.observe import Observation
+
+__all__ = ["StatusRow", "SyncState", "render_status_json", "render_status_table", "status_rows"]
+
+_K = ActionKind
+
+
+class SyncState(StrEnum):
+    SYNCED = "synced"
+    OUT_OF_SYNC = "out of sync"
+    DRIFTED = "drifted"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+    NOT_MANAGED = "not managed"
+    NO_FILE = "no file"
+
+
+_STATE_OF_KIND = {
+    _K.NOOP: SyncState.SYNCED,
+    _K.CREATE: SyncState.OUT_OF_SYNC,
+    _K.UPDATE: SyncState.OUT_OF_SYNC,
+    _K.DRIFT: SyncState.DRIFTED,
+    _K.CONFLICT: SyncState.CONFLICT,
+    _K.INVALID: SyncState.INVALID,
+    _K.UNMANAGED: SyncState.NOT_MANAGED,
+    _K.ADOPT: SyncState.NOT_MANAGED,
+    _K.DELETE: SyncState.NO_FILE,
+}
+
+_STYLE = {
+    SyncState.SYNCED: "green",
+    SyncState.OUT_OF_SYNC: "yellow",
+    SyncState.DRIFTED: "magenta",
+    SyncState.CONFLICT: "bold red",
+    SyncState.INVALID: "bold red",
+    SyncState.NOT_MANAGED: "blue",
+    SyncState.NO_FILE: "dim",
+}
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One pattern's line of `status`."""
+
+    name: str
+    state: SyncState
+    detail: str = ""
+    file: str | None = None
+    pattern_id: str | None = None
+    deployment: str | None = None  # active, pending, paused, undeployed, or None (never deployed)
+    version: int | None = None
+    last_run_status: str | None = None
+    last_run_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "state": str(self.state),
+            "detail": self.detail,
+            "file": self.file,
+            "patternId": self.pattern_id,
+            "deployment": {"status": self.deployment, "version": self.version},
+            "lastRun": (
+                {"status": self.last_run_status, "startedAt": self.last_run_at}
+                if self.last_run_status is not None
+                else None
+            ),
+        }
+
+
+def _pattern_state(item: PlanItem) -> SyncState:
+    if item.kind == _K.UPDATE and item.drift_mode == "enforce":
+        return SyncState.DRIFTED  # an enforce-mode drift is planned as a reverting update
+    if item.kind == _K.UPDATE and item.forced:
+        return SyncState.CONFLICT
+    return _STATE_OF_KIND.get(item.kind, SyncState.OUT_OF_SYNC)
+
+
+def status_rows(plan: Plan, observation: Observation) -> list[StatusRow]:
+    """One row per pattern the directory declares, plus one per owned pattern without a file."""
+    deploy_items = {i.name: i for i in plan.items if i.resource == Resource.DEPLOYMENT}
+    rows: list[StatusRow] = []
+    seen: set[str] = set()
+    for item in plan.items:
+        if item.resource != Resource.PATTERN:
+            continue
+        state = _pattern_state(item)
+        detail = item.reason
+        pending = deploy_items.get(item.name)
+        if state == SyncState.SYNCED and pending is not None:
+            state, detail = SyncState.OUT_OF_SYNC, f"{pending.kind.value}: {pending.reason}"
+        pattern_id = item.pattern_id
+        seen.add(item.name)
+        rows.append(_with_deployment(StatusRow(item.name, state, detail, item.file, pattern_id), observation))
+    for live in sorted(observation.state.patterns, key=lambda p: (p.name, p.id)):
+        if live.name in seen or live.mark.owner != plan.owner:
+            continue
+        detail = (
+            "kept (sync.prune: false)" if live.mark.keep else "no file declares it; --prune would delete it"
+        )
+        row = StatusRow(live.name, SyncState.NO_FILE, detail, None, live.id)
+        rows.append(_with_deployment(row, observation))
+    return sorted(rows, key=lambda r: (r.name, r.file or ""))
+
+
+def _with_deployment(row: StatusRow, observation: Observation) -> StatusRow:
+    deployment = observation.deployments.get(row.pattern_id) if row.pattern_id else None
+    if deployment is None:
+        return row
+    last = deployment.last_run or {}
+    return StatusRow(
+        row.name,
+        row.state,
+        row.detail,
+        row.file,
+        row.pattern_id,
+        deployment.status,
+        deployment.version_number,
+        last.get("status") if isinstance(last.get("status"), str) else None,
+        last.get("startedAt") if isinstance(last.get("startedAt"), str) else None,
+    )
+
+
+def _summary(rows: list[StatusRow]) -> dict[str, int]:
+    counts = Counter(row.state for row in rows)
+    return {str(state): counts.get(state, 0) for state in SyncState}
+
+
+def render_status_json(rows: list[StatusRow], *, owner: str) -> str:
+    """The stable JSON form: `{formatVersion, owner, summary, patterns: [...]}`."""
+    doc = {
+        "formatVersion": 1,
+        "owner": owner,
+        "summary": _summary(rows),
+        "patterns": [row.to_dict() for row in rows],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_status_table(rows: list[StatusRow], *, owner: str, color: bool = False, width: int = 140) -> str:
+    """A table for a terminal (colour only when asked)."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        width=width,
+        highlight=False,
+    )
+    table = Table(title=f"dragops-sync status (owner {owner})", title_justify="left")
+    for column in ("pattern", "state", "deployment", "version", "last run", "file", "detail"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        last = f"{row.last_run_status} {row.last_run_at}" if row.last_run_status else "-"
+        # Text cells, never markup strings: a pattern named "[red]x" must print as written.
+        table.add_row(
+            Text(row.name),
+            Text(str(row.state), style=_STYLE[row.state] if color else ""),
+            Text(row.deployment or "not deployed"),
+            Text(str(row.version) if row.version is not None else "-"),
+            Text(last),
+            Text(row.file or "-"),
+            Text(row.detail),
+        )
+    console.print(table)
+    counts = ", ".join(f"{n} {state}" for state, n in _summary(rows).items() if n)
+    console.print(Text(f"{len(rows)} pattern(s): {counts or 'none'}"))
+    return buffer.getvalue()
