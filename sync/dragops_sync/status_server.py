@@ -1,0 +1,374 @@
+"""What the watch daemon tells the outside world: `/healthz`, Prometheus `/metrics` and `/status`.
+
+* `DaemonMetrics` holds the daemon's Prometheus metrics on a private `CollectorRegistry` (so several
+  daemons in one process, e.g. tests, never share counters):
+  `dragops_sync_reconciles_total{result}` (result: ok, partial, blocked, error),
+  `dragops_sync_item_failures_total`, `dragops_sync_drifted_patterns`, `dragops_sync_conflicts`,
+  `dragops_sync_last_reconcile_timestamp_seconds` and `dragops_sync_reconcile_duration_seconds`.
+* `DaemonStatus` is the last cycle's outcome and the state of every pattern, written by the daemon's
+  loop and read by the server threads (under a lock).
+* `StatusServer` serves them with the standard library's `ThreadingHTTPServer` in a thread:
+  `/healthz` answers 200 while the last cycle finished within 3 x the interval (the loop is alive),
+  else 503; `/metrics` is the Prometheus text format; `/status` is JSON.
+
+No secret ever reaches these: pattern names, files, states and error sentences only (the API client
+already keeps tokens out of its error messages).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+__all__ = [
+    "CYCLE_RESULTS",
+    "DaemonMetrics",
+    "DaemonStatus",
+    "PatternStatus",
+    "StatusServer",
+    "parse_address",
+]
+
+log = logging.getLogger(__name__)
+
+# The `result` label of dragops_sync_reconciles_total: every write succeeded; some item failed; the
+# plan forbade every write (duplicate names, invalid settings); the cycle itself failed (API down).
+CYCLE_RESULTS = ("ok", "partial", "blocked", "error")
+
+# A healthy daemon finished a cycle within this many intervals.
+HEALTHY_INTERVALS = 3.0
+
+_DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """`"127.0.0.1:9099"` -> ("127.0.0.1", 9099); `"[::1]:9099"` for IPv6; port 0 picks a free one."""
+    text = address.strip()
+    parts = urlsplit(f"//{text}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname
+    if not text or host is None or port is None or not text.rsplit(":", 1)[-1].isdigit():
+        raise ValueError(f"status address must look like HOST:PORT (e.g. 127.0.0.1:9099), got {address!r}")
+    return host, port
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class DaemonMetrics:
+    """The daemon's Prometheus metrics, on a registry of their own."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        self.reconciles = Counter(
+            "dragops_sync_reconciles",
+            "Reconcile cycles run, by result (ok, partial, blocked, error).",
+            ["result"],
+            registry=self.registry,
+        )
+        for result in CYCLE_RESULTS:
+            self.reconciles.labels(result=result)  # every series exists from the start, at 0
+        self.item_failures = Counter(
+            "dragops_sync_item_failures",
+            "Plan items (pattern, deployment or connection writes) that failed.",
+            registry=self.registry,
+        )
+        self.drifted = Gauge(
+            "dragops_sync_drifted_patterns",
+            "Patterns edited live since the last apply and not reverted (drift: observe or warn).",
+            registry=self.registry,
+        )
+        self.conflicts = Gauge(
+            "dragops_sync_conflicts",
+            "Patterns changed both in git and live since the last apply (left alone without --force).",
+            registry=self.registry,
+        )
+        self.last_reconcile = Gauge(
+            "dragops_sync_last_reconcile_timestamp_seconds",
+            "Unix time at which the last reconcile cycle finished.",
+            registry=self.registry,
+        )
+        self.duration = Histogram(
+            "dragops_sync_reconcile_duration_seconds",
+            "Duration of reconcile cycles.",
+            buckets=_DURATION_BUCKETS,
+            registry=self.registry,
+        )
+
+    def record_cycle(
+        self,
+        *,
+        result: str,
+        duration: float,
+        finished_at: float,
+        item_failures: int = 0,
+        drifted: int | None = None,
+        conflicts: int | None = None,
+    ) -> None:
+        """Count one finished cycle. `drifted`/`conflicts` None (a failed cycle) keep the last values."""
+        if result not in CYCLE_RESULTS:
+            raise ValueError(f"result must be one of {', '.join(CYCLE_RESULTS)}, got {result!r}")
+        self.reconciles.labels(result=result).inc()
+        if item_failures:
+            self.item_failures.inc(item_failures)
+        if drifted is not None:
+            self.drifted.set(drifted)
+        if conflicts is not None:
+            self.conflicts.set(conflicts)
+        self.last_reconcile.set(finished_at)
+        self.duration.observe(duration)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric."""
+        return generate_latest(self.registry)
+
+
+@dataclass(frozen=True)
+class PatternStatus:
+    """What the daemon knows about one pattern (or connection: `resource`) after its last cycle.
+
+    `state`: synced, drifted, conflict, unmanaged, invalid, pending (a write not made yet: the daemon
+    was stopping, or the plan was blocked), deleted (pruned this cycle), failed (its write failed this
+    cycle) or backoff (failed before; held back until `next_retry_at`). `last_action` is the last write
+    made for it ("update, redeploy") at `last_action_at`; `last_commit` the commit of the last cycle
+    that left it in sync. Times are Unix seconds.
+    """
+
+    name: str
+    file: str | None
+    state: str
+    resource: str = "pattern"
+    last_action: str | None = None
+    last_action_at: float | None = None
+    last_error: str | None = None
+    next_retry_at: float | None = None
+    last_commit: str | None = None
+    failures: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "file": self.file,
+            "state": self.state,
+            "lastAction": self.last_action,
+            "lastActionAt": _iso(self.last_action_at),
+            "lastError": self.last_error,
+            "failures": self.failures,
+            "nextRetryAt": _iso(self.next_retry_at),
+            "lastCommit": self.last_commit,
+        }
+
+
+@dataclass
+class _Cycle:
+    result: str
+    started_at: float
+    finished_at: float
+    duration: float
+    commit: str | None
+    error: str | None
+    summary: Mapping[str, int] = field(default_factory=dict)
+
+
+class DaemonStatus:
+    """The daemon's state as the status server shows it; safe to share between threads.
+
+    `clock` is wall time (Unix seconds, for the timestamps shown) and `monotonic` the clock that
+    health is judged by (immune to wall-clock jumps); both injectable for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        directory: str,
+        interval: float,
+        owner: str | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.directory = directory
+        self.interval = interval
+        self.owner = owner
+        self._clock = clock
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._started = monotonic()
+        self._last_finish: float | None = None  # monotonic
+        self._cycles = 0
+        self._last: _Cycle | None = None
+        self._patterns: dict[tuple[str, str], PatternStatus] = {}
+        self._notes: tuple[str, ...] = ()
+
+    def cycle_finished(
+        self,
+        *,
+        result: str,
+        started_at: float,
+        duration: float,
+        commit: str | None,
+        error: str | None = None,
+        patterns: Iterable[PatternStatus] | None = None,
+        summary: Mapping[str, int] | None = None,
+        notes: tuple[str, ...] = (),
+        owner: str | None = None,
+    ) -> None:
+        """Record a finished cycle; `patterns` None (a failed cycle) keeps the last known per-pattern view."""
+        with self._lock:
+            self._last_finish = self._monotonic()
+            self._cycles += 1
+            finished = self._clock()
+            self._last = _Cycle(result, started_at, finished, duration, commit, error, dict(summary or {}))
+            if patterns is not None:
+                self._patterns = {(p.resource, p.name): p for p in patterns}
+                self._notes = notes
+            if owner is not None:
+                self.owner = owner
+
+    def patterns(self) -> dict[str, PatternStatus]:
+        """The patterns' statuses by name (connections left out)."""
+        with self._lock:
+            return {name: p for (resource, name), p in self._patterns.items() if resource == "pattern"}
+
+    def healthy(self) -> bool:
+        """True while the last cycle finished (before the first: the daemon started) within 3 intervals."""
+        with self._lock:
+            reference = self._last_finish if self._last_finish is not None else self._started
+            return self._monotonic() - reference <= HEALTHY_INTERVALS * self.interval
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `/status` document."""
+        healthy = self.healthy()
+        with self._lock:
+            last = self._last
+            cycle = None
+            if last is not None:
+                cycle = {
+                    "result": last.result,
+                    "startedAt": _iso(last.started_at),
+                    "finishedAt": _iso(last.finished_at),
+                    "durationSeconds": round(last.duration, 3),
+                    "commit": last.commit,
+                    "error": last.error,
+                    "summary": dict(last.summary),
+                }
+            return {
+                "directory": self.directory,
+                "owner": self.owner,
+                "intervalSeconds": self.interval,
+                "healthy": healthy,
+                "cycles": self._cycles,
+                "lastCycle": cycle,
+                "notes": list(self._notes),
+                "patterns": [p.to_dict() for (r, _), p in sorted(self._patterns.items()) if r == "pattern"],
+                "connections": [
+                    p.to_dict() for (r, _), p in sorted(self._patterns.items()) if r == "connection"
+                ],
+            }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:  # the name http.server dispatches to
+        path = urlsplit(self.path).path.rstrip("/") or "/"
+        if path == "/healthz":
+            healthy = self.server.status.healthy()
+            body = b"ok\n" if healthy else b"unhealthy: no reconcile cycle finished within 3 intervals\n"
+            self._send(200 if healthy else 503, "text/plain; charset=utf-8", body)
+        elif path == "/metrics":
+            self._send(200, CONTENT_TYPE_LATEST, self.server.metrics.render())
+        elif path == "/status":
+            body = json.dumps(self.server.status.to_dict(), indent=2).encode() + b"\n"
+            self._send(200, "application/json", body)
+        else:
+            self._send(404, "text/plain; charset=utf-8", b"not found: try /healthz, /metrics or /status\n")
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def _send(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # http.server's signature
+        log.debug("status server: " + format, *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], status: DaemonStatus, metrics: DaemonMetrics) -> None:
+        self.status = status
+        self.metrics = metrics
+        super().__init__(address, _Handler)
+
+
+class StatusServer:
+    """`/healthz`, `/metrics` and `/status` on `address` ("HOST:PORT"), served from a thread.
+
+    Binding happens in the constructor, so a busy port fails early with a clear `OSError`; `url` gives
+    the actual address (useful with port 0).
+    """
+
+    def __init__(self, address: str, *, status: DaemonStatus, metrics: DaemonMetrics) -> None:
+        host, port = parse_address(address)
+        try:
+            self._server = _Server((host, port), status, metrics)
+        except OSError as exc:
+            raise OSError(f"cannot serve the status endpoints on {address}: {exc.strerror or exc}") from exc
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        address = self._server.server_address
+        host, port = str(address[0]), int(address[1])
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="dragops-sync-status"
+        )
+        self._thread.daemon = True
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(5)
+        self._server.server_close()
+
+    def __enter__(self) -> StatusServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,226 @@
+"""What the watch daemon remembers between cycles: which objects are backing off, and how each is doing.
+
+`CycleTracker` sits between the plan and the apply of every daemon cycle:
+
+* `select(plan, desired, now)` drops the writes of every object (a pattern with its deployment, or a
+  connection) whose last write failed and whose retry time has not come, so one failing pattern
+  waits with capped exponential backoff (`backoff.Backoff`) while the others proceed. What the object
+  is asked to become is fingerprinted (desired content hash and deployment intent): when the file
+  changes, the wait is over at once, since that is a new attempt, not a retry of the failed one.
+* `record(...)` reads the apply report: a failed write starts or extends the object's backoff, a
+  successful one ends it; and it derives the per-object `PatternStatus` the status server shows
+  (state, last action, last error, next retry, last commit), logging only the transitions (a
+  pattern drifting is said once, not every interval).
+
+Keys are `(resource, name)`: `("pattern", name)` for a pattern and its deployment (identity is the
+name), `("connection", name)` for a connection. No I/O besides logging; time comes from the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+
+from dragops_sync.actions import ActionKind, Plan, PlanItem, Resource
+from dragops_sync.apply import ApplyReport, ItemResult, ResultStatus
+from dragops_sync.backoff import Backoff
+from dragops_sync.desired import DesiredState
+from dragops_sync.status_server import PatternStatus
+
+__all__ = ["CycleTracker", "Key", "item_key"]
+
+log = logging.getLogger("dragops_sync.daemon")
+
+Key = tuple[str, str]
+
+_K = ActionKind
+
+# States worth a warning when an object enters them (said once, not every cycle).
+_NOTABLE = {
+    "drifted": "was edited live since the last apply (drift is reported, not reverted)",
+    "conflict": "changed both in git and live since the last apply; left alone (--force overwrites)",
+    "unmanaged": "exists live but is not managed by this owner; left alone",
+    "invalid": "has an invalid file; nothing is written for it",
+}
+
+
+def item_key(item: PlanItem) -> Key:
+    """The object a plan item belongs to: a pattern (with its deployment) or a connection."""
+    if item.resource == Resource.CONNECTION:
+        return ("connection", item.name)
+    return ("pattern", item.name)
+
+
+def _fingerprints(plan: Plan, desired: DesiredState) -> dict[Key, str]:
+    """What each object is asked to become; a different fingerprint ends its backoff at once."""
+    intents = {dp.name: f"{dp.deploy}|{dp.environment_id}" for dp in desired.patterns}
+    connections = {c.server_name: f"{c.provider}|{c.api_key_env}" for c in desired.connections}
+    prints: dict[Key, str] = {}
+    for item in plan.items:
+        key = item_key(item)
+        if item.resource == Resource.CONNECTION:
+            prints[key] = connections.get(item.name, "")
+        elif item.resource == Resource.PATTERN:
+            prints[key] = f"{item.desired_hash}|{intents.get(item.name, 'absent')}"
+    return prints
+
+
+def _state(items: list[PlanItem], results: list[ItemResult], waiting: bool) -> str:
+    kinds = {i.kind for i in items}
+    statuses = {r.status for r in results}
+    if _K.INVALID in kinds:
+        return "invalid"
+    if ResultStatus.FAILED in statuses:
+        return "failed"
+    if waiting:
+        return "backoff"
+    if _K.CONFLICT in kinds:
+        return "conflict"
+    if _K.UNMANAGED in kinds:
+        return "unmanaged"
+    if ResultStatus.SKIPPED in statuses:
+        return "pending"
+    if _K.DELETE in kinds:
+        return "deleted"
+    if _K.DRIFT in kinds:
+        return "drifted"
+    return "synced"
+
+
+def _action(result: ItemResult) -> str:
+    if result.item.kind == _K.NOOP:
+        return "mark refresh"
+    return str(result.item.kind)
+
+
+class CycleTracker:
+    """Backoff and status of every object across the daemon's cycles (used from the loop thread only)."""
+
+    def __init__(self, backoff: Backoff[Key] | None = None) -> None:
+        self.backoff: Backoff[Key] = backoff if backoff is not None else Backoff()
+        self._prints: dict[Key, str] = {}  # fingerprint of each failing object at its failure
+        self._waiting: frozenset[Key] = frozenset()
+        self._statuses: dict[Key, PatternStatus] = {}
+
+    @property
+    def waiting(self) -> frozenset[Key]:
+        """The objects whose writes the last `select` held back."""
+        return self._waiting
+
+    def statuses(self) -> dict[Key, PatternStatus]:
+        return dict(self._statuses)
+
+    def select(self, plan: Plan, desired: DesiredState, now: float) -> Plan:
+        """`plan` without the writes of objects still backing off (their other items stay, for status)."""
+        prints = _fingerprints(plan, desired)
+        waiting = set()
+        for key in self.backoff.waiting(now):
+            if self._prints.get(key) == prints.get(key):
+                waiting.add(key)
+            else:
+                log.info("%s %r changed since its failed write; trying again now", *key)
+        self._waiting = frozenset(waiting)
+        if not waiting:
+            return plan
+        kept = tuple(i for i in plan.items if not (i.writes and item_key(i) in waiting))
+        return replace(plan, items=kept)
+
+    def record(
+        self,
+        plan: Plan,
+        desired: DesiredState,
+        report: ApplyReport | None,
+        *,
+        now: float,
+        wall: float,
+        commit: str | None,
+    ) -> dict[Key, PatternStatus]:
+        """Update backoff and statuses from one cycle's full `plan` and the `report` of what was applied.
+
+        `now` is the monotonic time backoff is counted in, `wall` the Unix time shown to people.
+        """
+        prints = _fingerprints(plan, desired)
+        items: dict[Key, list[PlanItem]] = defaultdict(list)
+        for item in plan.items:
+            items[item_key(item)].append(item)
+        results: dict[Key, list[ItemResult]] = defaultdict(list)
+        for result in report.results if report is not None else ():
+            results[item_key(result.item)].append(result)
+
+        for key in list(self.backoff):
+            if key not in items:  # its file and its live object are gone: nothing left to retry
+                self.backoff.forget(key)
+                self._prints.pop(key, None)
+        for key, got in results.items():
+            self._outcome(key, got, prints.get(key), now)
+
+        statuses: dict[Key, PatternStatus] = {}
+        for key, group in items.items():
+            statuses[key] = self._status(
+                key, items=group, results=results.get(key, []), now=now, wall=wall, commit=commit
+            )
+        self._statuses = statuses
+        return dict(statuses)
+
+    def _outcome(self, key: Key, results: Iterable[ItemResult], fingerprint: str | None, now: float) -> None:
+        results = list(results)
+        failed = [r for r in results if r.status == ResultStatus.FAILED]
+        if failed:
+            if key in self.backoff and self._prints.get(key) != (fingerprint or ""):
+                self.backoff.forget(key)  # a new desired content: count its failures afresh
+            message = "; ".join(f"{r.item.kind}: {r.message}" for r in failed)
+            entry = self.backoff.failed(key, now, message)
+            self._prints[key] = fingerprint or ""
+            log.warning(
+                "%s %r failed (%d in a row): %s; next attempt in %.0f s",
+                *key,
+                entry.failures,
+                message,
+                entry.delay,
+            )
+        elif key in self.backoff and not any(r.status == ResultStatus.SKIPPED for r in results):
+            # Written successfully, or nothing left to write (fixed live, or the file changed).
+            self.backoff.succeeded(key)
+            self._prints.pop(key, None)
+            log.info("%s %r recovered", *key)
+
+    def _status(
+        self,
+        key: Key,
+        *,
+        items: list[PlanItem],
+        results: list[ItemResult],
+        now: float,
+        wall: float,
+        commit: str | None,
+    ) -> PatternStatus:
+        previous = self._statuses.get(key)
+        waiting = key in self._waiting
+        state = _state(items, results, waiting)
+        written = [r for r in results if r.status == ResultStatus.OK and r.item.writes]
+        last_action = previous.last_action if previous is not None else None
+        last_action_at = previous.last_action_at if previous is not None else None
+        if written:
+            last_action = ", ".join(dict.fromkeys(_action(r) for r in written))
+            last_action_at = wall
+        last_commit = previous.last_commit if previous is not None else None
+        if state in ("synced", "drifted", "deleted"):
+            last_commit = commit
+        entry = self.backoff.entry(key)
+        if state in _NOTABLE and (previous is None or previous.state != state):
+            reason = next((i.reason for i in items if i.reason and i.kind != _K.NOOP), "")
+            log.warning("%s %r %s%s", key[0], key[1], _NOTABLE[state], f": {reason}" if reason else "")
+        return PatternStatus(
+            name=key[1],
+            resource=key[0],
+            file=next((i.file for i in items if i.file), None),
+            state=state,
+            last_action=last_action,
+            last_action_at=last_action_at,
+            last_error=entry.error if entry is not None else None,
+            next_retry_at=wall + (entry.next_attempt - now) if entry is not None else None,
+            failures=entry.failures if entry is not None else 0,
+            last_commit=last_commit,
+        )
