@@ -9,9 +9,9 @@ from __future__ import annotations
 import grpc
 import pytest
 from engine_harness import CheckFailedError, MiniEngine, ProviderHost, State
+from provider_kit import api, requests_to_api, unique
 from pulumi.runtime import rpc
 
-from conftest import api, requests_to_api, unique
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
 from pulumi_dragops import ConnectionProvider

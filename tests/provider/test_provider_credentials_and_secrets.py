@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from engine_harness import MiniEngine, ProviderHost, plain
+from provider_kit import HERE, requests_to_api, unique, webhook_graph
 from pulumi.runtime import rpc
 
-from conftest import HERE, requests_to_api, unique, webhook_graph
 from dragops_emulator import Emulator, SeededUser
 from pulumi_dragops import ConnectionProvider, PatternProvider
 

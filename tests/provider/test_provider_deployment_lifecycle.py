@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from engine_harness import MiniEngine, State
+from provider_kit import api, requests_to_api, unique, webhook_graph
 from pulumi.runtime import rpc
 
-from conftest import api, requests_to_api, unique, webhook_graph
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
 from pulumi_dragops import DeploymentProvider

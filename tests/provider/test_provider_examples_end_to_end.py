@@ -15,8 +15,8 @@ import pulumi
 import pytest
 from engine_harness import MiniEngine, ProviderHost
 from program_harness import EngineBackedMocks, run_program, unwrap
+from provider_kit import api, requests_to_api
 
-from conftest import api, requests_to_api
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from provider_kit import api, unique, webhook_graph
 from pulumi.runtime.config import set_all_config
 
 import pulumi_dragops as dragops
-from conftest import api, unique, webhook_graph
 from dragops_emulator import Emulator, SeededUser
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from provider_kit import api, unique
 
-from conftest import api, unique
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
 

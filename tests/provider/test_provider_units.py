@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from provider_kit import api, configured, unique, webhook_graph
 
-from conftest import api, configured, unique, webhook_graph
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.files import PatternFileError
 from pulumi_dragops import (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import grpc
 import pytest
 from engine_harness import MiniEngine, State
+from provider_kit import api, requests_to_api, unique, webhook_graph
 from pulumi.runtime import rpc
 
-from conftest import api, requests_to_api, unique, webhook_graph
 from dragops_emulator import Emulator, SeededUser
 from pulumi_dragops import WebhookProvider
 
