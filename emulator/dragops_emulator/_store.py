@@ -25,6 +25,8 @@ __all__ = ["COLLECTIONS", "HEAD_OMITS", "Store", "Where"]
 
 # Bulky top-level fields left out of a collection's `head` copy (what list views read).
 HEAD_OMITS: dict[str, tuple[str, ...]] = {"patterns": ("graphData",)}
+# Head fields with an index per owner, so the default list order needs no sort at all.
+SORT_INDEXES: dict[str, tuple[str, ...]] = {"patterns": ("updatedAt", "createdAt")}
 
 _Docs = list[dict[str, Any]]
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -106,6 +108,12 @@ class Store:
                 )
                 self._conn.execute(f"CREATE INDEX IF NOT EXISTS {name}_owner ON {name}(owner_id)")
                 self._conn.execute(f"CREATE INDEX IF NOT EXISTS {name}_parent ON {name}(parent_id)")
+            for name, fields in SORT_INDEXES.items():
+                for field in fields:
+                    self._conn.execute(
+                        f"CREATE INDEX IF NOT EXISTS {name}_by_{_key(field)} "
+                        f"ON {name}(owner_id, {_head_path(field)}, id)"
+                    )
             self._conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
     @staticmethod
@@ -229,14 +237,15 @@ class Store:
             clauses.append(sql)
             params.extend(values)
         where_sql = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        key = "casefold(json_extract(head, ?))" if casefold_order else "json_extract(head, ?)"
+        # A literal path (the key is checked by _key), so SQLite can use the SORT_INDEXES.
+        key = f"casefold({_head_path(order_by)})" if casefold_order else _head_path(order_by)
         direction = "DESC" if descending else "ASC"
         select = (
             f"SELECT head FROM {table}{where_sql} ORDER BY {key} {direction}, id {direction} LIMIT ? OFFSET ?"
         )
         with self._lock:
             total = int(self._conn.execute(f"SELECT COUNT(*) FROM {table}{where_sql}", params).fetchone()[0])
-            rows = self._conn.execute(select, [*params, f"$.{_key(order_by)}", limit, offset]).fetchall()
+            rows = self._conn.execute(select, [*params, limit, offset]).fetchall()
         return [_load(row[0]) for row in rows], total
 
     def count(self, collection: str, *, owner_id: str | None = None, parent_id: str | None = None) -> int:
@@ -301,6 +310,10 @@ class Store:
         """Close the database connection."""
         with self._lock:
             self._conn.close()
+
+
+def _head_path(field: str) -> str:
+    return f"json_extract(head, '$.{_key(field)}')"
 
 
 def _dump(doc: dict[str, Any]) -> str:
