@@ -18,7 +18,7 @@ from dragops_emulator._store import Store
 __all__ = ["current_deployment", "deployed_graph", "public_deployment", "refresh_deployment"]
 
 # Kept in the stored document, left out of every response.
-_INTERNAL_KEYS = frozenset({"activatesAt", "ownerId"})
+_INTERNAL_KEYS = frozenset({"activatesAt", "ownerId", "scheduleCursor"})
 
 
 def _now() -> datetime:

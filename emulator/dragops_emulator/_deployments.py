@@ -40,6 +40,7 @@ from dragops_emulator._http import (
     state,
 )
 from dragops_emulator._runtime import has_non_finite
+from dragops_emulator._schedules import fire_due_schedules
 from dragops_emulator._store import Store
 
 __all__ = ["DEPLOYMENT_STATUSES", "current_deployment", "load_deployment", "routes"]
@@ -48,7 +49,8 @@ DEPLOYMENT_STATUSES: tuple[str, ...] = ("pending", "active", "paused", "undeploy
 
 
 def load_deployment(request: Request, user: dict[str, Any]) -> dict[str, Any]:
-    """The caller's deployment named by the `{id}` path parameter (pending -> active applied); else 404."""
+    """The caller's deployment named by the `{id}` path parameter, brought up to date (pending ->
+    active, due schedule ticks run); 404 DEPLOYMENT_NOT_FOUND when it is not theirs."""
     deployment = load_owned(
         request,
         "deployments",
@@ -58,7 +60,8 @@ def load_deployment(request: Request, user: dict[str, Any]) -> dict[str, Any]:
         label="Deployment",
     )
     emulator = state(request)
-    return refresh_deployment(emulator.store, deployment, now=emulator.clock.now())
+    deployment = refresh_deployment(emulator.store, deployment, now=emulator.clock.now())
+    return fire_due_schedules(emulator, deployment)
 
 
 def _pattern_name(store: Store, deployment: dict[str, Any]) -> str | None:
@@ -119,7 +122,11 @@ async def deploy(request: Request) -> Response:
             parent_id=pattern["id"],
         )
         deployment = current_deployment(store, pattern["id"], now=now)
-        if deployment is None:
+        if deployment is not None:
+            # Ticks due under the old version run with it; the new version starts its own schedule.
+            deployment = fire_due_schedules(emulator, deployment)
+            deployment.pop("scheduleCursor", None)
+        else:
             deployment = {"id": new_id("dep"), "patternId": pattern["id"], "createdAt": now_iso}
             store.insert("deployments", deployment, owner_id=str(user["id"]), parent_id=pattern["id"])
         deployment.pop("activatesAt", None)
@@ -157,6 +164,7 @@ async def undeploy(request: Request) -> Response:
     with emulator.store.transaction() as store:
         deployment = current_deployment(store, pattern["id"], now=emulator.clock.now())
         if deployment is not None and deployment["status"] != "undeployed":
+            deployment = fire_due_schedules(emulator, deployment)
             deployment.pop("activatesAt", None)
             deployment.update(status="undeployed", updatedAt=emulator.clock.iso())
             store.replace("deployments", deployment)
@@ -173,6 +181,7 @@ async def pattern_deployment(request: Request) -> Response:
     deployment = current_deployment(emulator.store, pattern["id"], now=emulator.clock.now())
     if deployment is None:
         raise ApiError(404, "DEPLOYMENT_NOT_FOUND", "Pattern has never been deployed")
+    deployment = fire_due_schedules(emulator, deployment)
     return envelope(public_deployment(deployment, pattern_name=pattern["name"]), timestamp=False)
 
 
@@ -188,7 +197,7 @@ async def list_deployments(request: Request) -> Response:
     now = emulator.clock.now()
     items = []
     for stored in emulator.store.list("deployments", owner_id=str(user["id"])):
-        deployment = refresh_deployment(emulator.store, stored, now=now)
+        deployment = fire_due_schedules(emulator, refresh_deployment(emulator.store, stored, now=now))
         if status is not None and deployment["status"] != status:
             continue
         if pattern_id is not None and deployment["patternId"] != pattern_id:
@@ -247,7 +256,9 @@ async def resume(request: Request) -> Response:
         if deployment["status"] not in ("active", "paused"):
             raise _not_active(deployment, "resume")
         if deployment["status"] == "paused":
-            deployment.update(status="active", updatedAt=emulator.clock.iso())
+            # Ticks that fell due while paused are skipped: the schedule starts again from now.
+            now_iso = emulator.clock.iso()
+            deployment.update(status="active", updatedAt=now_iso, scheduleCursor=now_iso)
             store.replace("deployments", deployment)
     return envelope({"status": deployment["status"]}, timestamp=False)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dragops_emulator._clock import format_iso
@@ -58,14 +58,16 @@ def run_pattern(
     event_data: dict[str, Any],
     trigger_node_id: str | None = None,
     call_depth: int = 0,
+    started_at: datetime | None = None,
 ) -> RunOutcome:
     """Execute `pattern_graph` (the deployed version's) for one event and store the run record.
 
     The run starts at `trigger_node_id` when given (webhook ingestion knows its On Webhook node), else
     at the first trigger of the kind `triggered_by` implies; a manual run starts at On Start, or at
-    the first trigger node when the pattern has none.
+    the first trigger node when the pattern has none. `started_at` defaults to now (a schedule tick
+    being caught up passes its own time).
     """
-    started_at = state.clock.now()
+    started_at = started_at or state.clock.now()
     began = time.perf_counter()
     owner_id = state.store.owner_of("deployments", str(deployment["id"]))
     hooks = EngineHooks(
