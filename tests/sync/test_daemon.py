@@ -1,0 +1,198 @@
+"""The watch daemon end to end: real files in a real git repository, a real emulator over HTTP, the
+daemon's loop in a thread. Every wait polls with a timeout; no duration is asserted."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from daemon_kit import (
+    SETTINGS,
+    git,
+    live_message,
+    live_names,
+    pattern_file,
+    running_daemon,
+    sync_repo,
+    wait_for,
+)
+from sync_kit import OWNER
+
+from dragops_emulator import Emulator, SeededUser
+from dragops_sync.api import Client
+from dragops_sync.daemon import Daemon, DaemonSettings, run_daemon
+
+
+@pytest.fixture
+def client(emu: Emulator, user: SeededUser) -> Iterator[Client]:
+    with Client(base_url=emu.url, token=user.token) as c:
+        yield c
+
+
+def test_the_first_cycle_creates_every_pattern_of_the_directory(tmp_path: Path, client: Client) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha", "b": "Beta"})
+    with running_daemon(repo, client) as runner:
+        first = runner.wait_cycles(1)
+    assert first.result == "ok"
+    assert first.trigger == "start"
+    assert first.commit == git(repo, "rev-parse", "HEAD")
+    assert live_names(client) == {"Alpha", "Beta"}
+
+
+def test_editing_a_file_reaches_the_live_instance(tmp_path: Path, client: Client) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha", "b": "Beta"})
+    with running_daemon(repo, client, interval=3600) as runner:
+        runner.wait_cycles(1)
+        pattern_file(repo, "a", "Alpha", message="edited on disk")
+        wait_for(
+            lambda: live_message(client, "Alpha") == "edited on disk", what="the edit to reach the instance"
+        )
+        outcome = runner.wait_cycle_after(1, lambda o: o.trigger == "files", "a cycle triggered by the file")
+    assert live_message(client, "Beta") == "got it"
+    assert outcome.result == "ok"
+
+
+def test_a_new_file_is_created_live_without_waiting_for_the_interval(tmp_path: Path, client: Client) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha"})
+    with running_daemon(repo, client, interval=3600) as runner:
+        runner.wait_cycles(1)
+        pattern_file(repo, "c", "Gamma")
+        wait_for(lambda: "Gamma" in live_names(client), what="the new pattern to be created")
+
+
+def test_deleting_a_file_with_prune_on_deletes_the_owned_live_pattern(tmp_path: Path, client: Client) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha", "b": "Beta"})
+    stranger = client.patterns.create(name="Hand Made", graph_data={"nodes": [], "edges": []})
+    with running_daemon(repo, client, interval=3600, prune=True) as runner:
+        runner.wait_cycles(1)
+        (repo / "patterns" / "b.json").unlink()
+        wait_for(lambda: "Beta" not in live_names(client), what="the pruned pattern to be deleted")
+    names = live_names(client)
+    assert names == {"Alpha", "Hand Made"}  # an unowned pattern is never pruned
+    assert client.patterns.get(stranger.id).name == "Hand Made"
+
+
+def test_deleting_a_file_without_prune_keeps_the_live_pattern(tmp_path: Path, client: Client) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha", "b": "Beta"})
+    with running_daemon(repo, client, interval=3600) as runner:
+        runner.wait_cycles(1)
+        (repo / "patterns" / "b.json").unlink()
+        outcome = runner.wait_cycle_after(1, lambda o: o.trigger == "files", "a cycle after the deletion")
+    assert outcome.result == "ok"
+    assert outcome.cycle is not None
+    assert any("--prune would delete: Beta" in note for note in outcome.cycle.plan.notes)
+    assert live_names(client) == {"Alpha", "Beta"}
+
+
+def test_live_drift_is_seen_by_the_interval_resync(tmp_path: Path, client: Client) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha"})
+    with running_daemon(repo, client, interval=0.5, watch=False) as runner:
+        runner.wait_cycles(1)
+        alpha = next(p for p in client.patterns.list() if p.name == "Alpha")
+        client.patterns.update(alpha.id, description="edited in the dashboard")
+        seen = runner.cycles
+        outcome = runner.wait_cycle_after(
+            seen,
+            lambda o: o.cycle is not None and any(i.kind == "drift" for i in o.cycle.plan.items),
+            "an interval cycle that sees the drift",
+        )
+        status = runner.daemon.status.patterns()["Alpha"]
+    assert outcome.trigger == "interval"
+    assert status.state == "drifted"
+    assert client.patterns.get(alpha.id).description == "edited in the dashboard"  # warn: not reverted
+
+
+def test_drift_in_enforce_mode_is_reverted_by_the_interval_resync(tmp_path: Path, client: Client) -> None:
+    settings = f"owner: {OWNER}\ndefaults: {{deploy: false, drift: enforce}}\n"
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha"}, settings=settings)
+    with running_daemon(repo, client, interval=0.5, watch=False) as runner:
+        runner.wait_cycles(1)
+        alpha = next(p for p in client.patterns.list() if p.name == "Alpha")
+        client.patterns.update(alpha.id, description="edited in the dashboard")
+        wait_for(
+            lambda: client.patterns.get(alpha.id).description == "Logs incoming webhook payloads",
+            what="the drift to be reverted",
+        )
+
+
+def test_a_cycle_that_cannot_reach_the_api_is_logged_and_the_loop_goes_on(
+    tmp_path: Path, emu: Emulator, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha"})
+    emu.inject_fault(path="/api/patterns", method="GET", kind="status", status=500, count=1)
+    with running_daemon(repo, client, interval=0.3, watch=False) as runner:
+        failed = runner.wait_cycles(1)
+        recovered = runner.wait_cycle_after(1, lambda o: o.result == "ok", "a cycle that succeeds")
+    assert failed.result == "error"
+    assert failed.error is not None and "500" in failed.error
+    assert recovered.cycle is not None
+    assert live_names(client) == {"Alpha"}
+    assert any("cycle 1 failed, will try again" in r.getMessage() for r in caplog.records)
+
+
+def test_an_invalid_file_is_reported_and_the_valid_ones_are_applied(tmp_path: Path, client: Client) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha"})
+    (repo / "patterns" / "broken.json").write_text('{"name": "Broken", "graphData": 3}', encoding="utf-8")
+    pattern_file(repo, "b", "Beta")
+    with running_daemon(repo, client, interval=3600) as runner:
+        runner.wait_cycles(1)
+        statuses = runner.daemon.status.patterns()
+    assert live_names(client) == {"Alpha", "Beta"}
+    broken = statuses["patterns/broken.json"]
+    assert broken.state == "invalid"
+    assert broken.file == "patterns/broken.json"
+
+
+def test_the_stop_event_ends_run_daemon_with_exit_code_zero(
+    tmp_path: Path, emu: Emulator, user: SeededUser
+) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha"})
+    made: list[Client] = []
+
+    def factory() -> Client:
+        made.append(Client(base_url=emu.url, token=user.token))
+        return made[-1]
+
+    stop = threading.Event()
+    codes: list[int] = []
+
+    def on_cycle(outcome: object) -> None:
+        stop.set()  # stop after the first cycle
+
+    thread = threading.Thread(
+        target=lambda: codes.append(
+            run_daemon(repo, client_factory=factory, status_addr=None, stop_event=stop, on_cycle=on_cycle)
+        )
+    )
+    thread.start()
+    thread.join(60)
+    assert codes == [0]
+    assert len(made) == 1
+    with Client(base_url=emu.url, token=user.token) as check:
+        assert live_names(check) == {"Alpha"}
+
+
+def test_bad_daemon_options_are_refused_with_a_sentence(tmp_path: Path, client: Client) -> None:
+    with pytest.raises(ValueError, match="is not a directory"):
+        DaemonSettings(directory=tmp_path / "missing")
+    with pytest.raises(ValueError, match="interval must be a positive number"):
+        DaemonSettings(directory=tmp_path, interval=0)
+    with pytest.raises(ValueError, match="HOST:PORT"):
+        Daemon(DaemonSettings(directory=tmp_path, status_addr="nonsense"), client=client)
+    with pytest.raises(ValueError, match="exactly one of client= or client_factory="):
+        run_daemon(tmp_path)
+
+
+def test_a_busy_status_port_fails_before_any_cycle(tmp_path: Path, client: Client) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha"}, settings=SETTINGS)
+    first = Daemon(DaemonSettings(directory=repo, status_addr="127.0.0.1:0"), client=client)
+    try:
+        taken = first.status_url
+        assert taken is not None
+        with pytest.raises(OSError, match=r"cannot serve the status endpoints on 127\.0\.0\.1:"):
+            Daemon(DaemonSettings(directory=repo, status_addr=taken.removeprefix("http://")), client=client)
+    finally:
+        first.close()
+    assert live_names(client) == set()
