@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from dragops_emulator._pure_nodes import node_property, variable_name
 from dragops_emulator._runtime import NodeError, coerce, to_text
@@ -206,6 +207,16 @@ def _connection(run: Interpreter, node: Mapping[str, Any], provider: str | None)
     return connection
 
 
+def _redacted(url: str) -> str:
+    """A URL fit for the run log: credentials and query values (often tokens) replaced by `***`."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    if "@" in parts.netloc:
+        netloc = f"***@{netloc}"
+    query = "&".join(f"{name}=***" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
 def _fake_number(*parts: Any) -> int:
     """A stable made-up id for a simulated object (same inputs, same id)."""
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
@@ -219,7 +230,7 @@ def _http_request(run: Interpreter, node: Mapping[str, Any], args: dict[str, Any
     if not url.startswith(("http://", "https://")):
         raise NodeError(f"HTTP Request: {url!r} is not an http(s) URL", error_type="HttpError")
     _connection(run, node, None)
-    run.log("info", f"HTTP {method} {url} (simulated: no request was sent)", node)
+    run.log("info", f"HTTP {method} {_redacted(url)} (simulated: no request was sent)", node)
     run.set_outputs(node["id"], {"status": 200, "responseBody": None, "responseHeaders": {}})
     return "exec"
 

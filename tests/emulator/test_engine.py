@@ -333,6 +333,16 @@ def test_http_request_is_simulated_and_logged(client: httpx.Client) -> None:
     assert messages(run) == ["HTTP POST https://example.com/hook (simulated: no request was sent)", "200"]
 
 
+def test_http_request_logs_no_credentials_or_query_values(client: httpx.Client) -> None:
+    url = f"https://bot:{SENTINEL_KEY}@api.example.com/v1/send?token={SENTINEL_KEY}&mode=fast"
+    nodes = [node("t", "OnStart"), node("req", "HttpRequest", url=url)]
+    run = run_graph(client, graph(nodes, chain("t", "req")))
+    assert messages(run) == [
+        "HTTP GET https://***@api.example.com/v1/send?token=***&mode=*** (simulated: no request was sent)"
+    ]
+    assert SENTINEL_KEY not in str(run["logOutput"])
+
+
 def test_slack_needs_an_existing_slack_connection_of_the_owner(client: httpx.Client) -> None:
     created = client.post(
         "/api/connections/api-key",
