@@ -10,6 +10,8 @@ Each pattern's export document (`GET /api/patterns/:id/export`) goes to `DIR/pat
 * A pattern whose name a file already declares is written to that file (renamed files stay put);
   other names get a slug of the name, collisions resolved deterministically (`-2`, `-3`, ... in order
   of creation, then id).
+* Ids of live connections and patterns in `connectionId`/`patternId` node properties are written as
+  `${connection:NAME}` / `${pattern:NAME}` references (see `refs`), so the files are portable.
 * `dragops-sync.yaml` is never overwritten; when absent a minimal one is written, naming the owner
   when every exported pattern carries the same ownership mark.
 
@@ -32,8 +34,10 @@ import yaml
 
 from dragops_sync.api import Client
 from dragops_sync.files import PATTERN_SUFFIXES, PatternFileError, dump_pattern, load_pattern_file
+from dragops_sync.live import LiveConnection, LivePattern, LiveState
 from dragops_sync.models import Deployment, PatternSummary
 from dragops_sync.normalize import ownership_mark, strip_ownership_tags
+from dragops_sync.refs import reference_ids
 from dragops_sync.settings import PATTERNS_DIR, SETTINGS_FILE
 
 __all__ = ["ExportFormat", "ExportResult", "ExportedFile", "export_patterns", "slugify"]
@@ -155,6 +159,11 @@ def export_patterns(
     summaries = list(client.patterns.list(tags=[tag] if tag else None))
     chosen = [s for s in summaries if name_glob is None or fnmatch.fnmatchcase(s.name, name_glob)]
     deployments = {d.pattern_id: d for d in client.deployments.list() if d.pattern_id is not None}
+    # Ids of live connections and patterns in node properties become `${kind:NAME}` references.
+    live = LiveState.of(
+        (LivePattern.from_api(s.to_api()) for s in summaries),
+        connections=(LiveConnection.from_api(c.to_api()) for c in client.connections.list()),
+    )
     settings_path = root / SETTINGS_FILE
     default_env = _default_environment(settings_path)
 
@@ -168,7 +177,7 @@ def export_patterns(
     for summary in sorted(chosen, key=lambda s: str(targets[s.id])):
         owners.add(ownership_mark(summary.tags).owner)
         target = targets[summary.id]
-        document = dict(client.patterns.export(summary.id))
+        document = reference_ids(client.patterns.export(summary.id), live)
         document["tags"] = strip_ownership_tags(document.get("tags") or [])
         sync = _sync_block(target, deployments.get(summary.id), default_env)
         if sync is not None:
