@@ -27,7 +27,7 @@ def only_message(details: list[dict[str, str]]) -> str:
     return details[0]["message"]
 
 
-# --- graphs that compile ---------------------------------------------------------------------------------
+# --- graphs that compile --------------------------------------------------------------------------
 
 
 def test_a_webhook_logger_compiles() -> None:
@@ -48,7 +48,7 @@ def test_the_triggers_of_a_graph_are_listed_with_type_and_node_id() -> None:
     ]
 
 
-# --- each kind of detail ---------------------------------------------------------------------------------
+# --- each kind of detail --------------------------------------------------------------------------
 
 
 def test_a_graph_without_a_trigger_node_is_refused() -> None:
@@ -248,7 +248,7 @@ def test_every_problem_is_reported_at_once() -> None:
     assert len(details) == 5  # no trigger, duplicate, unknown type, missing target, unset condition
 
 
-# --- cron ------------------------------------------------------------------------------------------------
+# --- cron -----------------------------------------------------------------------------------------
 
 
 def test_cron_fields_accept_lists_ranges_steps_and_names() -> None:
@@ -291,7 +291,7 @@ def test_an_empty_cron_is_an_error() -> None:
         parse_cron("   ")
 
 
-# --- pin compatibility (§3.3) ----------------------------------------------------------------------------
+# --- pin compatibility (§3.3) ---------------------------------------------------------------------
 
 DATA_TYPES = sorted(PIN_TYPES - {"exec"})
 pin_types = st.sampled_from(sorted(PIN_TYPES))

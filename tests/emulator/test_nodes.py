@@ -124,7 +124,7 @@ def test_served_definitions_cannot_be_altered_by_a_caller() -> None:
     assert list_nodes()[0]["outputs"]
 
 
-# --- the library's consistency ---------------------------------------------------------------------------
+# --- the library's consistency --------------------------------------------------------------------
 
 
 def test_the_library_covers_the_documented_categories() -> None:
