@@ -31,10 +31,10 @@ from ._common import (
     InputChecker,
     api_errors,
     contains_unknown,
-    is_unknown,
     restore_ints,
     text,
 )
+from ._pattern_checks import check_graph, check_ignore_paths
 
 # Inputs that are pattern content, in the order the API document lists them.
 CONTENT_KEYS = ("name", "description", "tags", "is_public", "is_template", "graph")
@@ -66,64 +66,21 @@ def pattern_document(props: Mapping[str, Any]) -> dict[str, Any]:
     return document
 
 
-def _check_graph(checker: InputChecker, graph: Any) -> Any:
-    if is_unknown(graph):
-        return graph
-    if not isinstance(graph, Mapping):
-        checker.fail("graph", f"graph must be an object with nodes and edges, got {type(graph).__name__}")
-        return graph
-    nodes, edges, variables = graph.get("nodes"), graph.get("edges"), graph.get("variables")
-    node_ids: set[str] = set()
-    if not is_unknown(nodes):
-        if not isinstance(nodes, list):
-            checker.fail("graph", "graph.nodes must be a list of nodes")
-        else:
-            for index, node in enumerate(nodes):
-                if is_unknown(node):
-                    continue
-                where = f"graph.nodes[{index}]"
-                if not isinstance(node, Mapping):
-                    checker.fail("graph", f"{where} must be an object")
-                    continue
-                node_id, node_type = node.get("id"), node.get("type")
-                if not is_unknown(node_id):
-                    if not isinstance(node_id, str) or not node_id:
-                        checker.fail("graph", f"{where}.id must be a non-empty string")
-                    elif node_id in node_ids:
-                        checker.fail("graph", f"{where}.id {node_id!r} is used by another node")
-                    else:
-                        node_ids.add(node_id)
-                if not is_unknown(node_type) and (not isinstance(node_type, str) or not node_type):
-                    checker.fail("graph", f"{where}.type must be a node type id such as 'OnWebhook'")
-    if edges is not None and not is_unknown(edges):
-        if not isinstance(edges, list):
-            checker.fail("graph", "graph.edges must be a list of edges")
-        else:
-            for index, edge in enumerate(edges):
-                if is_unknown(edge):
-                    continue
-                if not isinstance(edge, Mapping):
-                    checker.fail("graph", f"graph.edges[{index}] must be an object")
-                    continue
-                for end in ("source", "target"):
-                    ref = edge.get(end)
-                    if is_unknown(ref) or contains_unknown(nodes):
-                        continue
-                    if ref not in node_ids:
-                        checker.fail("graph", f"graph.edges[{index}].{end} {ref!r} is not the id of a node")
-    if variables is not None and not is_unknown(variables) and not isinstance(variables, list):
-        checker.fail("graph", "graph.variables must be a list of variables")
-    return graph
+def comparable(props: Mapping[str, Any], ignore_paths: Any = None) -> dict[str, Any]:
+    """The essence of a pattern's inputs, the `ignore_paths` JSON-pointer globs left out."""
+    return essence(pattern_document(props), ignore=list(ignore_paths or []))
 
 
 def _outputs(props: Mapping[str, Any], pattern: Mapping[str, Any]) -> dict[str, Any]:
     """Outputs: the inputs echoed (the engine diffs against OLD OUTPUTS) plus the server's fields."""
     outs = {key: props.get(key) for key in CONTENT_KEYS}
     outs["adopt"] = bool(props.get("adopt") or False)
+    outs["ignore_paths"] = list(props.get("ignore_paths") or [])
     outs["version_number"] = pattern.get("versionNumber")
     outs["created_at"] = text(pattern.get("createdAt"))
     outs["updated_at"] = text(pattern.get("updatedAt"))
-    outs["content_hash"] = essence_hash(essence(pattern_document(props)))
+    # Ignored paths stay out of the hash too, so e.g. a node moved in the dashboard redeploys nothing.
+    outs["content_hash"] = essence_hash(comparable(props, props.get("ignore_paths")))
     return outs
 
 
@@ -154,17 +111,20 @@ class PatternProvider(DragopsProvider):
         inputs["is_public"] = checker.boolean("is_public")
         inputs["is_template"] = checker.boolean("is_template")
         inputs["adopt"] = checker.boolean("adopt")
+        inputs["ignore_paths"] = check_ignore_paths(checker)
         if news.get("graph") is None:
             checker.fail("graph", "graph is required: an object with nodes and edges")
         else:
-            inputs["graph"] = _check_graph(checker, news["graph"])
+            inputs["graph"] = check_graph(checker, news["graph"])
         return CheckResult(inputs, checker.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # Computed locally, no API call. `adopt` only matters at create time, so it is not compared.
-        if any(contains_unknown(news.get(key)) for key in CONTENT_KEYS):
+        # Computed locally, no API call. `adopt` only matters at create time and `ignore_paths` only
+        # shapes the comparison, so neither is compared itself.
+        if any(contains_unknown(news.get(key)) for key in (*CONTENT_KEYS, "ignore_paths")):
             return DiffResult(changes=True, replaces=[], delete_before_replace=False)
-        changed = essence(pattern_document(olds)) != essence(pattern_document(news))
+        ignore = news.get("ignore_paths")
+        changed = comparable(olds, ignore) != comparable(news, ignore)
         return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -203,11 +163,16 @@ class PatternProvider(DragopsProvider):
             except NotFoundError:
                 return ReadResult("", {})  # gone: a blank id drops it from the state
         live = pattern.to_api()
-        inputs = {**_live_props(live), "adopt": bool(props.get("adopt") or False)}
+        inputs = {
+            **_live_props(live),
+            "adopt": bool(props.get("adopt") or False),
+            "ignore_paths": list(props.get("ignore_paths") or []),
+        }
         return ReadResult(id_, _outputs(inputs, live), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        desired, current = essence(pattern_document(news)), essence(pattern_document(olds))
+        ignore = news.get("ignore_paths")
+        desired, current = comparable(news, ignore), comparable(olds, ignore)
         # Send only the fields whose essence changed: a partial PUT leaves the rest as it is.
         changed = [key for key in CONTENT_KEYS if desired[_ESSENCE_KEY[key]] != current[_ESSENCE_KEY[key]]]
         fields = _api_fields(pattern_document(news), changed)
@@ -284,6 +249,7 @@ class PatternArgs:
     is_public: pulumi.Input[bool] | None
     is_template: pulumi.Input[bool] | None
     adopt: pulumi.Input[bool] | None
+    ignore_paths: pulumi.Input[list[str]] | None
 
     def __init__(
         self,
@@ -295,11 +261,14 @@ class PatternArgs:
         is_public: pulumi.Input[bool] | None = None,
         is_template: pulumi.Input[bool] | None = None,
         adopt: pulumi.Input[bool] | None = None,
+        ignore_paths: pulumi.Input[list[str]] | None = None,
     ) -> None:
         """`graph` is the pattern's graphData: `{"nodes": [...], "edges": [...], "variables": [...]}`.
 
         `adopt=True` takes over an existing pattern of the same name instead of failing (Pulumi's
-        `import` does not work for dynamic resources).
+        `import` does not work for dynamic resources). `ignore_paths` are JSON-pointer globs left out of
+        every comparison, as in `dragops-sync.yaml`'s `ignore` (e.g. `/graphData/nodes/*/position`, so
+        nodes moved in the dashboard are not reverted and redeploy nothing).
         """
         self.name = name
         self.graph = graph
@@ -308,6 +277,7 @@ class PatternArgs:
         self.is_public = is_public
         self.is_template = is_template
         self.adopt = adopt
+        self.ignore_paths = ignore_paths
 
     def to_props(self) -> dict[str, Any]:
         return {
@@ -318,6 +288,7 @@ class PatternArgs:
             "is_template": self.is_template,
             "graph": self.graph,
             "adopt": self.adopt,
+            "ignore_paths": self.ignore_paths,
         }
 
 
@@ -331,6 +302,7 @@ class Pattern(Resource, module="dragops", name="Pattern"):
     is_template: pulumi.Output[bool]
     graph: pulumi.Output[dict[str, Any]]
     adopt: pulumi.Output[bool]
+    ignore_paths: pulumi.Output[list[str]]
     version_number: pulumi.Output[int]
     created_at: pulumi.Output[str]
     updated_at: pulumi.Output[str]
@@ -350,6 +322,7 @@ class Pattern(Resource, module="dragops", name="Pattern"):
         *,
         name: pulumi.Input[str] | None = None,
         adopt: pulumi.Input[bool] | None = None,
+        ignore_paths: pulumi.Input[list[str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> Pattern:
         """A pattern from a pattern file of the `dragops-sync` format (JSON or YAML, e.g. a DRAGOPS export).
@@ -367,5 +340,6 @@ class Pattern(Resource, module="dragops", name="Pattern"):
             is_public=document["isPublic"],
             is_template=document["isTemplate"],
             adopt=adopt,
+            ignore_paths=ignore_paths,
         )
         return cls(resource_name, args, opts)

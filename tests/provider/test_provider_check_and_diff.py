@@ -213,3 +213,18 @@ def test_connection_diff_detects_a_changed_key_through_the_salted_fingerprint_on
 def test_the_fingerprint_depends_on_the_salt_so_equal_keys_do_not_look_equal() -> None:
     assert fingerprint("00" * 16, SENTINEL_KEY) != fingerprint("11" * 16, SENTINEL_KEY)
     assert SENTINEL_KEY not in fingerprint("00" * 16, SENTINEL_KEY)
+
+
+def test_pattern_check_wants_json_pointers_in_ignore_paths() -> None:
+    result = PatternProvider().check({}, pattern_inputs(ignore_paths=["graphData/nodes"]))
+    assert [p for p, _ in failures(result)] == ["ignore_paths"]
+    assert "must be a JSON pointer" in failures(result)[0][1]
+
+
+def test_pattern_diff_leaves_ignored_paths_out_of_the_comparison() -> None:
+    ignore = ["/graphData/nodes/*/position"]
+    olds = PatternProvider().check({}, pattern_inputs(ignore_paths=ignore)).inputs
+    moved = copy.deepcopy(olds)
+    moved["graph"]["nodes"][0]["position"] = {"x": 999, "y": 1}
+    assert PatternProvider().diff("pat_1", moved, olds).changes is False
+    assert PatternProvider().diff("pat_1", moved, {**olds, "ignore_paths": []}).changes is True

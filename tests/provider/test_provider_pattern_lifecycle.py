@@ -188,3 +188,25 @@ def test_concurrent_creates_share_one_provider_instance_safely(
     with api(live, host_user) as client:
         for name, pattern_id in zip(names, ids, strict=True):
             assert [p.id for p in client.patterns.find_by_name(name)] == [pattern_id]
+
+
+def test_ignored_paths_edited_in_the_dashboard_are_neither_reverted_nor_rehashed(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    props = {
+        "name": unique("moved"),
+        "graph": webhook_graph(),
+        "ignore_paths": ["/graphData/nodes/*/position"],
+    }
+    state = up(engine, "m", props)
+    moved = webhook_graph()
+    moved["nodes"][1]["position"] = {"x": 640, "y": 80}
+    with api(live, host_user) as client:
+        client.patterns.update(state.id, graph_data=moved)
+    refreshed = engine.refresh("m")
+    assert refreshed is not None
+    assert refreshed.plain_outputs()["content_hash"] == state.plain_outputs()["content_hash"]
+    up(engine, "m", props)
+    assert engine.ops[-1] == ("same", "m")
+    with api(live, host_user) as client:
+        assert client.patterns.get(state.id).graph_data == moved
