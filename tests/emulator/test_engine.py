@@ -12,7 +12,18 @@ from typing import Any
 
 import httpx
 import pytest
-from deploy_kit import chain, client_for, deployed, execute, graph, messages, node, wire
+from deploy_kit import (
+    chain,
+    client_for,
+    create_pattern,
+    deploy,
+    deployed,
+    execute,
+    graph,
+    messages,
+    node,
+    wire,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -159,13 +170,14 @@ def test_sequence_runs_its_outputs_in_order_each_to_completion(client: httpx.Cli
 
 
 def test_for_each_runs_the_body_per_element_then_completed(client: httpx.Client) -> None:
+    # Per element: {element, index} built with Set Property, formatted, logged; then "done".
     nodes = [
         node("hook", "OnWebhook"),
         node("get", "GetProperty", path="names"),
         node("loop", "ForEach"),
-        node("fmt", "Format", template="{1}:{0}"),
-        node("pack", "ArrayAppend"),
-        node("pack2", "ArrayAppend"),
+        node("with_element", "SetProperty", key="element"),
+        node("with_index", "SetProperty", key="index"),
+        node("fmt", "Format", template="{index}:{element}"),
         node("each", "Log"),
         node("done", "Log", message="done"),
     ]
@@ -173,19 +185,14 @@ def test_for_each_runs_the_body_per_element_then_completed(client: httpx.Client)
         wire("hook", "loop"),
         wire("hook", "get", "body", "object"),
         wire("get", "loop", "value", "array"),
-        wire("loop", "pack", "element", "value"),
-        wire("pack", "pack2", "result", "array"),
-        wire("loop", "pack2", "index", "value"),
-        wire("pack2", "fmt", "result", "values"),
+        wire("loop", "with_element", "element", "value"),
+        wire("with_element", "with_index", "result", "object"),
+        wire("loop", "with_index", "index", "value"),
+        wire("with_index", "fmt", "result", "values"),
         wire("fmt", "each", "result", "message"),
         wire("loop", "each", "loopBody"),
         wire("loop", "done", "completed"),
     ]
-    # Format takes an object; an array wired to it is refused at run time, so build an object instead.
-    nodes[3] = node("fmt", "Format", template="{index}:{element}")
-    nodes[4] = node("pack", "SetProperty", key="element")
-    nodes[5] = node("pack2", "SetProperty", key="index")
-    edges[4] = wire("pack", "pack2", "result", "object")
     run = run_graph(client, graph(nodes, edges), {"body": {"names": ["ada", "bob"]}})
     assert messages(run) == ["0:ada", "1:bob", "done"]
 
@@ -443,24 +450,26 @@ def test_calling_a_pattern_that_is_not_active_fails_the_caller(client: httpx.Cli
 
 
 def test_a_pattern_calling_itself_stops_at_the_call_depth_limit(client: httpx.Client) -> None:
-    nodes = [node("call", "OnPatternCall"), node("again", "CallPattern"), node("start", "OnStart")]
-    pattern = client.post("/api/patterns", json={"name": "Ouroboros", "graphData": graph(nodes, [])}).json()[
-        "data"
+    # The pattern's own id is needed inside its graph: create it first, then give it the graph.
+    pattern_id = create_pattern(client, graph([node("start", "OnStart")], []))["id"]
+    nodes = [
+        node("start", "OnStart"),
+        node("call", "OnPatternCall"),
+        node("again", "CallPattern", props={"patternId": pattern_id}),
     ]
-    nodes[1] = node("again", "CallPattern", props={"patternId": pattern["id"]})
     client.put(
-        f"/api/patterns/{pattern['id']}",
-        json={"graphData": graph(nodes, [wire("call", "again"), wire("start", "again")])},
+        f"/api/patterns/{pattern_id}",
+        json={"graphData": graph(nodes, [wire("start", "again"), wire("call", "again")])},
     )
-    _, deployment_id = deployed(client, graph(nodes, []))  # any deployment to hold the first run
-    deploy_response = client.post(
-        f"/api/patterns/{pattern['id']}/deploy", json={"nodeDefinitions": {n["id"]: n for n in list_nodes()}}
-    )
-    assert deploy_response.status_code == 201
-    run = execute(client, deploy_response.json()["data"]["deploymentId"])
+    response = deploy(client, pattern_id)
+    assert response.status_code == 201
+    deployment_id = response.json()["data"]["deploymentId"]
+    run = execute(client, deployment_id)
     assert run["status"] == "failed"
-    assert "calls nested more than 8 deep" in run["errorMessage"]
-    del deployment_id
+    assert "Call Pattern: calls nested more than 8 deep" in run["errorMessage"]
+    # The first call and the seven nested ones each left a failed pattern_call run.
+    nested = client.get(f"/api/deployments/{deployment_id}/runs", params={"triggeredBy": "pattern_call"})
+    assert nested.json()["meta"]["total"] == 8
 
 
 # --- run_pattern in process -----------------------------------------------------------------------
