@@ -7,6 +7,7 @@ run end to end through the real host in `test_provider_examples_end_to_end.py`.
 from __future__ import annotations
 
 import base64
+import runpy
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pulumi
 import pytest
 from program_harness import RecordingMocks, run_program, unwrap
 from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TOKENS = {
@@ -113,3 +115,31 @@ def test_the_github_example_points_the_repository_webhook_at_the_pattern_endpoin
         assert webhook.inputs["require_signature"] is False  # GitHub signs with its own header
 
     return ns["repository_hook"].id.apply(check)
+
+
+class OptionRecordingMonitor(MockMonitor):
+    """The SDK's mock monitor, also recording each registration's `additionalSecretOutputs` option."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.secret_outputs: dict[str, list[str]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:
+        self.secret_outputs[request.type] = list(request.additionalSecretOutputs)
+        return super().RegisterResource(request)
+
+
+@pulumi.runtime.test
+def test_outputs_derived_from_secrets_are_declared_secret_by_the_resources() -> Any:
+    mocks = RecordingMocks(invent)
+    monitor = OptionRecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="proj", stack="dev", preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config({"proj:slackToken": SENTINEL_SLACK}, ["proj:slackToken"])
+    ns = runpy.run_path(str(EXAMPLES / "pulumi-basic" / "__main__.py"), run_name="__main__")
+
+    def check(_: Any) -> None:
+        assert monitor.secret_outputs[TOKENS["Webhook"]] == ["secret"]
+        assert monitor.secret_outputs[TOKENS["Connection"]] == ["api_key_fingerprint"]
+        assert monitor.secret_outputs[TOKENS["Pattern"]] == []
+
+    return pulumi.Output.all(ns["webhook"].secret, ns["slack"].id).apply(check)
