@@ -165,3 +165,16 @@ def test_a_pattern_that_does_not_exist_cannot_be_deployed(engine: MiniEngine, li
     with pytest.raises(grpc.RpcError) as failed:
         up(engine, "nope", {"pattern_id": "pat_missing"})
     assert "cannot deploy pattern pat_missing: it does not exist" in failed.value.details()
+
+
+def test_moving_a_deployment_to_another_environment_redeploys_it_in_place(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    pattern_id = make_pattern(live, host_user)
+    first = up(engine, "env", {"pattern_id": pattern_id, "environment_id": "env_staging"})
+    moved = up(engine, "env", {"pattern_id": pattern_id, "environment_id": "env_prod"})
+    assert engine.ops[-1] == ("update", "env") and moved.id == first.id
+    assert moved.plain_outputs()["version_number"] == 2
+    with api(live, host_user) as client:
+        assert client.deployments.get(pattern_id).environment_id == "env_prod"
+    engine.destroy("env")
