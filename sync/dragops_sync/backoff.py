@@ -70,7 +70,9 @@ class Backoff(Generic[K]):
         """Record a failure of `key` at `now`; return its new state (with the next attempt time)."""
         previous = self._entries.get(key)
         failures = 1 if previous is None else previous.failures + 1
-        delay = min(self.initial * self.factor ** (failures - 1), self.maximum)
+        # Grown from the previous wait, not as initial * factor**n: a pattern failing for days would
+        # otherwise overflow the float power long after the cap was reached.
+        delay = self.initial if previous is None else min(previous.delay * self.factor, self.maximum)
         entry = BackoffEntry(failures=failures, next_attempt=now + delay, delay=delay, error=error)
         self._entries[key] = entry
         return entry
