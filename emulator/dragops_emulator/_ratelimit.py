@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -25,8 +24,6 @@ if TYPE_CHECKING:
     from dragops_emulator._state import EmulatorState
 
 __all__ = ["RateLimitMiddleware", "RateLimiter", "category_of"]
-
-_SUBJECT_CACHE_SIZE = 4096
 
 
 def category_of(method: str, path: str) -> str:
@@ -80,7 +77,6 @@ class RateLimitMiddleware:
     def __init__(self, app: ASGIApp, state: EmulatorState) -> None:
         self.app = app
         self.state = state
-        self._subjects: OrderedDict[str, str | None] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         settings = self.state.settings
@@ -121,12 +117,4 @@ class RateLimitMiddleware:
                 break
         if not token:
             return None
-        # Verifying a signature per request is cheap but not free; remember recent answers.
-        if token in self._subjects:
-            self._subjects.move_to_end(token)
-            return self._subjects[token]
-        subject = token_subject(self.state, token)
-        self._subjects[token] = subject
-        if len(self._subjects) > _SUBJECT_CACHE_SIZE:
-            self._subjects.popitem(last=False)
-        return subject
+        return token_subject(self.state, token)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from typing import Any
 
 from dragops_emulator._clock import Clock
@@ -16,7 +16,7 @@ from dragops_emulator._ratelimit import RateLimiter
 from dragops_emulator._settings import EmulatorSettings
 from dragops_emulator._store import Store
 
-__all__ = ["EmulatorState", "RequestLog"]
+__all__ = ["EmulatorState", "RequestLog", "TokenCache"]
 
 _JWT_SECRET_KEY = "jwt_secret"
 
@@ -44,6 +44,30 @@ class RequestLog:
             self._entries.clear()
 
 
+class TokenCache:
+    """Claims of recently verified tokens (bounded, least recently used dropped first)."""
+
+    def __init__(self, maxsize: int = 4096) -> None:
+        self._claims: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._maxsize = maxsize
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> dict[str, Any] | None:
+        """The claims of a token verified before, or None."""
+        with self._lock:
+            claims = self._claims.get(token)
+            if claims is not None:
+                self._claims.move_to_end(token)
+            return claims
+
+    def put(self, token: str, claims: dict[str, Any]) -> None:
+        """Remember a verified token's claims."""
+        with self._lock:
+            self._claims[token] = claims
+            if len(self._claims) > self._maxsize:
+                self._claims.popitem(last=False)
+
+
 class EmulatorState:
     """The state of one emulator instance, shared by the middleware, the routes and the control API."""
 
@@ -55,6 +79,7 @@ class EmulatorState:
         self.faults = FaultRegistry()
         self.limiter = RateLimiter()
         self.request_log = RequestLog()
+        self.verified_tokens = TokenCache()
         # Kept in the store, so tokens issued before a restart stay valid with a database file.
         secret = self.store.get_meta(_JWT_SECRET_KEY)
         if secret is None:

@@ -46,6 +46,11 @@ def issue_token(state: EmulatorState, user: dict[str, Any]) -> str:
 
 
 def _claims(state: EmulatorState, token: str) -> dict[str, Any]:
+    # Verifying the signature is most of the cost of an authenticated request; a token's claims never
+    # change, so a verified token is remembered (expiry is still checked on every use).
+    cached = state.verified_tokens.get(token)
+    if cached is not None:
+        return cached
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -58,6 +63,7 @@ def _claims(state: EmulatorState, token: str) -> dict[str, Any]:
         raise TokenError("UNAUTHORIZED", "Invalid token") from None
     if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("exp"), int | float):
         raise TokenError("UNAUTHORIZED", "Invalid token")
+    state.verified_tokens.put(token, claims)
     return claims
 
 
