@@ -1,4 +1,4 @@
-"""Malformed input end to end through `dragops-sync apply`: a message naming file and field, nothing live changed."""
+"""Malformed input through `dragops-sync apply`: a message naming file and field, nothing live changed."""
 
 from __future__ import annotations
 
