@@ -10,7 +10,6 @@ traceback only with `-v`) and never a secret.
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
@@ -441,12 +440,12 @@ def watch(
     _merge(ctx, **options)
     root = _directory(directory)
     # Imported here: the daemon (and watchfiles) load only when watching.
-    daemon = importlib.import_module("dragops_sync.daemon")
+    from dragops_sync.daemon import run_daemon
 
     with _client(ctx, root) as client:
-        code = daemon.run_daemon(
-            client,
+        code = run_daemon(
             root,
+            client=client,
             interval=interval,
             status_addr=status_addr,
             git_pull=git_pull,
@@ -454,6 +453,7 @@ def watch(
             prune=prune,
             force=force,
             adopt=adopt,
+            env=os.environ,
         )
     return int(code or 0)
 
