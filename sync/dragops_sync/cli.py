@@ -72,8 +72,28 @@ def _merge(ctx: click.Context, **given: Any) -> Options:
     merged = replace(current, **changes)
     ctx.meta[_META] = merged
     if merged.verbose:
-        logging.basicConfig(level=logging.DEBUG if merged.verbose > 1 else logging.INFO, stream=sys.stderr)
+        _enable_logging(logging.DEBUG if merged.verbose > 1 else logging.INFO)
     return merged
+
+
+class _StderrHandler(logging.Handler):
+    """Writes to whatever `sys.stderr` is at the time of the record (test runners swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+def _enable_logging(level: int) -> None:
+    """Log the sync's own sentences (retries, cycles) to stderr; secrets never reach these loggers."""
+    logger = logging.getLogger("dragops_sync")
+    logger.setLevel(level)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
 
 
 def _connection_options(func: F) -> F:
