@@ -1,0 +1,145 @@
+"""`--local` (the embedded emulator, state kept between commands), the demo script, and `status`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from io_kit import EXAMPLE_REPO, client_for, copy_example, cycle, git, init_repo, run_cli, write_file
+from sync_kit import scheduled_report, webhook_logger
+
+from dragops_emulator import Emulator, SeededUser
+from dragops_sync.status import SyncState, render_status_table, status_rows
+
+PROJECT = Path(__file__).resolve().parents[2]
+DEMO_ENV = {"SLACK_TOKEN": "xoxb-demo-test", "GITHUB_TRIAGE_TOKEN": "ghp-demo-test"}
+
+
+def _console_script() -> list[str]:
+    script = Path(sys.executable).parent / "dragops-sync"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from dragops_sync.cli import main; main()"]
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DRAGOPS_")}
+    environment.update(env or {})
+    return subprocess.run(
+        args, cwd=cwd, env=environment, capture_output=True, text=True, timeout=110, check=False
+    )
+
+
+def test_local_keeps_its_state_between_commands_beside_the_directory(tmp_path: Path) -> None:
+    repo = copy_example(tmp_path / "example")
+    apply = _run([*_console_script(), "apply", str(repo), "--local"], tmp_path, DEMO_ENV)
+    plan = _run([*_console_script(), "plan", str(repo), "--local", "--detailed-exitcode"], tmp_path, DEMO_ENV)
+    status = _run(
+        [*_console_script(), "status", str(repo), "--local", "--output", "json"], tmp_path, DEMO_ENV
+    )
+
+    assert apply.returncode == 0, apply.stdout + apply.stderr
+    assert "Apply complete" in apply.stdout
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    rows = json.loads(status.stdout)["patterns"]
+    assert {r["name"]: (r["state"], r["deployment"]["status"]) for r in rows} == {
+        "Deploy Failure Alert": ("synced", "active"),
+        "GitHub Issue Triage": ("synced", "active"),
+        "Nightly Status Report": ("synced", "active"),
+        "Slack Notifier": ("synced", "active"),
+        "Webhook Logger": ("synced", "active"),
+    }
+    state = repo / ".dragops-local"
+    assert (state / "emulator.sqlite").is_file()
+    assert stat.S_IMODE((state / "credentials.json").stat().st_mode) == 0o600
+    assert git(repo, "status", "--porcelain") == ""  # the state folder ignores itself
+    for secret in DEMO_ENV.values():
+        assert secret not in apply.stdout + apply.stderr + status.stdout
+
+
+def test_the_demo_script_runs_apply_and_status_on_a_copy_of_the_project(tmp_path: Path) -> None:
+    venv = PROJECT / ".venv"
+    if not (venv / "bin" / "dragops-sync").exists():
+        pytest.skip("the demo reuses the project's .venv, which is not there")
+    project = tmp_path / "project"
+    (project / "scripts").mkdir(parents=True)
+    shutil.copy2(PROJECT / "scripts" / "demo", project / "scripts" / "demo")
+    shutil.copytree(
+        EXAMPLE_REPO, project / "examples" / "gitops-repo", ignore=shutil.ignore_patterns(".dragops-local")
+    )
+    (project / ".venv").symlink_to(venv)
+
+    first = _run(["bash", "scripts/demo"], project)
+    second = _run(["bash", "scripts/demo"], project)
+
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Apply complete: 15 ok" in first.stdout
+    assert "5 pattern(s): 5 synced" in first.stdout
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "No changes: everything is in sync." in second.stdout
+
+
+def test_local_in_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_cli(["status", str(tmp_path / "nowhere"), "--local"])
+    assert result.exit_code == 1
+    assert "is not a directory" in result.stderr
+
+
+def test_status_shows_drift_conflict_invalid_not_managed_and_orphans(
+    emu: Emulator, user: SeededUser, tmp_path: Path
+) -> None:
+    repo = init_repo(tmp_path / "repo")
+    write_file(repo, "dragops-sync.yaml", "owner: acme/flows\n")
+    write_file(repo, "patterns/a.json", webhook_logger("Drifted"))
+    write_file(repo, "patterns/b.json", webhook_logger("Conflicted"))
+    write_file(repo, "patterns/c.json", scheduled_report("Orphan"))
+    write_file(repo, "patterns/d.json", webhook_logger("Synced"))
+    with client_for(emu, user) as client:
+        cycle(client, repo)
+        ids = {p.name: p.id for p in client.patterns.list()}
+        client.patterns.update(ids["Drifted"], description="live edit")
+        client.patterns.update(ids["Conflicted"], description="live edit")
+        client.patterns.create(name="Hand Made", graph_data={"nodes": [], "edges": []})
+        client.deployments.execute(client.deployments.get(ids["Synced"]).deployment_id, event={"hello": 1})
+        write_file(repo, "patterns/b.json", webhook_logger("Conflicted") | {"description": "git edit"})
+        (repo / "patterns" / "c.json").unlink()
+        write_file(repo, "patterns/e.json", webhook_logger("Hand Made"))
+        write_file(repo, "patterns/f.json", "{")
+        write_file(repo, "patterns/g.json", webhook_logger("New One"))
+        result = cycle(client, repo, dry_run=True)
+
+    rows = {row.name: row for row in status_rows(result.plan, result.observation)}
+    assert {name: row.state for name, row in rows.items()} == {
+        "Conflicted": SyncState.CONFLICT,
+        "Drifted": SyncState.DRIFTED,
+        "Hand Made": SyncState.NOT_MANAGED,
+        "New One": SyncState.OUT_OF_SYNC,
+        "Orphan": SyncState.NO_FILE,
+        "Synced": SyncState.SYNCED,
+        "patterns/f.json": SyncState.INVALID,
+    }
+    assert (rows["Synced"].deployment, rows["Synced"].version) == ("active", 1)
+    assert rows["Synced"].last_run_status in ("completed", "running")
+    assert rows["New One"].deployment is None
+    table = render_status_table(list(rows.values()), owner="acme/flows")
+    assert "dragops-sync status (owner acme/flows)" in table
+    assert (
+        "7 pattern(s): 1 synced, 1 out of sync, 1 drifted, 1 conflict, 1 invalid, 1 not managed, 1 no file"
+        in table
+    )
+
+
+def test_a_pattern_name_with_markup_is_printed_as_written(
+    emu: Emulator, user: SeededUser, tmp_path: Path
+) -> None:
+    repo = init_repo(tmp_path / "repo")
+    write_file(repo, "patterns/a.json", webhook_logger("[bold red]Alarm[/]"))
+    result = run_cli(["status", str(repo)], emu=emu, user=user)
+    assert result.exit_code == 0
+    assert "[bold red]Alarm[/]" in result.stdout
