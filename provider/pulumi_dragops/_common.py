@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -103,6 +104,16 @@ class InputChecker:
             return default
         return value
 
+    def positive_number(self, prop: str, *, unit: str) -> Any:
+        """An optional number above zero (None when unset)."""
+        value = self.news.get(prop)
+        if value is None or is_unknown(value):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+            self.fail(prop, f"{prop} must be a positive number of {unit}, got {value!r}")
+            return None
+        return value
+
     def string_list(self, prop: str) -> Any:
         value = self.news.get(prop)
         if is_unknown(value):
@@ -136,6 +147,8 @@ class DragopsProvider(ResourceProvider):
 
     # Set only inside the provider host by configure(); removed from the pickle by __getstate__.
     _credentials: Credentials | None = None
+    # Attributes configure() sets: host-only, never pickled (the blob must not depend on the stack).
+    _host_only: tuple[str, ...] = ("_credentials",)
 
     def configure(self, req: ConfigureRequest) -> None:
         self._credentials = credentials_from_stack_config(req.config)
@@ -144,7 +157,8 @@ class DragopsProvider(ResourceProvider):
         # Belt and braces: configure() only runs in the host, but a credential must never be pickled
         # into `__provider`, whatever code path set it.
         state = dict(self.__dict__)
-        state.pop("_credentials", None)
+        for name in self._host_only:
+            state.pop(name, None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -158,18 +172,39 @@ class DragopsProvider(ResourceProvider):
             with credentials.open_client() as client:
                 yield client
             return
-        # Email + password: log in once per provider host and reuse the session token, since one host
-        # runs every resource's methods and logins are rate limited (the client renews it on expiry).
+        # Email + password: one session token per provider host, shared by every method and resource
+        # (one host runs them all, and logins are rate limited). Each short-lived client starts from the
+        # shared token; when the client had to renew it (expiry, a 401), the renewed one is stored back,
+        # so the next call starts fresh instead of renewing the same stale token again.
         key = _session_key(credentials)
-        with credentials.open_client(session_token=_SESSIONS.get(key)) as client:
-            if key not in _SESSIONS:
-                _SESSIONS[key] = client.auth.login().token.get_secret_value()
-            yield client
+        with credentials.open_client(session_token=_shared_session(key, credentials)) as client:
+            try:
+                yield client
+            finally:
+                renewed = client.auth.current_token()
+                if renewed is not None:
+                    _SESSIONS[key] = renewed.get_secret_value()
 
 
 # Session tokens of the provider host process, shared by the four provider classes (each is its own
 # cached instance in the host). Module state is never pickled: the classes are pickled by reference.
 _SESSIONS: dict[str, str] = {}
+# Serialises first logins, so the host's worker threads starting together log in once, not four times.
+_LOGIN_LOCK = threading.Lock()
+
+
+def _shared_session(key: str, credentials: Credentials) -> str:
+    """The host's session token for these credentials, logging in once when there is none yet."""
+    token = _SESSIONS.get(key)
+    if token is not None:
+        return token
+    with _LOGIN_LOCK:
+        token = _SESSIONS.get(key)
+        if token is None:
+            with credentials.open_client() as client, api_errors(f"logging in as {credentials.email}"):
+                token = client.auth.login().token.get_secret_value()
+            _SESSIONS[key] = token
+        return token
 
 
 def _session_key(credentials: Credentials) -> str:

@@ -13,7 +13,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import (
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
 
 from dragops_sync.api import Client, DragopsError, NotFoundError, ValidationError
 
@@ -24,13 +32,16 @@ from ._common import (
     api_errors,
     contains_unknown,
 )
+from ._config import ConfigurationError
 
 INPUT_KEYS = ("pattern_id", "environment_id", "paused", "content_hash")
 SERVER_KEYS = ("deployment_id", "status", "version_number", "triggers")
 LIVE_STATUSES = ("active", "paused", "pending")
 
-# How long a deploy may stay `pending` before the provider gives up, and how often it looks.
+# How long a deploy may stay `pending` before the provider gives up (default of the
+# `activation_timeout` input and the `dragops:activationTimeout` stack config), and how often it looks.
 ACTIVATION_TIMEOUT_SECONDS = 120.0
+ACTIVATION_TIMEOUT_CONFIG = "dragops:activationTimeout"
 POLL_INTERVAL_SECONDS = 0.2
 
 
@@ -56,6 +67,14 @@ def _deploy_failure(pattern_id: str, exc: DragopsError) -> DragopsProviderError:
 class DeploymentProvider(DragopsProvider):
     """Deploy, redeploy, pause/resume and undeploy one pattern; the resource id is the deployment id."""
 
+    # The stack-wide activation timeout, from `dragops:activationTimeout` (host only, set by configure).
+    _default_timeout: float = ACTIVATION_TIMEOUT_SECONDS
+    _host_only = (*DragopsProvider._host_only, "_default_timeout")
+
+    def configure(self, req: ConfigureRequest) -> None:
+        super().configure(req)
+        self._default_timeout = activation_timeout_from_config(req.config.get(ACTIVATION_TIMEOUT_CONFIG))
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checker = InputChecker(news)
         inputs = dict(news)
@@ -63,11 +82,13 @@ class DeploymentProvider(DragopsProvider):
         inputs["environment_id"] = checker.string("environment_id")
         inputs["paused"] = checker.boolean("paused")
         inputs["content_hash"] = checker.string("content_hash")
+        checker.positive_number("activation_timeout", unit="seconds")
         return CheckResult(inputs, checker.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # Local: the deployment of another pattern is another deployment (replace); everything else is
-        # a redeploy or a pause/resume in place.
+        # a redeploy or a pause/resume in place. `activation_timeout` only says how long to wait, so a
+        # new value alone changes nothing live (it applies to the next deploy).
         replaces = []
         if contains_unknown(news.get("pattern_id")) or news.get("pattern_id") != olds.get("pattern_id"):
             replaces.append("pattern_id")
@@ -85,7 +106,9 @@ class DeploymentProvider(DragopsProvider):
             was_deployed = _current(client, pattern_id) is not None
             result = self._deploy(client, props)
             try:
-                live = self._settle(client, props, expected_version=result.version_number)
+                live = self._settle(
+                    client, props, expected_version=result.version_number, timeout=self._timeout(props)
+                )
             except Exception:
                 if not was_deployed:
                     # All-or-nothing: a deployment that never became what was asked for is removed.
@@ -108,6 +131,7 @@ class DeploymentProvider(DragopsProvider):
             "environment_id": live.environment_id or props.get("environment_id"),
             "paused": live.status == "paused",
             "content_hash": props.get("content_hash"),
+            "activation_timeout": props.get("activation_timeout"),
         }
         triggers = _triggers(live) or list(props.get("triggers") or [])
         return ReadResult(id_, _outputs(inputs, live, triggers), inputs)
@@ -128,7 +152,7 @@ class DeploymentProvider(DragopsProvider):
                     f"pattern {pattern_id} is no longer deployed; run `pulumi refresh`, then `pulumi up` "
                     "deploys it again"
                 )
-            live = self._settle(client, news, expected_version=expected)
+            live = self._settle(client, news, expected_version=expected, timeout=self._timeout(news))
         return UpdateResult(_outputs(news, live, triggers))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -151,11 +175,18 @@ class DeploymentProvider(DragopsProvider):
         except ValidationError as exc:
             raise _deploy_failure(pattern_id, exc) from exc
 
+    def _timeout(self, props: Mapping[str, Any]) -> float:
+        """The resource's `activation_timeout`, else the stack's `dragops:activationTimeout`, else 120 s."""
+        timeout = props.get("activation_timeout")
+        return float(timeout) if timeout is not None else self._default_timeout
+
     @staticmethod
-    def _settle(client: Client, props: Mapping[str, Any], *, expected_version: int | None) -> Any:
+    def _settle(
+        client: Client, props: Mapping[str, Any], *, expected_version: int | None, timeout: float
+    ) -> Any:
         """Wait until the deployment is active at the expected version, then apply `paused`."""
         pattern_id = props["pattern_id"]
-        deadline = time.monotonic() + ACTIVATION_TIMEOUT_SECONDS
+        deadline = time.monotonic() + timeout
         while True:
             live = _current(client, pattern_id)
             if live is None:
@@ -166,8 +197,9 @@ class DeploymentProvider(DragopsProvider):
             if time.monotonic() > deadline:
                 raise DragopsProviderError(
                     f"the deployment of pattern {pattern_id} did not become active at version "
-                    f"{expected_version} within {ACTIVATION_TIMEOUT_SECONDS:.0f}s (status {live.status!r}, "
-                    f"version {live.version_number})"
+                    f"{expected_version} within {timeout:g}s (status {live.status!r}, "
+                    f"version {live.version_number}); raise the Deployment's activation_timeout or the "
+                    f"stack's {ACTIVATION_TIMEOUT_CONFIG} if the instance activates slowly"
                 )
             time.sleep(POLL_INTERVAL_SECONDS)
         want_paused = bool(props.get("paused"))
@@ -185,6 +217,24 @@ class DeploymentProvider(DragopsProvider):
         return live
 
 
+def activation_timeout_from_config(value: Any) -> float:
+    """The `dragops:activationTimeout` stack config as seconds (unset: the 120 s default).
+
+    A bad value fails `configure()` with a message naming the key, rather than waiting a surprising time.
+    """
+    if value is None or value == "":
+        return ACTIVATION_TIMEOUT_SECONDS
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise ConfigurationError(
+            f"{ACTIVATION_TIMEOUT_CONFIG} must be a positive number of seconds, got {value!r}"
+        )
+    return seconds
+
+
 def _current(client: Client, pattern_id: str) -> Any:
     """The pattern's deployment when it is deployed (active, paused or pending), else None."""
     try:
@@ -196,6 +246,7 @@ def _current(client: Client, pattern_id: str) -> Any:
 
 def _outputs(props: Mapping[str, Any], live: Any, triggers: list[dict[str, Any]]) -> dict[str, Any]:
     outs = {key: props.get(key) for key in INPUT_KEYS}
+    outs["activation_timeout"] = props.get("activation_timeout")
     outs["paused"] = bool(props.get("paused") or False)
     outs["deployment_id"] = live.deployment_id
     outs["status"] = live.status
@@ -211,6 +262,7 @@ class DeploymentArgs:
     environment_id: pulumi.Input[str] | None
     paused: pulumi.Input[bool] | None
     content_hash: pulumi.Input[str] | None
+    activation_timeout: pulumi.Input[float] | None
 
     def __init__(
         self,
@@ -219,13 +271,18 @@ class DeploymentArgs:
         environment_id: pulumi.Input[str] | None = None,
         paused: pulumi.Input[bool] | None = None,
         content_hash: pulumi.Input[str] | None = None,
+        activation_timeout: pulumi.Input[float] | None = None,
     ) -> None:
         """`content_hash` takes the `Pattern.content_hash` output: when the pattern's content changes,
-        the hash changes and the deployment redeploys (`Deployment.of(name, pattern)` wires both)."""
+        the hash changes and the deployment redeploys (`Deployment.of(name, pattern)` wires both).
+
+        `activation_timeout` is how many seconds a deploy may stay pending before `pulumi up` fails
+        (default: the stack's `dragops:activationTimeout`, else 120); changing it redeploys nothing."""
         self.pattern_id = pattern_id
         self.environment_id = environment_id
         self.paused = paused
         self.content_hash = content_hash
+        self.activation_timeout = activation_timeout
 
     def to_props(self) -> dict[str, Any]:
         return {
@@ -233,6 +290,7 @@ class DeploymentArgs:
             "environment_id": self.environment_id,
             "paused": self.paused,
             "content_hash": self.content_hash,
+            "activation_timeout": self.activation_timeout,
         }
 
 
@@ -243,6 +301,7 @@ class Deployment(Resource, module="dragops", name="Deployment"):
     environment_id: pulumi.Output[str | None]
     paused: pulumi.Output[bool]
     content_hash: pulumi.Output[str | None]
+    activation_timeout: pulumi.Output[float | None]
     deployment_id: pulumi.Output[str]
     status: pulumi.Output[str]
     version_number: pulumi.Output[int]
@@ -262,6 +321,7 @@ class Deployment(Resource, module="dragops", name="Deployment"):
         *,
         environment_id: pulumi.Input[str] | None = None,
         paused: pulumi.Input[bool] | None = None,
+        activation_timeout: pulumi.Input[float] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> Deployment:
         """Deploy a `Pattern` of the same program, redeploying whenever its content changes."""
@@ -270,5 +330,6 @@ class Deployment(Resource, module="dragops", name="Deployment"):
             content_hash=pattern.content_hash,
             environment_id=environment_id,
             paused=paused,
+            activation_timeout=activation_timeout,
         )
         return cls(resource_name, args, opts)

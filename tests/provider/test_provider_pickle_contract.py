@@ -58,6 +58,7 @@ def test_a_configured_provider_pickles_without_its_credentials(cls: type[Any], n
         "dragops:token": SENTINEL_TOKEN,
         "dragops:email": "ops@example.com",
         "dragops:password": SENTINEL_PASSWORD,
+        "dragops:activationTimeout": "30",
     }
     provider.configure(ConfigureRequest(Config(config, "proj")))
     raw = base64.b64decode(provider_blob(provider)[0])
