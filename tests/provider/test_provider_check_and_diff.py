@@ -106,7 +106,14 @@ def test_pattern_diff_sees_no_change_after_float_marshalling_and_reordering() ->
 
 def test_pattern_diff_reports_a_content_change_as_an_update_never_a_replace() -> None:
     olds = PatternProvider().check({}, pattern_inputs()).inputs
-    for change in ({"name": "Renamed"}, {"graph": webhook_graph("new text")}, {"is_public": True}):
+    for change in (
+        {"name": "Renamed"},
+        {"description": "other"},
+        {"tags": ["new"]},
+        {"is_public": True},
+        {"is_template": True},
+        {"graph": webhook_graph("new text")},
+    ):
         result = PatternProvider().diff("pat_1", olds, {**olds, **change})
         assert result.changes is True and result.replaces == [], change
 

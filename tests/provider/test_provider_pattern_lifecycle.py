@@ -210,3 +210,38 @@ def test_ignored_paths_edited_in_the_dashboard_are_neither_reverted_nor_rehashed
     assert engine.ops[-1] == ("same", "m")
     with api(live, host_user) as client:
         assert client.patterns.get(state.id).graph_data == moved
+
+
+def test_every_content_input_changes_in_place_so_the_id_and_webhook_urls_survive(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    # Why Pattern has no `replaces`: every input is writable through PUT (D6), and a webhook's id and
+    # URL belong to its node and outlive edits (D12); a replace would move both for nothing.
+    props = {"name": unique("keep"), "graph": webhook_graph()}
+    state = up(engine, "k", props)
+    with api(live, host_user) as client:
+        urls_before = [w.url for w in client.webhooks.list(state.id)]
+    changed = {
+        "name": unique("renamed"),
+        "description": "now described",
+        "tags": ["new"],
+        "is_public": True,
+        "is_template": True,
+        "graph": webhook_graph("edited"),
+    }
+    for key, value in changed.items():
+        props = {**props, key: value}
+        state_after = up(engine, "k", props)
+        assert engine.ops[-1] == ("update", "k"), key
+        assert state_after.id == state.id, key
+    with api(live, host_user) as client:
+        live_pattern = client.patterns.get(state.id)
+        assert [w.url for w in client.webhooks.list(state.id)] == urls_before
+    assert (live_pattern.name, live_pattern.description, live_pattern.tags) == (
+        changed["name"],
+        "now described",
+        ["new"],
+    )
+    assert live_pattern.is_public and live_pattern.is_template
+    assert live_pattern.graph_data == webhook_graph("edited")
+    engine.destroy("k")
