@@ -9,7 +9,11 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["Clock", "format_iso"]
+__all__ = ["MAX_CLOCK_OFFSET_SECONDS", "Clock", "format_iso"]
+
+# How far the clock may run ahead: a century covers every expiry and retention window, and stays
+# clear of the year-9999 limit of datetime.
+MAX_CLOCK_OFFSET_SECONDS = 100 * 365 * 24 * 3600
 
 
 def format_iso(moment: datetime) -> str:

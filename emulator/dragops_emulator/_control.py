@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from dragops_emulator._clock import MAX_CLOCK_OFFSET_SECONDS
 from dragops_emulator._faults import FaultError
 from dragops_emulator._http import (
     ApiError,
@@ -101,7 +102,15 @@ async def advance_clock(request: Request) -> Response:
         raise ApiError(400, "VALIDATION", "advanceSeconds must be a number")
     if seconds < 0:
         raise ApiError(400, "VALIDATION", "advanceSeconds must not be negative (time only moves forward)")
-    state(request).clock.advance(float(seconds))
+    clock = state(request).clock
+    # Past a century of shift, datetimes near year 9999 overflow; no test needs that much time.
+    if seconds > MAX_CLOCK_OFFSET_SECONDS - clock.offset_seconds:
+        raise ApiError(
+            400,
+            "VALIDATION",
+            f"advanceSeconds would shift the clock beyond {MAX_CLOCK_OFFSET_SECONDS} seconds (100 years)",
+        )
+    clock.advance(float(seconds))
     return bare(_clock_json(request))
 
 

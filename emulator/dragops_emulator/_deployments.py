@@ -39,7 +39,6 @@ from dragops_emulator._http import (
     read_optional_json,
     state,
 )
-from dragops_emulator._runtime import has_non_finite
 from dragops_emulator._schedules import fire_due_schedules
 from dragops_emulator._store import Store
 
@@ -267,8 +266,6 @@ async def execute(request: Request) -> Response:
     """Run the deployed version now with the body as event data (`triggeredBy: manual`), 202."""
     user = current_user(request)
     event = await read_optional_json(request)
-    if has_non_finite(event):
-        raise ApiError(400, "VALIDATION", "Body contains NaN or Infinity, which JSON does not allow")
     deployment = load_deployment(request, user)
     if deployment["status"] != "active":
         raise _not_active(deployment, "execute")

@@ -95,7 +95,8 @@ def run_pattern(
         "startedAt": format_iso(started_at),
         "completedAt": format_iso(started_at + timedelta(milliseconds=duration_ms)),
         "durationMs": duration_ms,
-        # A sender's NaN/Infinity would make the record unservable as JSON; store null instead.
+        # HTTP bodies are strict JSON already; this guards the in-process callers (schedules, pattern
+        # calls, tests), since a NaN would make the record unservable as JSON.
         "eventData": json_safe(event_data),
         "logOutput": interpreter.logs,
         "errorMessage": error,

@@ -7,7 +7,6 @@ Route modules raise :class:`ApiError` for every expected failure; the handlers r
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -18,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from dragops_emulator import _strict_json as strict_json
 from dragops_emulator._clock import Clock, format_iso
 from dragops_emulator._tokens import TokenError, decode_token
 
@@ -170,11 +170,9 @@ async def _read_body(request: Request) -> bytes:
 
 def _parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return strict_json.loads(body)
+    except strict_json.JSONBodyError as exc:
         raise ApiError(400, "VALIDATION", f"Malformed JSON body: {exc}") from exc
-    except RecursionError as exc:
-        raise ApiError(400, "VALIDATION", "Malformed JSON body: nested too deeply") from exc
 
 
 async def read_json(request: Request) -> dict[str, Any]:

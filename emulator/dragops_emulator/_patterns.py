@@ -149,7 +149,8 @@ async def update_pattern(request: Request) -> Response:
                     pattern["updatedAt"],
                     require_signature=emulator.settings.require_webhook_signature,
                 )
-    return envelope(full_pattern(pattern))
+    # D6 prints the update answer as {success, data} (no timestamp, unlike create).
+    return envelope(full_pattern(pattern), timestamp=False)
 
 
 async def delete_pattern(request: Request) -> Response:

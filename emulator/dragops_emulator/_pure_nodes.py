@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from dragops_emulator import _strict_json as strict_json
 from dragops_emulator._clock import format_iso
 from dragops_emulator._runtime import NodeError, RunContext, to_text
 
@@ -255,8 +256,9 @@ def _format(ctx: RunContext, node: Mapping[str, Any], args: dict[str, Any]) -> d
 @_pure("ParseJson")
 def _parse_json(ctx: RunContext, node: Mapping[str, Any], args: dict[str, Any]) -> dict[str, Any]:
     try:
-        return {"value": json.loads(args["text"])}
-    except (json.JSONDecodeError, RecursionError) as exc:
+        # Strict: a NaN parsed here could not be written into a run record or a webhook response.
+        return {"value": strict_json.loads(args["text"])}
+    except strict_json.JSONBodyError as exc:
         raise NodeError(f"Parse JSON: invalid JSON ({exc})", error_type="ParseError") from None
 
 

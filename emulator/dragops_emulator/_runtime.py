@@ -19,7 +19,6 @@ __all__ = [
     "RunAborted",
     "RunContext",
     "coerce",
-    "has_non_finite",
     "json_safe",
     "node_label",
     "to_text",
@@ -149,17 +148,6 @@ def _to_number(value: Any, pin_type: str, pin_name: str) -> int | float:
 def _shown(value: Any) -> str:
     text = to_text(value)
     return repr(text if len(text) <= 40 else text[:40] + "...")
-
-
-def has_non_finite(value: Any) -> bool:
-    """Whether a parsed JSON value holds NaN or an infinity (Python's parser accepts them; JSON does not)."""
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, Mapping):
-        return any(has_non_finite(item) for item in value.values())
-    if isinstance(value, list):
-        return any(has_non_finite(item) for item in value)
-    return False
 
 
 def json_safe(value: Any) -> Any:

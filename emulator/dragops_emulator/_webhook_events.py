@@ -8,10 +8,10 @@ clock, no Starlette objects, so every rule here is easy to read in one place.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from dragops_emulator import _strict_json as strict_json
 from dragops_emulator._webhook_signing import SIGNATURE_HEADER
 
 __all__ = [
@@ -75,11 +75,9 @@ def parse_body(raw: bytes, content_type: str | None) -> Any:
         shown = media_type or "none"
         raise BodyError(f"Content-Type must be application/json for a webhook body (got {shown})")
     try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise BodyError(f"Webhook body is not valid UTF-8: {exc.reason} at byte {exc.start}") from exc
-    except json.JSONDecodeError as exc:
-        raise BodyError(f"Malformed JSON body: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        return strict_json.loads(raw)
+    except strict_json.JSONBodyError as exc:
+        raise BodyError(f"Malformed JSON body: {exc}") from exc
 
 
 def query_object(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:

@@ -481,5 +481,7 @@ def test_execute_refuses_nan_which_json_does_not_allow(client: httpx.Client) -> 
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
-    assert response.json()["error"]["message"] == "Body contains NaN or Infinity, which JSON does not allow"
-    assert client.get(f"/api/deployments/{deployment_id}/runs").status_code == 200
+    assert response.json()["error"]["message"] == (
+        "Malformed JSON body: NaN is not allowed (JSON numbers must be finite)"
+    )
+    assert client.get(f"/api/deployments/{deployment_id}/runs").json()["meta"]["total"] == 0
