@@ -110,6 +110,11 @@ def _short(commit: str | None) -> str:
     return commit[:12] if commit else "(not a git checkout)"
 
 
+def _wrote(outcome: CycleOutcome) -> bool:
+    report = outcome.report
+    return report is not None and any(r.status == ResultStatus.OK and r.item.writes for r in report.results)
+
+
 def _summary(report: ApplyReport | None) -> dict[str, int]:
     if report is None:
         return {}
@@ -181,9 +186,14 @@ class Daemon:
             while not self.stop_event.is_set():
                 if trigger in ("start", "interval"):
                     next_resync = time.monotonic() + self.settings.interval
-                self.run_once(
-                    trigger=trigger, pull=self.settings.git_pull and trigger in ("start", "interval")
-                )
+                pull = self.settings.git_pull and trigger in ("start", "interval")
+                outcome = self.run_once(trigger=trigger, pull=pull)
+                if trigger != "follow-up" and _wrote(outcome) and not self.stop_event.is_set():
+                    # What a cycle wrote can unblock more (a reference by name to a pattern it just
+                    # created resolves only now): one more cycle at once converges, as `apply`'s second
+                    # round does. Only one, so a write that never converges cannot spin the loop.
+                    trigger = "follow-up"
+                    continue
                 trigger = self._wait(next_resync)
         finally:
             if watcher is not None:

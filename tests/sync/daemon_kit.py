@@ -109,16 +109,34 @@ class DaemonThread:
     def _run(self) -> None:
         self.returned = self.daemon.run()
 
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Set the stop event and wait for `run()` to return 0."""
+        self.daemon.stop_event.set()
+        self._thread.join(60)
+        assert not self._thread.is_alive(), "the daemon did not stop within 60 s"
+        assert self.returned == 0
+
     @property
     def cycles(self) -> int:
         with self._lock:
             return len(self.outcomes)
 
     def wait_cycles(self, count: int, timeout: float = 60.0) -> CycleOutcome:
-        """Wait until `count` cycles finished; return the last one."""
+        """Wait until `count` cycles finished; return cycle number `count`."""
         wait_for(lambda: self.cycles >= count, timeout=timeout, what=f"{count} daemon cycle(s)")
         with self._lock:
-            return self.outcomes[-1]
+            return self.outcomes[count - 1]
+
+    def wait_settled(self) -> int:
+        """Wait for the start cycle and, when it wrote anything, its follow-up; return the cycle count."""
+        first = self.wait_cycles(1)
+        wrote = first.report is not None and any(r.item.writes and r.ok for r in first.report.results)
+        if wrote:
+            self.wait_cycles(2)
+        return self.cycles
 
     def wait_cycle_after(
         self, seen: int, predicate: Callable[[CycleOutcome], bool], what: str
@@ -140,11 +158,8 @@ def running_daemon(directory: Path, client: Client, **options: Any) -> Iterator[
     settings = DaemonSettings(directory=directory, **options)
     daemon = Daemon(settings, client=client)
     runner = DaemonThread(daemon)
-    runner._thread.start()
+    runner.start()
     try:
         yield runner
     finally:
-        daemon.stop_event.set()
-        runner._thread.join(60)
-        assert not runner._thread.is_alive(), "the daemon did not stop within 60 s"
-        assert runner.returned == 0
+        runner.stop()

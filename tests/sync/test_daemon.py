@@ -3,6 +3,9 @@ daemon's loop in a thread. Every wait polls with a timeout; no duration is asser
 
 from __future__ import annotations
 
+import json
+import logging
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +13,7 @@ from pathlib import Path
 import pytest
 from daemon_kit import (
     SETTINGS,
+    DaemonThread,
     git,
     live_message,
     live_names,
@@ -44,12 +48,14 @@ def test_the_first_cycle_creates_every_pattern_of_the_directory(tmp_path: Path, 
 def test_editing_a_file_reaches_the_live_instance(tmp_path: Path, client: Client) -> None:
     repo = sync_repo(tmp_path / "repo", {"a": "Alpha", "b": "Beta"})
     with running_daemon(repo, client, interval=3600) as runner:
-        runner.wait_cycles(1)
+        seen = runner.wait_settled()
         pattern_file(repo, "a", "Alpha", message="edited on disk")
         wait_for(
             lambda: live_message(client, "Alpha") == "edited on disk", what="the edit to reach the instance"
         )
-        outcome = runner.wait_cycle_after(1, lambda o: o.trigger == "files", "a cycle triggered by the file")
+        outcome = runner.wait_cycle_after(
+            seen, lambda o: o.trigger == "files", "a cycle triggered by the file"
+        )
     assert live_message(client, "Beta") == "got it"
     assert outcome.result == "ok"
 
@@ -57,7 +63,7 @@ def test_editing_a_file_reaches_the_live_instance(tmp_path: Path, client: Client
 def test_a_new_file_is_created_live_without_waiting_for_the_interval(tmp_path: Path, client: Client) -> None:
     repo = sync_repo(tmp_path / "repo", {"a": "Alpha"})
     with running_daemon(repo, client, interval=3600) as runner:
-        runner.wait_cycles(1)
+        runner.wait_settled()
         pattern_file(repo, "c", "Gamma")
         wait_for(lambda: "Gamma" in live_names(client), what="the new pattern to be created")
 
@@ -66,7 +72,7 @@ def test_deleting_a_file_with_prune_on_deletes_the_owned_live_pattern(tmp_path: 
     repo = sync_repo(tmp_path / "repo", {"a": "Alpha", "b": "Beta"})
     stranger = client.patterns.create(name="Hand Made", graph_data={"nodes": [], "edges": []})
     with running_daemon(repo, client, interval=3600, prune=True) as runner:
-        runner.wait_cycles(1)
+        runner.wait_settled()
         (repo / "patterns" / "b.json").unlink()
         wait_for(lambda: "Beta" not in live_names(client), what="the pruned pattern to be deleted")
     names = live_names(client)
@@ -77,9 +83,9 @@ def test_deleting_a_file_with_prune_on_deletes_the_owned_live_pattern(tmp_path: 
 def test_deleting_a_file_without_prune_keeps_the_live_pattern(tmp_path: Path, client: Client) -> None:
     repo = sync_repo(tmp_path / "repo", {"a": "Alpha", "b": "Beta"})
     with running_daemon(repo, client, interval=3600) as runner:
-        runner.wait_cycles(1)
+        seen = runner.wait_settled()
         (repo / "patterns" / "b.json").unlink()
-        outcome = runner.wait_cycle_after(1, lambda o: o.trigger == "files", "a cycle after the deletion")
+        outcome = runner.wait_cycle_after(seen, lambda o: o.trigger == "files", "a cycle after the deletion")
     assert outcome.result == "ok"
     assert outcome.cycle is not None
     assert any("--prune would delete: Beta" in note for note in outcome.cycle.plan.notes)
@@ -89,10 +95,9 @@ def test_deleting_a_file_without_prune_keeps_the_live_pattern(tmp_path: Path, cl
 def test_live_drift_is_seen_by_the_interval_resync(tmp_path: Path, client: Client) -> None:
     repo = sync_repo(tmp_path / "repo", {"a": "Alpha"})
     with running_daemon(repo, client, interval=0.5, watch=False) as runner:
-        runner.wait_cycles(1)
+        seen = runner.wait_settled()
         alpha = next(p for p in client.patterns.list() if p.name == "Alpha")
         client.patterns.update(alpha.id, description="edited in the dashboard")
-        seen = runner.cycles
         outcome = runner.wait_cycle_after(
             seen,
             lambda o: o.cycle is not None and any(i.kind == "drift" for i in o.cycle.plan.items),
@@ -108,7 +113,7 @@ def test_drift_in_enforce_mode_is_reverted_by_the_interval_resync(tmp_path: Path
     settings = f"owner: {OWNER}\ndefaults: {{deploy: false, drift: enforce}}\n"
     repo = sync_repo(tmp_path / "repo", {"a": "Alpha"}, settings=settings)
     with running_daemon(repo, client, interval=0.5, watch=False) as runner:
-        runner.wait_cycles(1)
+        runner.wait_settled()
         alpha = next(p for p in client.patterns.list() if p.name == "Alpha")
         client.patterns.update(alpha.id, description="edited in the dashboard")
         wait_for(
@@ -137,7 +142,7 @@ def test_an_invalid_file_is_reported_and_the_valid_ones_are_applied(tmp_path: Pa
     (repo / "patterns" / "broken.json").write_text('{"name": "Broken", "graphData": 3}', encoding="utf-8")
     pattern_file(repo, "b", "Beta")
     with running_daemon(repo, client, interval=3600) as runner:
-        runner.wait_cycles(1)
+        runner.wait_settled()
         statuses = runner.daemon.status.patterns()
     assert live_names(client) == {"Alpha", "Beta"}
     broken = statuses["patterns/broken.json"]
@@ -196,3 +201,42 @@ def test_a_busy_status_port_fails_before_any_cycle(tmp_path: Path, client: Clien
     finally:
         first.close()
     assert live_names(client) == set()
+
+
+def test_the_example_repository_converges_with_references_resolved_by_a_follow_up_cycle(
+    tmp_path: Path, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="dragops_sync")
+    example = Path(__file__).resolve().parents[2] / "examples" / "gitops-repo"
+    repo = tmp_path / "gitops-repo"
+    shutil.copytree(example, repo, ignore=shutil.ignore_patterns(".dragops-local"))
+    git(tmp_path, "init", "-q", str(repo))
+    env = {"SLACK_TOKEN": "xoxb-SENTINEL-slack", "GITHUB_TRIAGE_TOKEN": "ghp_SENTINEL-github"}
+    settings = DaemonSettings(directory=repo, status_addr=None, watch=False, interval=3600)
+    daemon = Daemon(settings, client=client, env=env)
+    runner = DaemonThread(daemon)
+    runner.start()
+    try:
+        converged = runner.wait_cycle_after(
+            0,
+            lambda o: o.trigger == "follow-up" and o.result == "ok",
+            "the follow-up cycle after the first writes",
+        )
+    finally:
+        runner.stop()
+    # The first cycle created the connections and the patterns; the references to them resolve only
+    # then, so the follow-up cycle wrote the resolved ids and made the deploys held back for them.
+    assert converged.report is not None and converged.report.ok
+    written = {(r.item.resource, r.item.name) for r in converged.report.results if r.item.writes}
+    assert ("deployment", "Deploy Failure Alert") in written
+    assert ("pattern", "Slack Notifier") in written
+    final = daemon.run_once()  # and then everything is in sync
+    assert final.cycle is not None
+    assert {i.kind for i in final.cycle.plan.items} == {"noop"}
+    alert = next(p for p in client.patterns.list() if p.name == "Deploy Failure Alert")
+    notifier = next(p for p in client.patterns.list() if p.name == "Slack Notifier")
+    call = next(n for n in client.patterns.get(alert.id).graph_data["nodes"] if n["type"] == "CallPattern")
+    assert call["data"]["properties"]["patternId"] == notifier.id
+    assert client.deployments.get(alert.id).status == "active"
+    assert "SENTINEL" not in caplog.text  # the connections' keys never reach the log
+    assert "SENTINEL" not in json.dumps(daemon.status.to_dict())

@@ -40,7 +40,7 @@ def test_a_commit_pushed_to_the_remote_is_pulled_applied_and_its_sha_logged(
     caplog.set_level(logging.INFO, logger="dragops_sync")
     author, checkout = remote
     with running_daemon(checkout, client, interval=0.5, watch=False, git_pull=True) as runner:
-        runner.wait_cycles(1)
+        runner.wait_settled()
         pattern_file(author, "a", "Alpha", message="from a pushed commit")
         pushed = commit_all(author, "change the Log message")
         git(author, "push", "-q", "origin", "main")

@@ -54,11 +54,11 @@ def test_a_running_daemon_serves_health_metrics_and_status(
     repo = sync_repo(tmp_path / "repo", {"a": "Alpha", "b": "Beta"})
     pattern_file(repo, "c", "Gamma", drift="observe")
     with running_daemon(repo, client, interval=3600) as runner:
-        runner.wait_cycles(1)
+        seen = runner.wait_settled()
         gamma = next(p for p in client.patterns.list() if p.name == "Gamma")
         client.patterns.update(gamma.id, description="edited live")
         pattern_file(repo, "a", "Alpha", message="v2")  # a file event: the cycle also sees Gamma's drift
-        runner.wait_cycle_after(1, lambda o: o.trigger == "files", "a cycle after the edit")
+        runner.wait_cycle_after(seen, lambda o: o.trigger == "files", "a cycle after the edit")
         url = runner.daemon.status_url
         assert url is not None
         health = _get(url + "/healthz")
