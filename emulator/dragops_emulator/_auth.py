@@ -133,7 +133,8 @@ async def github(request: Request) -> Response:
                 last_name="",
                 now_iso=emulator.clock.iso(),
             )
-    return envelope({"token": issue_token(emulator, user), "user": public_user(user)})
+    # Section 2.1 proposes {success, data:{token, user}} here, without the timestamp login carries.
+    return envelope({"token": issue_token(emulator, user), "user": public_user(user)}, timestamp=False)
 
 
 routes = [
