@@ -40,7 +40,7 @@ def get_pattern(*, name: str) -> PatternInfo:
         raise DragopsProviderError("get_pattern(name=...) needs a non-empty pattern name")
     try:
         with credentials_from_program().open_client() as client:
-            ids = [p.id for p in client.patterns.list(search=name) if p.name == name]
+            ids = [p.id for p in client.patterns.find_by_name(name)]
             if not ids:
                 raise DragopsProviderError(f"no pattern named {name!r} exists")
             if len(ids) > 1:

@@ -223,8 +223,8 @@ def _api_fields(document: Mapping[str, Any], keys: Iterable[str]) -> dict[str, A
 
 
 def _ids_named(client: Client, name: str) -> list[str]:
-    # `search` is a partial match on the name; identity is the exact name.
-    return [summary.id for summary in client.patterns.list(search=name) if summary.name == name]
+    # Identity is the exact name (the server's `search` is a partial match; find_by_name filters it).
+    return [summary.id for summary in client.patterns.find_by_name(name)]
 
 
 def _remove_new(client: Client, name: str, *, known: list[str]) -> None:

@@ -8,13 +8,14 @@ as long as its node does.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from dragops_sync.api import Client, NotFoundError
+from dragops_sync.api import Client, DragopsError, NotFoundError
 
 from ._common import DragopsProvider, DragopsProviderError, InputChecker, api_errors, contains_unknown
 
@@ -122,8 +123,16 @@ class WebhookProvider(DragopsProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         with self.client() as client, api_errors(f"reading the webhook of pattern {props['pattern_id']}"):
-            endpoint = _apply_signature_setting(client, _select(client, props), props)
-            secret = _reveal(client.webhooks.secret(endpoint.id))
+            selected = _select(client, props)
+            endpoint = _apply_signature_setting(client, selected, props)
+            try:
+                secret = _reveal(client.webhooks.secret(endpoint.id))
+            except DragopsError:
+                if endpoint.require_signature != selected.require_signature:
+                    # All-or-nothing: a create that fails leaves the endpoint's setting as it found it.
+                    with contextlib.suppress(DragopsError):
+                        client.webhooks.update(endpoint.id, require_signature=selected.require_signature)
+                raise
         return CreateResult(endpoint.id, _outputs(props, endpoint, secret))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

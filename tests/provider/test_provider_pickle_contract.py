@@ -84,3 +84,19 @@ def test_the_blob_loads_and_checks_in_a_fresh_host_process(
     )
     assert list(response.failures) == []
     assert rpc.deserialize_properties(response.inputs)["__provider"] == blob
+
+
+def test_the_provider_class_paths_stay_what_existing_states_name() -> None:
+    # A blob names its class by module and qualified name; states written by earlier versions are read
+    # and deleted through these paths (pulumi-testing.md pitfall 6), so moving a class breaks them.
+    # Keep an alias at the old path when one must move.
+    paths = {f"{cls.__module__}.{cls.__qualname__}" for cls, _ in CASES}
+    assert paths == {
+        "pulumi_dragops._connection.ConnectionProvider",
+        "pulumi_dragops._deployment.DeploymentProvider",
+        "pulumi_dragops._pattern.PatternProvider",
+        "pulumi_dragops._webhook.WebhookProvider",
+    }
+    for cls, _ in CASES:
+        blob = base64.b64decode(provider_blob(cls())[0])
+        assert cls.__module__.encode() in blob and cls.__qualname__.encode() in blob

@@ -117,3 +117,15 @@ def test_refresh_drops_the_webhook_of_a_deleted_pattern(
     with api(live, host_user) as client:
         client.patterns.delete(pattern_id)
     assert engine.refresh("gone") is None
+
+
+def test_a_create_that_fails_after_switching_the_signature_off_switches_it_back(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    pattern_id = deployed_pattern(live, host_user)
+    live.inject_fault(method="GET", path="/api/webhooks/*/secret", kind="status", status=500)
+    with pytest.raises(grpc.RpcError) as failed:
+        up(engine, "half", {"pattern_id": pattern_id, "require_signature": False})
+    assert "500" in failed.value.details() and "half" not in engine.state
+    with api(live, host_user) as client:
+        assert client.webhooks.list(pattern_id)[0].require_signature is True  # as it was found
