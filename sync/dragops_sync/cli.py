@@ -367,7 +367,8 @@ def apply(
                 f"{sign} {item_result.status.value:<8} {item.kind.value} {item.resource.value} {item.name!r}"
             )
             click.echo(f"{line}: {item_result.message}" if item_result.message else line)
-        counts = ", ".join(f"{report.count(s)} {s.value}" for s in ResultStatus if report.count(s))
+        shown = [s for s in ResultStatus if s != ResultStatus.UNCHANGED and report.count(s)]
+        counts = ", ".join(f"{report.count(s)} {s.value}" for s in shown)
         verdict = "Apply complete" if result.ok else "Apply incomplete"
         click.echo(f"{verdict}: {counts or 'nothing to do'}.")
     return result.exit_code()

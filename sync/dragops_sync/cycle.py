@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from dragops_sync.actions import Plan, Resource
+from dragops_sync.actions import Plan, PlanItem
 from dragops_sync.api import Client
-from dragops_sync.apply import ApplyReport, ItemResult, apply_plan
+from dragops_sync.apply import ApplyReport, ItemResult, ResultStatus, apply_plan
 from dragops_sync.desired import DesiredState
 from dragops_sync.gitinfo import default_owner
 from dragops_sync.observe import LiveObserver, Observation
@@ -29,13 +29,16 @@ from dragops_sync.validate import NodeLibrary
 
 __all__ = ["CycleResult", "resolve_owner", "run_cycle"]
 
+# Rounds of one apply: each resolves one more level of references to objects the apply creates.
+_MAX_ROUNDS = 5
+
 
 @dataclass(frozen=True)
 class CycleResult:
     """What one reconcile saw and did. `report` is None for a dry run.
 
-    `follow_up` is the plan of the second round an apply runs when a file references (by name) a
-    connection or pattern that the first round created; its results are part of `report`.
+    `follow_up` is the plan of the last extra round an apply ran because a file references (by name)
+    a connection or pattern that an earlier round created; every round's results are in `report`.
     """
 
     directory: Path
@@ -71,6 +74,14 @@ def resolve_owner(directory: Path, desired: DesiredState, owner: str | None = No
     return owner or desired.options.owner or default_owner(directory)
 
 
+def _hold(plan: Plan, waiting: list[WaitingRef]) -> tuple[Plan, list[PlanItem]]:
+    """Split off the writes of patterns whose references wait for objects not created yet."""
+    names = {ref.pattern for ref in waiting}
+    held = [i for i in plan.items if i.name in names and i.writes]
+    runnable = replace(plan, items=tuple(i for i in plan.items if not (i.name in names and i.writes)))
+    return runnable, held
+
+
 def _plan(
     client: Client,
     desired: DesiredState,
@@ -78,19 +89,17 @@ def _plan(
     owner: str,
     **options: Any,
 ) -> tuple[Observation, Plan, list[WaitingRef]]:
-    """Observe, resolve references by name, plan; deploys of patterns with waiting references wait."""
+    """Observe, resolve references by name, plan (noting the references that must wait)."""
     names = {dp.name for dp in desired.patterns}
     observation = observer.observe_detailed(names=names, owner=owner)
     resolved, waiting = resolve_references(desired, reference_targets(observation.state, owner))
     library = NodeLibrary(client.nodes.library().values())
     plan = build_plan(resolved, observation.state, owner=owner, node_library=library, **options)
     if waiting:
-        held = {ref.pattern for ref in waiting}
-        items = tuple(
-            i for i in plan.items if not (i.resource == Resource.DEPLOYMENT and i.name in held and i.writes)
+        notes = tuple(
+            f"{ref}; that pattern is written and deployed in a later round, once it exists" for ref in waiting
         )
-        notes = tuple(f"{ref}; resolved (and deployed) in a second round" for ref in waiting)
-        plan = replace(plan, items=items, notes=plan.notes + notes)
+        plan = replace(plan, notes=plan.notes + notes)
     return observation, plan, waiting
 
 
@@ -137,12 +146,27 @@ def run_cycle(
             env=environment,
         )
 
-    report = apply(plan)
-    follow_up = None
-    if waiting and report.ok and not report.stopped:
-        # The first round created what the references point at: resolve them, write and deploy.
-        _, follow_up, _ = _plan(client, desired, observer, who, **options)
-        second = apply(follow_up)
-        report = ApplyReport(report.results + second.results, second.blocked, second.stopped)
+    # A pattern whose reference waits for something this apply creates is neither written nor
+    # deployed until it exists (one more round per level of references), so no placeholder ever
+    # reaches the instance.
+    results: list[ItemResult] = []
+    blocked = stopped = False
+    current, follow_up = plan, None
+    for round_number in range(_MAX_ROUNDS):
+        runnable, held = _hold(current, waiting)
+        report = apply(runnable)
+        results += report.results
+        blocked, stopped = blocked or report.blocked, report.stopped
+        if not held:
+            break
+        progress = any(i.writes for i in runnable.items)
+        if not report.ok or stopped or not progress or round_number == _MAX_ROUNDS - 1:
+            why = "; ".join(sorted({str(ref) for ref in waiting}))
+            reason = f"not written: it waits for a reference this apply could not create ({why})"
+            results += [ItemResult(item, ResultStatus.SKIPPED, reason, item.pattern_id) for item in held]
+            break
+        _, current, waiting = _plan(client, desired, observer, who, **options)
+        follow_up = current
+    report = ApplyReport(tuple(results), blocked=blocked, stopped=stopped)
     duration = time.monotonic() - started
     return CycleResult(root, who, desired, observation, plan, report, duration, follow_up)

@@ -10,8 +10,9 @@ instances. So a pattern file may write, as the whole value of any property under
 
 Before planning, `resolve_references` replaces each reference with the live id, so comparisons and
 writes use what the server stores. A reference to something the same apply creates (declared in
-`connections.yaml` or by another file) stays unresolved for that round and is reported in `waiting`;
-the cycle resolves it in a second round once the target exists. A reference to nothing known is an
+`connections.yaml` or by another file) stays unresolved and is reported in `waiting`: the cycle
+holds that pattern's writes back and runs another round once the target exists, so a placeholder
+never reaches the instance. A reference to nothing known is an
 issue naming the file and field: nothing is written for that file.
 
 `reference_ids` does the reverse for `export`: ids of live connections and patterns in `connectionId`
@@ -31,6 +32,7 @@ from typing import Any
 from dragops_sync.desired import DesiredPattern, DesiredState
 from dragops_sync.files import FileIssue, GraphData
 from dragops_sync.live import LiveState
+from dragops_sync.settings import CONNECTIONS_FILE
 
 __all__ = ["RefTargets", "WaitingRef", "reference_ids", "reference_targets", "resolve_references"]
 
@@ -46,6 +48,8 @@ class WaitingRef:
     pattern: str
     kind: str
     name: str
+    file: str = ""
+    field: str = ""
 
     def __str__(self) -> str:
         return f"pattern {self.pattern!r} references {self.kind} {self.name!r}, created by this apply"
@@ -103,9 +107,9 @@ def _resolve_pattern(
                 message = f"{kind} {name!r} is ambiguous: several live ones have that name"
                 issues.append(FileIssue(field, message, dp.path))
             elif name in declared[kind]:
-                waiting.append(WaitingRef(dp.name, kind, name))
+                waiting.append(WaitingRef(dp.name, kind, name, dp.path, field))
             else:
-                where = "connections.yaml" if kind == "connection" else "a pattern file"
+                where = "a valid connections.yaml" if kind == "connection" else "a valid pattern file"
                 message = f"references {kind} {name!r}, which is neither live nor declared in {where}"
                 issues.append(FileIssue(field, message, dp.path))
     if not changed:
@@ -120,8 +124,10 @@ def resolve_references(desired: DesiredState, targets: RefTargets) -> tuple[Desi
     Unknown or ambiguous references become issues of `desired` (so the planner writes nothing for
     their files); `waiting` names the references to objects this apply is about to create.
     """
+    # A connections.yaml with issues creates nothing, so nothing it declares is worth waiting for.
+    connections_valid = not any(issue.file == CONNECTIONS_FILE for issue in desired.issues)
     declared = {
-        "connection": {c.server_name for c in desired.connections},
+        "connection": {c.server_name for c in desired.connections} if connections_valid else set(),
         "pattern": {p.name for p in desired.patterns},
     }
     patterns: list[DesiredPattern] = []
@@ -132,6 +138,19 @@ def resolve_references(desired: DesiredState, targets: RefTargets) -> tuple[Desi
         patterns.append(resolved)
         issues += found
         waiting += pending
+    # Waiting for a pattern whose own file has issues is waiting forever: that is an issue too (and
+    # it makes the waiting pattern's file invalid in turn, hence the loop).
+    bad_files = {issue.file for issue in (*desired.issues, *issues)}
+    while blocked := [
+        ref
+        for ref in waiting
+        if ref.kind == "pattern" and any(p.name == ref.name and p.path in bad_files for p in patterns)
+    ]:
+        for ref in blocked:
+            message = f"references pattern {ref.name!r}, whose file has issues (it is not created)"
+            issues.append(FileIssue(ref.field, message, ref.file))
+            bad_files.add(ref.file)
+        waiting = [ref for ref in waiting if ref not in blocked]
     if not issues and patterns == list(desired.patterns):
         return desired, waiting
     return replace(desired, patterns=tuple(patterns), issues=desired.issues + tuple(issues)), waiting

@@ -193,3 +193,23 @@ def test_a_reference_to_a_declared_connection_waits_for_it_and_the_file_stays_va
     assert [str(w) for w in waiting] == [
         "pattern 'Notifier' references connection 'alerts', created by this apply"
     ]
+
+
+def test_a_reference_to_a_connection_whose_key_is_missing_is_an_issue_and_nothing_is_half_written(
+    emu: Emulator, user: SeededUser, tmp_path: Path
+) -> None:
+    repo = _repo(tmp_path)
+    with client_for(emu, user) as client:
+        result = cycle(client, repo, env={})
+        names = sorted(p.name for p in client.patterns.list())
+
+    fields = sorted((i.file, i.field) for i in result.plan.issues)
+    assert fields == [
+        ("connections.yaml", "connections[0].apiKey"),
+        ("patterns/caller.json", "graphData.nodes[1].data.properties.patternId"),
+        ("patterns/notifier.json", "graphData.nodes[1].data.properties.connectionId"),
+    ]
+    # The notifier cannot be bound to its connection, and the caller would call nothing: neither is
+    # written with a reference left unresolved.
+    assert names == []
+    assert result.exit_code() == 1
