@@ -213,3 +213,25 @@ def test_a_reference_to_a_connection_whose_key_is_missing_is_an_issue_and_nothin
     # written with a reference left unresolved.
     assert names == []
     assert result.exit_code() == 1
+
+
+def test_patterns_that_reference_each_other_before_either_exists_are_skipped_not_half_written(
+    emu: Emulator, user: SeededUser, tmp_path: Path
+) -> None:
+    repo = init_repo(tmp_path / "repo")
+    ping = _caller("${pattern:Pong}") | {"name": "Ping"}
+    pong = _caller("${pattern:Ping}") | {"name": "Pong"}
+    write_file(repo, "patterns/ping.json", ping)
+    write_file(repo, "patterns/pong.json", pong)
+    write_file(repo, "patterns/logger.json", webhook_logger())
+    with client_for(emu, user) as client:
+        result = cycle(client, repo)
+        names = [p.name for p in client.patterns.list()]
+
+    assert names == ["Webhook Logger"]
+    skipped = {r.item.name for r in result.report.results if r.status == ResultStatus.SKIPPED}  # type: ignore[union-attr]
+    assert skipped == {"Ping", "Pong"}
+    assert result.exit_code() == 1
+    assert any(
+        "waits for a reference this apply could not create" in r.message for r in result.report.results
+    )  # type: ignore[union-attr]
