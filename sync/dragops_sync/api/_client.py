@@ -182,13 +182,7 @@ class Client:
         for secret in (settings.token, settings.password):
             if secret is not None:
                 self._redactor.add(secret.get_secret_value())
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(settings.timeout),
-            verify=_tls_context(settings.ca_bundle),
-            transport=transport,
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=False,  # a redirect would carry the bearer token somewhere unexpected
-        )
+        self._http = _http_client(settings, transport)
         self._transport = Transport(
             http=self._http,
             api_url=settings.api_url,
@@ -207,6 +201,10 @@ class Client:
             clock=clock or time.time,
         )
         self._transport.tokens = self._tokens
+        self._open_namespaces()
+
+    def _open_namespaces(self) -> None:
+        """One namespace per API resource, all sharing this client's transport and token."""
         self.auth = AuthAPI(self._transport, self._tokens)
         self.nodes = NodesAPI(self._transport)
         self.patterns = PatternsAPI(self._transport)
@@ -248,6 +246,17 @@ def _secret(value: str | SecretStr | None) -> SecretStr | None:
     if value is None or isinstance(value, SecretStr):
         return value
     return SecretStr(value)
+
+
+def _http_client(settings: ClientSettings, transport: httpx.BaseTransport | None) -> httpx.Client:
+    """The connection pool: the settings' timeout, TLS always verified, redirects never followed."""
+    return httpx.Client(
+        timeout=httpx.Timeout(settings.timeout),
+        verify=_tls_context(settings.ca_bundle),
+        transport=transport,
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,  # a redirect would carry the bearer token somewhere unexpected
+    )
 
 
 def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
