@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -143,3 +145,29 @@ def test_a_pattern_name_with_markup_is_printed_as_written(
     result = run_cli(["status", str(repo)], emu=emu, user=user)
     assert result.exit_code == 0
     assert "[bold red]Alarm[/]" in result.stdout
+
+
+def test_watch_reconciles_in_the_background_and_exits_0_on_sigterm(
+    emu: Emulator, user: SeededUser, tmp_path: Path
+) -> None:
+    repo = init_repo(tmp_path / "repo")
+    write_file(repo, "patterns/a.json", webhook_logger())
+    env = {"DRAGOPS_URL": emu.url, "DRAGOPS_TOKEN": user.token}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DRAGOPS_")} | env
+    args = [*_console_script(), "watch", str(repo), "--status-addr", "127.0.0.1:0", "--interval", "60"]
+    process = subprocess.Popen(
+        args, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        with client_for(emu, user) as client:
+            deadline = time.monotonic() + 60
+            while not list(client.deployments.list()) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            deployed = [d.pattern_name for d in client.deployments.list()]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+
+    assert deployed == ["Webhook Logger"]
+    assert process.returncode == 0, out + err
+    assert user.token not in out + err
