@@ -5,13 +5,15 @@ and the test checks the clean exit and that nothing is left half-written."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 
-from daemon_kit import SETTINGS, live_message, pattern_file, sync_repo, wait_for
+from daemon_kit import SETTINGS, git, live_message, pattern_file, sync_repo, wait_for
 from sync_kit import OWNER
 
 from dragops_emulator import Emulator, SeededUser
@@ -105,3 +107,43 @@ def test_sigterm_mid_apply_finishes_the_write_in_flight_skips_the_rest_and_exits
     done = next(name for name, message in messages.items() if message == "v2")
     assert kinds[done] == ActionKind.NOOP
     assert all(kind == ActionKind.UPDATE for name, kind in kinds.items() if name != done)
+
+
+_CLI = "import sys; from dragops_sync.cli import main; main(sys.argv[1:])"
+
+
+def test_the_watch_command_serves_health_and_stops_cleanly_on_sigint(
+    tmp_path: Path, emu: Emulator, user: SeededUser
+) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha"})
+    env = {**os.environ, "DRAGOPS_URL": emu.url, "DRAGOPS_TOKEN": user.token}
+    command = ["watch", str(repo), "--interval", "3600", "--status-addr", "127.0.0.1:0"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CLI, *command],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log = _Lines(proc.stderr)
+    try:
+        wait_for(lambda: log.has("cycle 2 done"), timeout=60, what="the start cycle and its follow-up")
+        match = re.search(r"status endpoints on (http://\S+)", log.text())
+        assert match is not None, log.text()
+        with urllib.request.urlopen(match.group(1) + "/healthz", timeout=10) as response:
+            assert response.status == 200
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.join()
+        assert proc.stderr is not None
+        proc.stderr.close()
+    assert code == 0, log.text()
+    assert log.has("received SIGINT: finishing the writes in flight, then stopping")
+    assert log.has(f"reconciling commit {git(repo, 'rev-parse', 'HEAD')[:12]}")
+    assert user.token not in log.text()
+    with Client(base_url=emu.url, token=user.token) as client:
+        assert live_message(client, "Alpha") == "got it"
