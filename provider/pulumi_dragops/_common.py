@@ -168,14 +168,16 @@ class DragopsProvider(ResourceProvider):
     def client(self) -> Iterator[Client]:
         """An API client opened for one provider method and closed when it returns."""
         credentials = self._credentials or credentials_from_env()
-        if not credentials.uses_password:
+        if not credentials.can_log_in:
+            # A token alone: nothing to renew it with, so nothing to share.
             with credentials.open_client() as client:
                 yield client
             return
-        # Email + password: one session token per provider host, shared by every method and resource
-        # (one host runs them all, and logins are rate limited). Each short-lived client starts from the
-        # shared token; when the client had to renew it (expiry, a 401), the renewed one is stored back,
-        # so the next call starts fresh instead of renewing the same stale token again.
+        # Email + password (and maybe a token to start from): one session token per provider host,
+        # shared by every method and resource (one host runs them all, and logins are rate limited).
+        # Each short-lived client starts from the shared token; when the client had to renew it (expiry,
+        # a 401), the renewed one is stored back, so the next call starts fresh instead of renewing the
+        # same stale token again.
         key = _session_key(credentials)
         with credentials.open_client(session_token=_shared_session(key, credentials)) as client:
             try:
@@ -195,9 +197,9 @@ _LOGIN_LOCK = threading.Lock()
 
 def _shared_session(key: str, credentials: Credentials) -> str:
     """The host's session token for these credentials, logging in once when there is none yet."""
-    token = _SESSIONS.get(key)
+    token = _SESSIONS.get(key) or credentials.token
     if token is not None:
-        return token
+        return token  # a configured token is used until it expires; no login needed up front
     with _LOGIN_LOCK:
         token = _SESSIONS.get(key)
         if token is None:
@@ -209,5 +211,7 @@ def _shared_session(key: str, credentials: Credentials) -> str:
 
 def _session_key(credentials: Credentials) -> str:
     # A digest, so a changed password never reuses the old session and no password sits in a dict key.
-    material = "\0".join((credentials.url or "", credentials.email or "", credentials.password or ""))
+    material = "\0".join(
+        (credentials.url or "", credentials.email or "", credentials.password or "", credentials.token or "")
+    )
     return hashlib.sha256(material.encode("utf-8")).hexdigest()

@@ -65,22 +65,24 @@ class Credentials:
     def open_client(self, *, session_token: str | None = None) -> Client:
         """A fresh API client (the caller closes it: `with credentials.open_client() as client:`).
 
-        `session_token` is a token from an earlier login with these credentials: reusing it saves a
-        login per call (logins are rate limited); the client logs in again when it has expired.
+        `session_token` is the newest token this process holds for these credentials (the configured
+        token, or one renewed since): reusing it saves a login per call (logins are rate limited), and
+        the client logs in again when it has expired.
         """
         self.validate()
         return Client(
             base_url=self.url,
-            token=self.token or session_token,
+            token=session_token or self.token,
             email=self.email if self.password else None,
             password=self.password if self.email else None,
             ca_bundle=self.ca_bundle,
         )
 
     @property
-    def uses_password(self) -> bool:
-        """True when the client must log in with email and password (no token configured)."""
-        return not self.token and bool(self.email and self.password)
+    def can_log_in(self) -> bool:
+        """True when an email and a password are configured (with or without a token): the client can
+        log in, and logs in again when its token expires."""
+        return bool(self.email and self.password)
 
 
 def _resolve(lookup: Callable[[str], Any]) -> Credentials:

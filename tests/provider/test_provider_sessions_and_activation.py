@@ -62,6 +62,24 @@ def test_a_renewed_session_token_is_shared_so_later_calls_neither_fail_nor_log_i
     assert [r["path"] for r in emu.request_log()] == [f"/api/patterns/{pattern_id}"] * 3
 
 
+def test_a_configured_token_is_used_first_and_its_renewal_is_shared_too(
+    emu: Emulator, user: SeededUser
+) -> None:
+    pattern_id = make_pattern(emu, user)
+    provider = password_configured(PatternProvider(), emu, user, **{"dragops:token": user.token})
+    emu.clear_request_log()
+    provider.read(pattern_id, {})
+    assert auth_traffic(emu) == []  # the configured token works: no login up front
+
+    emu.advance_clock(seconds=3700)
+    emu.clear_request_log()
+    provider.read(pattern_id, {})
+    provider.read(pattern_id, {})
+    provider.read(pattern_id, {})
+    # One rejection and one login for the expired token, then the renewed token serves every call.
+    assert auth_traffic(emu) == [("rejected", 401), ("login", 200)]
+
+
 def test_a_session_is_shared_between_the_provider_classes_of_one_host(
     emu: Emulator, user: SeededUser
 ) -> None:
