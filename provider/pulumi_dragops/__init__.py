@@ -12,7 +12,8 @@ A thin layer over `dragops_sync`: the API client, the pattern file format and th
 
 Credentials come from the stack config (`dragops:url`, `dragops:token` or `dragops:email` +
 `dragops:password`, `dragops:caBundle`) or the DRAGOPS_* environment variables; they are never pickled
-into the state.
+into the state. `dragops:activationTimeout` (seconds, default 120) bounds how long a deploy may stay
+pending; a Deployment's `activation_timeout` input overrides it.
 """
 
 from __future__ import annotations
