@@ -69,6 +69,27 @@ def test_the_clock_moves_forward_only(emu: Emulator, raw: httpx.Client) -> None:
     assert raw.post("/__emulator/clock", json={"advanceSeconds": "1h"}).status_code == 400
 
 
+@pytest.mark.parametrize("seconds", [1e308, 10**400, 3_153_600_001])
+def test_the_clock_refuses_a_shift_beyond_a_century(emu: Emulator, raw: httpx.Client, seconds: float) -> None:
+    response = raw.post(
+        "/__emulator/clock",
+        content=f'{{"advanceSeconds": {seconds}}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "100 years" in response.json()["error"]["message"]
+    assert raw.get("/__emulator/clock").json()["offsetSeconds"] == 0
+
+
+def test_the_century_limit_counts_earlier_shifts(emu: Emulator, raw: httpx.Client) -> None:
+    assert raw.post("/__emulator/clock", json={"advanceSeconds": 3_000_000_000}).status_code == 200
+    assert raw.post("/__emulator/clock", json={"advanceSeconds": 200_000_000}).status_code == 400
+    assert raw.post("/__emulator/clock", json={"advanceSeconds": 100_000_000}).status_code == 200
+    # Times this far ahead still render and tokens still work.
+    with api_client(emu, emu.seed_user()) as client:
+        assert client.get("/api/patterns").status_code == 200
+
+
 def test_timestamps_in_responses_follow_the_shifted_clock(emu: Emulator) -> None:
     emu.advance_clock(10 * 86_400)
     shifted_now = emu.advance_clock(0)
