@@ -11,40 +11,37 @@ traceback only with `-v`) and never a secret.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import threading
-import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.text import Text
 
-from dragops_sync.api import Client, DragopsError
+from dragops_sync._cli_support import (
+    Cli,
+    connection_options,
+    directory_arg,
+    merge_options,
+    open_client,
+    plan_options,
+)
 from dragops_sync.apply import ItemResult, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.export import export_patterns
-from dragops_sync.files import FileFormatError
-from dragops_sync.local import LocalError, local_instance
 from dragops_sync.observe import LiveObserver
 from dragops_sync.render import render
 from dragops_sync.schema import SCHEMA_KINDS, all_schemas, json_schema
-from dragops_sync.settings import SETTINGS_FILE, SettingsError, load_directory, load_settings
+from dragops_sync.settings import SETTINGS_FILE, load_directory
 from dragops_sync.status import render_status_json, render_status_table, status_rows
 from dragops_sync.validate import NodeLibrary, validate_desired
 
 __all__ = ["cli", "main"]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-_META = "dragops_sync.options"
-_OWNER_HELP = "Ownership id (default: dragops-sync.yaml, else the git remote, else the dir name)."
 _RESULT_SIGNS = {
     ResultStatus.OK: "✓",
     ResultStatus.FAILED: "✗",
@@ -54,153 +51,16 @@ _RESULT_SIGNS = {
 }
 
 
-@dataclass(frozen=True)
-class Options:
-    """The connection options, merged from before and after the command name."""
-
-    url: str | None = None
-    token: str | None = None
-    email: str | None = None
-    ca_bundle: str | None = None
-    local: bool = False
-    verbose: int = 0
-
-
-def _merge(ctx: click.Context, **given: Any) -> Options:
-    current: Options = ctx.meta.get(_META, Options())
-    changes = {k: v for k, v in given.items() if v not in (None, False, 0)}
-    merged = replace(current, **changes)
-    ctx.meta[_META] = merged
-    if merged.verbose:
-        _enable_logging(logging.DEBUG if merged.verbose > 1 else logging.INFO)
-    return merged
-
-
-class _StderrHandler(logging.Handler):
-    """Writes to whatever `sys.stderr` is at the time of the record (test runners swap it)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            sys.stderr.write(self.format(record) + "\n")
-        except Exception:
-            self.handleError(record)
-
-
-def _enable_logging(level: int) -> None:
-    """Log the sync's own sentences (retries, cycles) to stderr; secrets never reach these loggers."""
-    logger = logging.getLogger("dragops_sync")
-    logger.setLevel(level)
-    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-        handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
-
-
-def _connection_options(func: F) -> F:
-    """The options every command (and the group) accepts."""
-    decorators = [
-        click.option("--url", metavar="URL", help="Instance base URL (env DRAGOPS_URL)."),
-        click.option("--token", metavar="TOKEN", help="Bearer token (env DRAGOPS_TOKEN)."),
-        click.option(
-            "--email", metavar="EMAIL", help="Login email (env DRAGOPS_EMAIL; password: DRAGOPS_PASSWORD)."
-        ),
-        click.option("--ca-bundle", metavar="FILE", help="CA bundle for TLS (env DRAGOPS_CA_BUNDLE)."),
-        click.option(
-            "--local",
-            is_flag=True,
-            default=False,
-            help="Use an embedded emulator (state in DIR/.dragops-local).",
-        ),
-        click.option("-v", "--verbose", count=True, help="Log requests and retries; show tracebacks."),
-    ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
-
-
-class _Cli(click.Group):
-    """A group whose errors are one line on stderr and exit 1 (usage errors too: 2 means changes)."""
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs["standalone_mode"] = False
-        try:
-            code = super().main(*args, **kwargs)
-        except click.exceptions.Abort:
-            click.echo("Aborted.", err=True)
-            sys.exit(1)
-        except click.ClickException as exc:
-            exc.show()
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except (DragopsError, FileFormatError, LocalError, OSError, ValueError) as exc:
-            _fail(ctx, exc)
-
-
-def _fail(ctx: click.Context, exc: BaseException) -> NoReturn:
-    options: Options = ctx.meta.get(_META, Options())
-    if options.verbose:
-        traceback.print_exception(exc, file=sys.stderr)
-    first, *rest = str(exc).splitlines() or [type(exc).__name__]
-    click.echo(f"Error: {first}", err=True)
-    for line in rest:
-        click.echo(line, err=True)
-    raise click.exceptions.Exit(1)
-
-
-@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
-@_connection_options
+@click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@connection_options
 @click.version_option(package_name="dragops-iac", prog_name="dragops-sync")
 @click.pass_context
 def cli(ctx: click.Context, /, **options: Any) -> None:
     """Keep DRAGOPS patterns in git: validate, plan, apply, export, watch, status."""
-    _merge(ctx, **options)
+    merge_options(ctx, **options)
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _client(ctx: click.Context, directory: Path) -> Iterator[Client]:
-    """The client for this command: the embedded emulator with --local, else the given instance."""
-    options: Options = ctx.meta[_META]
-    rate = _settings_rate(directory)
-    if options.local:
-        if options.url:
-            raise click.UsageError("--local and --url exclude each other")
-        with (
-            local_instance(directory) as local,
-            Client(base_url=local.url, email=local.email, password=local.password, rate=rate) as client,
-        ):
-            yield client
-        return
-    with Client(
-        base_url=options.url,
-        token=options.token,
-        email=options.email,
-        ca_bundle=options.ca_bundle,
-        rate=rate,
-    ) as client:
-        yield client
-
-
-def _settings_rate(directory: Path) -> float | None:
-    try:
-        return load_settings(directory / SETTINGS_FILE).rate
-    except SettingsError:
-        return None  # reported by the command itself, with every other issue
-
-
-def _directory(path: str) -> Path:
-    root = Path(path)
-    if not root.is_dir():
-        raise click.UsageError(f"{path} is not a directory")
-    return root
 
 
 def _stdout_tty() -> bool:
@@ -227,7 +87,7 @@ def _progress() -> Callable[[ItemResult], None] | None:
 
 
 def _cycle(ctx: click.Context, directory: Path, *, dry_run: bool, **kwargs: Any) -> CycleResult:
-    with _client(ctx, directory) as client:
+    with open_client(ctx, directory) as client:
         observer = LiveObserver(client)
         return run_cycle(client, directory, observer=observer, dry_run=dry_run, env=os.environ, **kwargs)
 
@@ -238,16 +98,16 @@ def _cycle(ctx: click.Context, directory: Path, *, dry_run: bool, **kwargs: Any)
 @cli.command()
 @click.argument("directory", metavar="DIR")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@_connection_options
+@connection_options
 @click.pass_context
 def validate(ctx: click.Context, /, *, directory: str, output: str, **options: Any) -> int:
     """Check the files offline; with a URL (or --local), node types and pins against the node library."""
-    opts = _merge(ctx, **options)
-    root = _directory(directory)
+    opts = merge_options(ctx, **options)
+    root = directory_arg(directory)
     desired = load_directory(root)
     library = None
     if opts.local or opts.url or os.environ.get("DRAGOPS_URL"):
-        with _client(ctx, root) as client:
+        with open_client(ctx, root) as client:
             library = NodeLibrary(client.nodes.library().values())
     issues = validate_desired(desired, node_library=library)
     if output == "json":
@@ -270,31 +130,14 @@ def validate(ctx: click.Context, /, *, directory: str, output: str, **options: A
     return 1 if issues else 0
 
 
-def _plan_options(func: F) -> F:
-    func = click.option("--adopt", is_flag=True, help="Take over unmanaged live patterns of the same name.")(
-        func
-    )
-    func = click.option("--force", is_flag=True, help="Overwrite conflicts (live and git both changed).")(
-        func
-    )
-    func = click.option(
-        "--prune/--no-prune",
-        default=None,
-        help="Delete managed patterns whose file is gone (default: settings).",
-    )(func)
-    return click.option(
-        "--owner", metavar="ID", help="Ownership id (default: settings, git remote, dir name)."
-    )(func)
-
-
 @cli.command()
 @click.argument("directory", metavar="DIR")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan holds any change.")
 @click.option(
     "--output", "-o", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
 )
-@_plan_options
-@_connection_options
+@plan_options
+@connection_options
 @click.pass_context
 def plan(
     ctx: click.Context,
@@ -310,8 +153,8 @@ def plan(
     **options: Any,
 ) -> int:
     """Show what apply would change (nothing is written)."""
-    _merge(ctx, **options)
-    root = _directory(directory)
+    merge_options(ctx, **options)
+    root = directory_arg(directory)
     result = _cycle(ctx, root, dry_run=True, owner=owner, prune=prune, force=force, adopt=adopt)
     click.echo(render(result.plan, output, color=output == "text" and _stdout_tty()), nl=False)  # type: ignore[arg-type]
     return result.exit_code(detailed=detailed_exitcode)
@@ -321,8 +164,8 @@ def plan(
 @click.argument("directory", metavar="DIR")
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Parallel writes (default: settings, 8).")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@_plan_options
-@_connection_options
+@plan_options
+@connection_options
 @click.pass_context
 def apply(
     ctx: click.Context,
@@ -338,8 +181,8 @@ def apply(
     **options: Any,
 ) -> int:
     """Make the instance match the directory."""
-    _merge(ctx, **options)
-    root = _directory(directory)
+    merge_options(ctx, **options)
+    root = directory_arg(directory)
     result = _cycle(
         ctx,
         root,
@@ -380,7 +223,7 @@ def apply(
 @click.option("--name", "name_glob", metavar="GLOB", help="Only patterns whose name matches this glob.")
 @click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True)
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@_connection_options
+@connection_options
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -394,10 +237,10 @@ def export(
     **options: Any,
 ) -> int:
     """Write live patterns as files under DIR/patterns (DIR is created if needed)."""
-    _merge(ctx, **options)
+    merge_options(ctx, **options)
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
-    with _client(ctx, root) as client:
+    with open_client(ctx, root) as client:
         result = export_patterns(client, root, tag=tag, name_glob=name_glob, fmt=fmt)  # type: ignore[arg-type]
     if output == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -414,12 +257,12 @@ def export(
 @click.argument("directory", metavar="DIR")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--owner", metavar="ID", help="Ownership id (default: settings, git remote, dir name).")
-@_connection_options
+@connection_options
 @click.pass_context
 def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | None, **options: Any) -> int:
     """Per pattern: sync state, deployment and version, last run."""
-    _merge(ctx, **options)
-    root = _directory(directory)
+    merge_options(ctx, **options)
+    root = directory_arg(directory)
     result = _cycle(ctx, root, dry_run=True, owner=owner)
     rows = status_rows(result.plan, result.observation)
     if output == "json":
@@ -440,8 +283,8 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
     "--status-addr", default="127.0.0.1:9099", show_default=True, help="host:port of /healthz, /metrics."
 )
 @click.option("--git-pull", is_flag=True, help="git pull --ff-only before each cycle.")
-@_plan_options
-@_connection_options
+@plan_options
+@connection_options
 @click.pass_context
 def watch(
     ctx: click.Context,
@@ -458,12 +301,12 @@ def watch(
     **options: Any,
 ) -> int:
     """Reconcile on every file change and every --interval seconds, until SIGTERM/SIGINT."""
-    _merge(ctx, **options)
-    root = _directory(directory)
+    merge_options(ctx, **options)
+    root = directory_arg(directory)
     # Imported here: the daemon (and watchfiles) load only when watching.
     from dragops_sync.daemon import run_daemon
 
-    with _client(ctx, root) as client:
+    with open_client(ctx, root) as client:
         code = run_daemon(
             root,
             client=client,

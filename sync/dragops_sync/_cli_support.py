@@ -1,0 +1,195 @@
+"""Plumbing of the `dragops-sync` command line: shared options, one-line errors, the client.
+
+Kept apart from `cli` (the commands) so each file keeps one job. This one merges the connection
+options (accepted before or after the command name), opens the client (or the embedded emulator for
+`--local`), and turns failures into one line on stderr with exit code 1; usage errors exit 1 too,
+since 2 means "changes".
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from dragops_sync.api import Client, DragopsError
+from dragops_sync.files import FileFormatError
+from dragops_sync.local import LocalError, local_instance
+from dragops_sync.settings import SETTINGS_FILE, SettingsError, load_settings
+
+__all__ = [
+    "Cli",
+    "Options",
+    "connection_options",
+    "directory_arg",
+    "merge_options",
+    "open_client",
+    "plan_options",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_META = "dragops_sync.options"
+_OWNER_HELP = "Ownership id (default: dragops-sync.yaml, else the git remote, else the dir name)."
+
+
+@dataclass(frozen=True)
+class Options:
+    """The connection options, merged from before and after the command name."""
+
+    url: str | None = None
+    token: str | None = None
+    email: str | None = None
+    ca_bundle: str | None = None
+    local: bool = False
+    verbose: int = 0
+
+
+def merge_options(ctx: click.Context, **given: Any) -> Options:
+    """Fold the options given at this level (group or command) into the context's; returns them."""
+    current: Options = ctx.meta.get(_META, Options())
+    changes = {k: v for k, v in given.items() if v not in (None, False, 0)}
+    merged = replace(current, **changes)
+    ctx.meta[_META] = merged
+    if merged.verbose:
+        _enable_logging(logging.DEBUG if merged.verbose > 1 else logging.INFO)
+    return merged
+
+
+class _StderrHandler(logging.Handler):
+    """Writes to whatever `sys.stderr` is at the time of the record (test runners swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+def _enable_logging(level: int) -> None:
+    """Log the sync's own sentences (retries, cycles) to stderr; secrets never reach these loggers."""
+    logger = logging.getLogger("dragops_sync")
+    logger.setLevel(level)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+
+
+def connection_options(func: F) -> F:
+    """The options every command (and the group) accepts."""
+    decorators = [
+        click.option("--url", metavar="URL", help="Instance base URL (env DRAGOPS_URL)."),
+        click.option("--token", metavar="TOKEN", help="Bearer token (env DRAGOPS_TOKEN)."),
+        click.option(
+            "--email", metavar="EMAIL", help="Login email (env DRAGOPS_EMAIL; password: DRAGOPS_PASSWORD)."
+        ),
+        click.option("--ca-bundle", metavar="FILE", help="CA bundle for TLS (env DRAGOPS_CA_BUNDLE)."),
+        click.option(
+            "--local",
+            is_flag=True,
+            default=False,
+            help="Use an embedded emulator (state in DIR/.dragops-local).",
+        ),
+        click.option("-v", "--verbose", count=True, help="Log requests and retries; show tracebacks."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+class Cli(click.Group):
+    """A group whose errors are one line on stderr and exit 1 (usage errors too: 2 means changes)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except (DragopsError, FileFormatError, LocalError, OSError, ValueError) as exc:
+            _fail(ctx, exc)
+
+
+def _fail(ctx: click.Context, exc: BaseException) -> NoReturn:
+    options: Options = ctx.meta.get(_META, Options())
+    if options.verbose:
+        traceback.print_exception(exc, file=sys.stderr)
+    first, *rest = str(exc).splitlines() or [type(exc).__name__]
+    click.echo(f"Error: {first}", err=True)
+    for line in rest:
+        click.echo(line, err=True)
+    raise click.exceptions.Exit(1)
+
+
+@contextmanager
+def open_client(ctx: click.Context, directory: Path) -> Iterator[Client]:
+    """The client for this command: the embedded emulator with --local, else the given instance."""
+    options: Options = ctx.meta[_META]
+    rate = _settings_rate(directory)
+    if options.local:
+        if options.url:
+            raise click.UsageError("--local and --url exclude each other")
+        with (
+            local_instance(directory) as local,
+            Client(base_url=local.url, email=local.email, password=local.password, rate=rate) as client,
+        ):
+            yield client
+        return
+    with Client(
+        base_url=options.url,
+        token=options.token,
+        email=options.email,
+        ca_bundle=options.ca_bundle,
+        rate=rate,
+    ) as client:
+        yield client
+
+
+def _settings_rate(directory: Path) -> float | None:
+    try:
+        return load_settings(directory / SETTINGS_FILE).rate
+    except SettingsError:
+        return None  # reported by the command itself, with every other issue
+
+
+def directory_arg(path: str) -> Path:
+    root = Path(path)
+    if not root.is_dir():
+        raise click.UsageError(f"{path} is not a directory")
+    return root
+
+
+def plan_options(func: F) -> F:
+    func = click.option("--adopt", is_flag=True, help="Take over unmanaged live patterns of the same name.")(
+        func
+    )
+    func = click.option("--force", is_flag=True, help="Overwrite conflicts (live and git both changed).")(
+        func
+    )
+    func = click.option(
+        "--prune/--no-prune",
+        default=None,
+        help="Delete managed patterns whose file is gone (default: settings).",
+    )(func)
+    return click.option(
+        "--owner", metavar="ID", help="Ownership id (default: settings, git remote, dir name)."
+    )(func)
