@@ -129,3 +129,16 @@ def test_a_create_that_fails_after_switching_the_signature_off_switches_it_back(
     assert "500" in failed.value.details() and "half" not in engine.state
     with api(live, host_user) as client:
         assert client.webhooks.list(pattern_id)[0].require_signature is True  # as it was found
+
+
+def test_a_numeric_rotation_trigger_survives_float_marshalling_without_rotating_again(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    pattern_id = deployed_pattern(live, host_user)
+    first = up(engine, "n", {"pattern_id": pattern_id, "rotate_secret_trigger": 1}).plain_outputs()["secret"]
+    live.clear_request_log()
+    up(engine, "n", {"pattern_id": pattern_id, "rotate_secret_trigger": 1})  # arrives as 1.0 now
+    assert engine.ops[-1] == ("same", "n") and requests_to_api(live) == []
+    second = up(engine, "n", {"pattern_id": pattern_id, "rotate_secret_trigger": 2}).plain_outputs()["secret"]
+    assert engine.ops[-1] == ("update", "n") and second != first
+    engine.destroy("n")
