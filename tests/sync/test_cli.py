@@ -249,3 +249,35 @@ def test_api_keys_never_appear_in_plan_apply_status_or_exported_files(
             assert SENTINEL_KEY not in text and SENTINEL_GITHUB not in text
     with client_for(emu, user) as client:
         assert {c.display_name for c in client.connections.list()} == {"slack-alerts", "github-triage-bot"}
+
+
+def test_the_json_outputs_have_the_documented_keys(emu: Emulator, user: SeededUser, tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    apply = json.loads(run_cli(["apply", str(repo), "-o", "json"], emu=emu, user=user).stdout)
+    status = json.loads(run_cli(["status", str(repo), "-o", "json"], emu=emu, user=user).stdout)
+    export = json.loads(run_cli(["export", str(tmp_path / "out"), "-o", "json"], emu=emu, user=user).stdout)
+
+    assert set(apply) == {"plan", "apply", "ok"}
+    assert set(apply["apply"]) == {"ok", "blocked", "stopped", "summary", "results"}
+    assert set(apply["apply"]["summary"]) == {"ok", "failed", "skipped", "refused", "unchanged"}
+    assert set(apply["apply"]["results"][0]) == {
+        "kind",
+        "resource",
+        "name",
+        "file",
+        "status",
+        "message",
+        "patternId",
+    }
+    assert set(status) == {"formatVersion", "owner", "summary", "patterns"}
+    assert set(status["patterns"][0]) == {
+        "name",
+        "state",
+        "detail",
+        "file",
+        "patternId",
+        "deployment",
+        "lastRun",
+    }
+    assert set(export) == {"directory", "settingsWritten", "files"}
+    assert set(export["files"][0]) == {"name", "patternId", "path", "changed"}
