@@ -9,11 +9,16 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["MAX_CLOCK_OFFSET_SECONDS", "Clock", "format_iso"]
+__all__ = ["MAX_CLOCK_OFFSET_SECONDS", "Clock", "format_iso", "parse_iso"]
 
 # How far the clock may run ahead: a century covers every expiry and retention window, and stays
 # clear of the year-9999 limit of datetime.
 MAX_CLOCK_OFFSET_SECONDS = 100 * 365 * 24 * 3600
+
+
+def parse_iso(text: str) -> datetime:
+    """The aware datetime of a timestamp the emulator wrote with :func:`format_iso`."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def format_iso(moment: datetime) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from dragops_emulator._clock import format_iso
+from dragops_emulator._clock import format_iso, parse_iso
 from dragops_emulator._http import current_clock
 from dragops_emulator._store import Store
 
@@ -35,7 +35,7 @@ def refresh_deployment(
     if deployment.get("status") != "pending" or not deployment.get("activatesAt"):
         return deployment
     moment = now or _now()
-    activates_at = datetime.fromisoformat(str(deployment["activatesAt"]).replace("Z", "+00:00"))
+    activates_at = parse_iso(str(deployment["activatesAt"]))
     if moment < activates_at:
         return deployment
     deployment["status"] = "active"

@@ -35,6 +35,7 @@ from dragops_emulator._http import (
     new_id,
     page_list,
     page_params,
+    query_choice,
     read_json,
     read_optional_json,
     state,
@@ -188,9 +189,7 @@ async def list_deployments(request: Request) -> Response:
     """The caller's deployments, most recently changed first (page style; filters status, patternId)."""
     user = current_user(request)
     page, limit = page_params(request)
-    status = request.query_params.get("status")
-    if status is not None and status not in DEPLOYMENT_STATUSES:
-        raise ApiError(400, "VALIDATION", f"status must be one of {', '.join(DEPLOYMENT_STATUSES)}")
+    status = query_choice(request, "status", DEPLOYMENT_STATUSES)
     pattern_id = request.query_params.get("patternId")
     emulator = state(request)
     now = emulator.clock.now()

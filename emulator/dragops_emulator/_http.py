@@ -8,10 +8,10 @@ Route modules raise :class:`ApiError` for every expected failure; the handlers r
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, overload
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -42,6 +42,8 @@ __all__ = [
     "offset_params",
     "page_list",
     "page_params",
+    "query_bool",
+    "query_choice",
     "read_json",
     "read_optional_json",
     "state",
@@ -293,6 +295,32 @@ def _limit(request: Request) -> int:
     if not 1 <= limit <= 100:
         _invalid("limit must be between 1 and 100")
     return limit
+
+
+def query_bool(request: Request, name: str) -> bool | None:
+    """A ``true``/``false`` query parameter; None when absent or empty, else 400 naming it."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in ("true", "false"):
+        _invalid(f"{name} must be true or false")
+    return raw == "true"
+
+
+@overload
+def query_choice(request: Request, name: str, allowed: Collection[str], default: str) -> str: ...
+@overload
+def query_choice(
+    request: Request, name: str, allowed: Collection[str], default: None = None
+) -> str | None: ...
+def query_choice(
+    request: Request, name: str, allowed: Collection[str], default: str | None = None
+) -> str | None:
+    """A query parameter that must be one of ``allowed``; ``default`` when absent or empty, else 400."""
+    raw = request.query_params.get(name) or default
+    if raw is not None and raw not in allowed:
+        _invalid(f"{name} must be one of {', '.join(allowed)}")
+    return raw
 
 
 def page_params(request: Request) -> tuple[int, int]:

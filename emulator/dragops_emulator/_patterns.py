@@ -21,6 +21,8 @@ from dragops_emulator._http import (
     no_content,
     offset_list,
     offset_params,
+    query_bool,
+    query_choice,
     read_json,
     read_optional_json,
     state,
@@ -51,22 +53,6 @@ def _load(request: Request, user: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def _bool_query(request: Request, name: str) -> bool | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    if raw not in ("true", "false"):
-        raise ApiError(400, "VALIDATION", f"{name} must be true or false")
-    return raw == "true"
-
-
-def _choice(request: Request, name: str, allowed: tuple[str, ...], default: str) -> str:
-    raw = request.query_params.get(name) or default
-    if raw not in allowed:
-        raise ApiError(400, "VALIDATION", f"{name} must be one of {', '.join(allowed)}")
-    return raw
-
-
 def _store_new(emulator: EmulatorState, pattern: dict[str, Any], owner_id: str) -> dict[str, Any]:
     with emulator.store.transaction():
         emulator.store.insert("patterns", pattern, owner_id=owner_id)
@@ -84,11 +70,11 @@ async def list_patterns(request: Request) -> Response:
     user = current_user(request)
     offset, limit = offset_params(request)
     search = request.query_params.get("search") or ""
-    is_public = _bool_query(request, "isPublic")
-    is_template = _bool_query(request, "isTemplate")
+    is_public = query_bool(request, "isPublic")
+    is_template = query_bool(request, "isTemplate")
     tags = [tag for tag in request.query_params.getlist("tags") if tag]
-    sort_by = _choice(request, "sortBy", _SORT_FIELDS, "updatedAt")
-    sort_order = _choice(request, "sortOrder", ("asc", "desc"), "desc")
+    sort_by = query_choice(request, "sortBy", _SORT_FIELDS, "updatedAt")
+    sort_order = query_choice(request, "sortOrder", ("asc", "desc"), "desc")
     where = [Where("tags", "has", tag) for tag in tags]  # D5: every given tag
     if search:
         where.append(Where("name", "icontains", search))

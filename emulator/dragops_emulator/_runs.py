@@ -16,10 +16,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from dragops_emulator._clock import format_iso
+from dragops_emulator._clock import format_iso, parse_iso
 from dragops_emulator._deployments import load_deployment
 from dragops_emulator._engine import TRIGGERED_BY
-from dragops_emulator._http import ApiError, current_user, envelope, page_list, page_params, state
+from dragops_emulator._http import (
+    ApiError,
+    current_user,
+    envelope,
+    page_list,
+    page_params,
+    query_choice,
+    state,
+)
 
 __all__ = ["FAILED_STATUSES", "PERIODS", "STATUS_FILTERS", "routes"]
 
@@ -50,20 +58,12 @@ def _newest_first(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [run for _, run in ordered]
 
 
-def _parse(moment: str) -> datetime:
-    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
-
-
 async def list_runs(request: Request) -> Response:
     """A deployment's runs, newest first (page style; filters `status` and `triggeredBy`)."""
     user = current_user(request)
     page, limit = page_params(request)
-    status = request.query_params.get("status")
-    if status is not None and status not in STATUS_FILTERS:
-        raise ApiError(400, "VALIDATION", f"status must be one of {', '.join(STATUS_FILTERS)}")
-    triggered_by = request.query_params.get("triggeredBy")
-    if triggered_by is not None and triggered_by not in TRIGGERED_BY:
-        raise ApiError(400, "VALIDATION", f"triggeredBy must be one of {', '.join(TRIGGERED_BY)}")
+    status = query_choice(request, "status", STATUS_FILTERS)
+    triggered_by = query_choice(request, "triggeredBy", TRIGGERED_BY)
     deployment = load_deployment(request, user)
     runs = state(request).store.list("runs", parent_id=deployment["id"])
     if status is not None:
@@ -94,7 +94,7 @@ def run_stats(runs: list[dict[str, Any]], *, period: str, now: datetime) -> dict
     """Aggregates of the runs started within `period` before `now` (pure; used by the stats route)."""
     window, bucket = PERIODS[period]
     since = now - window
-    recent = [run for run in runs if _parse(run["startedAt"]) >= since]
+    recent = [run for run in runs if parse_iso(run["startedAt"]) >= since]
     succeeded = sum(run["status"] == "completed" for run in recent)
     failed = sum(run["status"] in FAILED_STATUSES for run in recent)
     durations = sorted(int(run["durationMs"]) for run in recent if run.get("durationMs") is not None)
@@ -131,7 +131,7 @@ def _history(
     totals = dict.fromkeys(range(first, last + 1), 0)
     failures = dict.fromkeys(range(first, last + 1), 0)
     for run in runs:
-        index = math.floor((_parse(run["startedAt"]) - epoch).total_seconds() / size)
+        index = math.floor((parse_iso(run["startedAt"]) - epoch).total_seconds() / size)
         if index in totals:
             totals[index] += 1
             failures[index] += run["status"] in FAILED_STATUSES
@@ -148,9 +148,7 @@ def _history(
 async def stats(request: Request) -> Response:
     """Success rate, durations, per-trigger counts and history of a deployment's runs in a period."""
     user = current_user(request)
-    period = request.query_params.get("period") or "24h"
-    if period not in PERIODS:
-        raise ApiError(400, "VALIDATION", f"period must be one of {', '.join(PERIODS)}")
+    period = query_choice(request, "period", PERIODS, "24h")
     deployment = load_deployment(request, user)
     emulator = state(request)
     runs = emulator.store.list("runs", parent_id=deployment["id"])

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from dragops_emulator._clock import format_iso
+from dragops_emulator._clock import format_iso, parse_iso
 from dragops_emulator._cron import CronError, parse_cron
 from dragops_emulator._deployment_state import deployed_graph
 from dragops_emulator._engine import run_pattern
@@ -28,10 +28,6 @@ __all__ = ["CATCH_UP_WINDOW", "fire_due_schedules", "schedule_ticks"]
 CATCH_UP_WINDOW = timedelta(hours=1)
 # A `* * * * *` schedule yields 60 ticks in the window; several such nodes stay well under this.
 _MAX_TICKS = 1_000
-
-
-def _parse(moment: str) -> datetime:
-    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
 def schedule_ticks(
@@ -63,12 +59,12 @@ def fire_due_schedules(state: EmulatorState, deployment: dict[str, Any]) -> dict
         return deployment
     cursor_text = deployment.get("scheduleCursor") or deployment.get("confirmedAt")
     now = state.clock.now()
-    if not cursor_text or _parse(str(cursor_text)) >= now:
+    if not cursor_text or parse_iso(str(cursor_text)) >= now:
         return deployment
     with state.store.transaction() as store:
         # Re-read under the lock: a concurrent request may have fired these ticks already.
         current = store.get("deployments", str(deployment["id"])) or deployment
-        cursor = _parse(str(current.get("scheduleCursor") or current.get("confirmedAt") or cursor_text))
+        cursor = parse_iso(str(current.get("scheduleCursor") or current.get("confirmedAt") or cursor_text))
         graph = deployed_graph(store, current)
         current["scheduleCursor"] = format_iso(now)
         store.replace("deployments", current)

@@ -179,6 +179,21 @@ class Store:
             cursor = self._conn.execute(f"DELETE FROM {table} WHERE parent_id = ?", (parent_id,))
         return cursor.rowcount
 
+    def trim(self, collection: str, parent_id: str, *, keep: int) -> int:
+        """Delete all but the newest ``keep`` documents (insertion order) of a parent; returns how many.
+
+        The cut-off is found by stepping ``keep`` entries down the parent index, so the cost does not
+        grow with the number of documents being dropped or kept elsewhere.
+        """
+        table = self._table(collection)
+        with self._lock:
+            cursor = self._conn.execute(
+                f"DELETE FROM {table} WHERE parent_id = ? AND rowid <= "
+                f"(SELECT rowid FROM {table} WHERE parent_id = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?)",
+                (parent_id, parent_id, keep),
+            )
+        return cursor.rowcount
+
     def list(
         self,
         collection: str,
@@ -192,15 +207,7 @@ class Store:
         ``heads=True`` returns them without their bulky fields (see ``HEAD_OMITS``), for list views.
         """
         table = self._table(collection)
-        clauses: list[str] = []
-        params: list[str] = []
-        if owner_id is not None:
-            clauses.append("owner_id = ?")
-            params.append(owner_id)
-        if parent_id is not None:
-            clauses.append("parent_id = ?")
-            params.append(parent_id)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = _where(*_scope(owner_id, parent_id))
         column = "head" if heads else "data"
         with self._lock:
             rows = self._conn.execute(
@@ -227,16 +234,12 @@ class Store:
         broken by id in the same direction, so pages are stable.
         """
         table = self._table(collection)
-        clauses: list[str] = []
-        params: list[Any] = []
-        if owner_id is not None:
-            clauses.append("owner_id = ?")
-            params.append(owner_id)
+        clauses, params = _scope(owner_id, None)
         for condition in where:
             sql, values = condition.sql()
             clauses.append(sql)
             params.extend(values)
-        where_sql = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where_sql, params = _where(clauses, params)
         # A literal path (the key is checked by _key), so SQLite can use the SORT_INDEXES.
         key = f"casefold({_head_path(order_by)})" if casefold_order else _head_path(order_by)
         direction = "DESC" if descending else "ASC"
@@ -251,15 +254,7 @@ class Store:
     def count(self, collection: str, *, owner_id: str | None = None, parent_id: str | None = None) -> int:
         """How many documents :meth:`list` would return."""
         table = self._table(collection)
-        clauses: list[str] = []
-        params: list[str] = []
-        if owner_id is not None:
-            clauses.append("owner_id = ?")
-            params.append(owner_id)
-        if parent_id is not None:
-            clauses.append("parent_id = ?")
-            params.append(parent_id)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = _where(*_scope(owner_id, parent_id))
         with self._lock:
             row = self._conn.execute(f"SELECT COUNT(*) FROM {table}{where}", params).fetchone()
         return int(row[0])
@@ -334,3 +329,21 @@ def _casefold(value: Any) -> Any:
 def _load(text: str) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(text)
     return doc
+
+
+def _scope(owner_id: str | None, parent_id: str | None) -> tuple[list[str], list[Any]]:
+    """SQL conditions (and their parameters) selecting one owner's and/or one parent's documents."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if owner_id is not None:
+        clauses.append("owner_id = ?")
+        params.append(owner_id)
+    if parent_id is not None:
+        clauses.append("parent_id = ?")
+        params.append(parent_id)
+    return clauses, params
+
+
+def _where(clauses: list[str], params: list[Any]) -> tuple[str, list[Any]]:
+    """A `` WHERE ...`` clause joining ``clauses`` (empty when there are none), with its parameters."""
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params

@@ -8,19 +8,17 @@ On Webhook nodes change (D12); this module reads them and keeps what ingestion w
 * `captured_events` (parent = pattern id): events that arrived while the pattern was not deployed,
   newest 100 kept.
 
-The two bounded logs number their records through counters in the store's metadata (which a reset
-keeps), so trimming them never has to list them.
-
 Callers pass the current time in (the emulator's shiftable clock), so nothing here reads a clock.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from dragops_emulator._clock import format_iso
+from dragops_emulator._clock import format_iso, parse_iso
 from dragops_emulator._store import Store
 
 __all__ = [
@@ -91,28 +89,22 @@ def public_endpoint(endpoint: dict[str, Any], base_url: str) -> dict[str, Any]:
     }
 
 
-# Id prefixes of the bounded collections (parent ids already carry their own `wh_` / `pat_` prefix).
+# Id prefixes of the bounded collections.
 _ID_PREFIX = {"webhook_requests": "whr", "captured_events": "evt"}
 
 
 def _append_bounded(
     store: Store, collection: str, doc: dict[str, Any], *, parent_id: str, owner_id: str | None, limit: int
 ) -> dict[str, Any]:
-    """Insert `doc` as the next record of a per-parent window of `limit` and drop the one that falls out.
+    """Insert `doc` as the newest record of a per-parent window of `limit`, dropping what falls out.
 
-    The record's id carries its sequence number (the counter lives in the store's metadata, per
-    parent), so the record leaving the window is deleted by id without listing the others: appending
-    costs the same with 10 records as with 1,000, which matters for webhook throughput.
+    `Store.trim` finds the cut-off through the parent index without listing the records, so appending
+    costs about the same with 10 records as with 1,000, which matters for webhook throughput.
     """
-    counter = f"seq:{collection}:{parent_id}"
-    prefix = _ID_PREFIX[collection]
+    doc["id"] = f"{_ID_PREFIX[collection]}_{secrets.token_hex(8)}"
     with store.transaction():
-        seq = int(store.get_meta(counter) or "0") + 1
-        store.set_meta(counter, str(seq))
-        doc["id"] = f"{prefix}_{parent_id}_{seq}"
         store.insert(collection, doc, owner_id=owner_id, parent_id=parent_id)
-        if seq > limit:
-            store.delete(collection, f"{prefix}_{parent_id}_{seq - limit}")
+        store.trim(collection, parent_id, keep=limit)
     return doc
 
 
@@ -142,7 +134,7 @@ def _idempotency_id(webhook_id: str, key: str) -> str:
 
 
 def _is_fresh(record: dict[str, Any], now: datetime) -> bool:
-    created = datetime.fromisoformat(record["createdAt"])
+    created = parse_iso(record["createdAt"])
     return now - created < IDEMPOTENCY_WINDOW
 
 

@@ -142,3 +142,15 @@ def test_a_database_file_keeps_documents_across_instances(tmp_path: Path) -> Non
         assert second.list("patterns", heads=True)[0]["name"] == "Kept"
     finally:
         second.close()
+
+
+def test_trim_keeps_the_newest_documents_of_one_parent_only(store: Store) -> None:
+    for index in range(5):
+        store.insert("webhook_requests", {"id": f"a{index}"}, owner_id="u", parent_id="wh_a")
+        store.insert("webhook_requests", {"id": f"b{index}"}, owner_id="u", parent_id="wh_b")
+    assert store.trim("webhook_requests", "wh_a", keep=2) == 3
+    assert [d["id"] for d in store.list("webhook_requests", parent_id="wh_a")] == ["a3", "a4"]
+    assert store.count("webhook_requests", parent_id="wh_b") == 5
+    # Nothing to drop when the parent holds no more than `keep`.
+    assert store.trim("webhook_requests", "wh_a", keep=2) == 0
+    assert store.trim("webhook_requests", "wh_none", keep=0) == 0
