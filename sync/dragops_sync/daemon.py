@@ -430,7 +430,8 @@ def run_daemon(
     if not logging.getLogger().handlers:
         # A daemon's log is its output: without a configured handler, its INFO lines (the commit of
         # each cycle, each write) would vanish. Whoever configured logging already keeps control.
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        # Libraries (httpx logs every request at INFO) stay at WARNING.
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("dragops_sync").setLevel(logging.INFO)
     stop = stop_event if stop_event is not None else threading.Event()
     own = client is None
