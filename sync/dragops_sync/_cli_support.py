@@ -9,12 +9,15 @@ since 2 means "changes".
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -32,6 +35,7 @@ __all__ = [
     "merge_options",
     "open_client",
     "plan_options",
+    "stop_on_signals",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -193,3 +197,27 @@ def plan_options(func: F) -> F:
     return click.option(
         "--owner", metavar="ID", help="Ownership id (default: settings, git remote, dir name)."
     )(func)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGTERM or a first Ctrl-C, so an apply finishes its writes in flight and
+    skips the rest instead of dying half-way; a second Ctrl-C interrupts at once."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # handlers can only be installed from the main thread (e.g. an embedding app)
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        stop.set()
+        name = signal.Signals(signum).name
+        click.echo(f"{name} received: finishing the writes in flight, skipping the rest", err=True)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

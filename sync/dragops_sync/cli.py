@@ -29,6 +29,7 @@ from dragops_sync._cli_support import (
     merge_options,
     open_client,
     plan_options,
+    stop_on_signals,
 )
 from dragops_sync.apply import ItemResult, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
@@ -89,7 +90,10 @@ def _progress() -> Callable[[ItemResult], None] | None:
 def _cycle(ctx: click.Context, directory: Path, *, dry_run: bool, **kwargs: Any) -> CycleResult:
     with open_client(ctx, directory) as client:
         observer = LiveObserver(client)
-        return run_cycle(client, directory, observer=observer, dry_run=dry_run, env=os.environ, **kwargs)
+        if dry_run:
+            return run_cycle(client, directory, observer=observer, dry_run=True, env=os.environ, **kwargs)
+        with stop_on_signals() as stop:
+            return run_cycle(client, directory, observer=observer, env=os.environ, stop_event=stop, **kwargs)
 
 
 # -- commands --------------------------------------------------------------------------------------

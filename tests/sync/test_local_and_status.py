@@ -171,3 +171,40 @@ def test_watch_reconciles_in_the_background_and_exits_0_on_sigterm(
     assert deployed == ["Webhook Logger"]
     assert process.returncode == 0, out + err
     assert user.token not in out + err
+
+
+def test_sigterm_during_apply_finishes_the_write_in_flight_and_skips_the_rest(
+    emu: Emulator, user: SeededUser, tmp_path: Path
+) -> None:
+    repo = init_repo(tmp_path / "repo")
+    for index in range(6):
+        write_file(repo, f"patterns/p{index}.json", webhook_logger(f"Logger {index}"))
+    emu.inject_fault(method="POST", path="/api/patterns", kind="latency", latency_ms=400, probability=1.0)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DRAGOPS_")}
+    environment |= {"DRAGOPS_URL": emu.url, "DRAGOPS_TOKEN": user.token}
+    args = [*_console_script(), "apply", str(repo), "--concurrency", "1", "--output", "json"]
+    process = subprocess.Popen(
+        args, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+            r["method"] == "POST" and r["path"] == "/api/patterns" for r in emu.request_log()
+        ):
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    emu.clear_faults()
+
+    report = json.loads(out)["apply"]
+    statuses = [r["status"] for r in report["results"]]
+    with client_for(emu, user) as client:
+        created = [p.name for p in client.patterns.list()]
+        deployments = list(client.deployments.list())
+    assert process.returncode == 1
+    assert "SIGTERM received" in err
+    assert report["stopped"] is True
+    assert 1 <= statuses.count("ok") < 6 and "skipped" in statuses
+    assert len(created) == statuses.count("ok")  # every write either happened whole or was skipped
+    assert deployments == []  # the deploy phase never started
