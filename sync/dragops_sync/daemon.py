@@ -244,6 +244,7 @@ class Daemon:
         number = self.cycles
         started_wall, started = time.time(), time.monotonic()
         self._last_started = started
+        self.status.cycle_started()
         if pull:
             self._pull()
         commit = head_commit(self.directory)

@@ -8,8 +8,9 @@
 * `DaemonStatus` is the last cycle's outcome and the state of every pattern, written by the daemon's
   loop and read by the server threads (under a lock).
 * `StatusServer` serves them with the standard library's `ThreadingHTTPServer` in a thread:
-  `/healthz` answers 200 while the last cycle finished within 3 x the interval (the loop is alive),
-  else 503; `/metrics` is the Prometheus text format; `/status` is JSON.
+  `/healthz` answers 200 while the last cycle finished, or the cycle in progress began, within
+  3 x the interval (the loop is alive, whatever the API's state), else 503; `/metrics` is the
+  Prometheus text format; `/status` is JSON.
 
 No secret ever reaches these: pattern names, files, states and error sentences only (the API client
 already keeps tokens out of its error messages).
@@ -217,6 +218,7 @@ class DaemonStatus:
         self._lock = threading.Lock()
         self._started = monotonic()
         self._last_finish: float | None = None  # monotonic
+        self._running_since: float | None = None  # monotonic start of the cycle in progress
         self._cycles = 0
         self._last: _Cycle | None = None
         self._patterns: dict[tuple[str, str], PatternStatus] = {}
@@ -238,6 +240,7 @@ class DaemonStatus:
         """Record a finished cycle; `patterns` None (a failed cycle) keeps the last known per-pattern view."""
         with self._lock:
             self._last_finish = self._monotonic()
+            self._running_since = None
             self._cycles += 1
             finished = self._clock()
             self._last = _Cycle(result, started_at, finished, duration, commit, error, dict(summary or {}))
@@ -252,10 +255,18 @@ class DaemonStatus:
         with self._lock:
             return {name: p for (resource, name), p in self._patterns.items() if resource == "pattern"}
 
+    def cycle_started(self) -> None:
+        """Note that a cycle began: a long apply in progress is alive until it is 3 intervals old."""
+        with self._lock:
+            self._running_since = self._monotonic()
+
     def healthy(self) -> bool:
-        """True while the last cycle finished (before the first: the daemon started) within 3 intervals."""
+        """True while the loop shows life within 3 intervals: a cycle finished, or began and still runs
+        (before the first cycle, the daemon's start counts)."""
         with self._lock:
             reference = self._last_finish if self._last_finish is not None else self._started
+            if self._running_since is not None:
+                reference = max(reference, self._running_since)
             return self._monotonic() - reference <= HEALTHY_INTERVALS * self.interval
 
     def to_dict(self) -> dict[str, Any]:
@@ -279,6 +290,7 @@ class DaemonStatus:
                 "owner": self.owner,
                 "intervalSeconds": self.interval,
                 "healthy": healthy,
+                "cycleInProgress": self._running_since is not None,
                 "cycles": self._cycles,
                 "lastCycle": cycle,
                 "notes": list(self._notes),

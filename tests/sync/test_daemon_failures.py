@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from daemon_kit import live_message, pattern_file, sync_repo, wait_for
+from daemon_kit import live_message, pattern_file, running_daemon, sync_repo, wait_for
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
@@ -158,3 +158,21 @@ def test_the_failures_are_counted_in_the_metrics(tmp_path: Path, emu: Emulator, 
     assert registry.get_sample_value("dragops_sync_item_failures_total") == 1.0
     assert registry.get_sample_value("dragops_sync_reconciles_total", {"result": "partial"}) == 1.0
     assert registry.get_sample_value("dragops_sync_reconciles_total", {"result": "ok"}) == 1.0
+
+
+def test_the_daemon_wakes_up_for_a_retry_without_waiting_for_the_interval(
+    tmp_path: Path, emu: Emulator, client: Client
+) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha"})
+    options = {"interval": 3600, "backoff_initial": 1.0, "backoff_max": 4.0}
+    with running_daemon(repo, client, **options) as runner:
+        seen = runner.wait_settled()
+        alpha = _pattern_id(client, "Alpha")
+        emu.inject_fault(method="PUT", path=f"/api/patterns/{alpha}", kind="status", status=500, count=1)
+        pattern_file(repo, "a", "Alpha", message="after one failure")
+        failed = runner.wait_cycle_after(seen, lambda o: o.result == "partial", "the failing cycle")
+        retried = runner.wait_cycle_after(failed.number, lambda o: o.trigger == "retry", "a retry cycle")
+        wait_for(lambda: live_message(client, "Alpha") == "after one failure", what="the retried update")
+    assert failed.trigger == "files"
+    assert retried.result == "ok"
+    assert ("pattern", "Alpha") not in runner.daemon.tracker.backoff

@@ -120,6 +120,22 @@ def test_healthz_turns_503_when_no_cycle_finished_within_three_intervals() -> No
         assert _get(server.url + "/healthz")[0] == 503
 
 
+def test_a_long_cycle_in_progress_is_healthy_until_it_is_three_intervals_old() -> None:
+    now = [1000.0]
+    status = DaemonStatus(directory="/repo", interval=10.0, monotonic=lambda: now[0])
+    status.cycle_finished(result="ok", started_at=0.0, duration=1.0, commit=None)
+    now[0] += 25
+    status.cycle_started()  # a big apply begins
+    now[0] += 20  # 45 s since the last finish, 20 s into the cycle
+    assert status.healthy()
+    assert status.to_dict()["cycleInProgress"] is True
+    now[0] += 11  # the cycle has run for 31 s: stuck
+    assert not status.healthy()
+    status.cycle_finished(result="ok", started_at=0.0, duration=31.0, commit=None)
+    assert status.healthy()
+    assert status.to_dict()["cycleInProgress"] is False
+
+
 def test_a_failed_cycle_keeps_the_last_pattern_view_and_reports_its_error() -> None:
     status = DaemonStatus(directory="/repo", interval=60.0)
     synced = PatternStatus(name="Alpha", file="patterns/a.json", state="synced")
