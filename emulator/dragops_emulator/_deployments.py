@@ -41,6 +41,7 @@ from dragops_emulator._http import (
     state,
 )
 from dragops_emulator._schedules import fire_due_schedules
+from dragops_emulator._state import EmulatorState
 from dragops_emulator._store import Store
 
 __all__ = ["DEPLOYMENT_STATUSES", "current_deployment", "load_deployment", "routes"]
@@ -100,12 +101,29 @@ async def deploy(request: Request) -> Response:
             422, "TRANSPILATION_FAILED", f"The pattern graph cannot be deployed: {count}", details=details
         )
 
-    emulator = state(request)
+    deployment = _record_deploy(state(request), pattern["id"], graph, str(user["id"]), environment_id)
+    data = {
+        "deploymentId": deployment["id"],
+        "status": deployment["status"],
+        "versionNumber": deployment["versionNumber"],
+        "triggers": deployment["triggers"],
+    }
+    return envelope(data, 201, timestamp=False)
+
+
+def _record_deploy(
+    emulator: EmulatorState, pattern_id: str, graph: dict[str, Any], owner_id: str, environment_id: str | None
+) -> dict[str, Any]:
+    """Store a validated deploy: the next version snapshot and the (re)activated deployment document."""
     now = emulator.clock.now()
     now_iso = format_iso(now)
     delay = emulator.settings.activation_delay_seconds
     triggers = find_triggers(graph)
     with emulator.store.transaction() as store:
+        # Read under the lock, so two concurrent deploys get distinct version numbers.
+        pattern = store.get("patterns", pattern_id)
+        if pattern is None:  # deleted while this request was being validated
+            raise ApiError(404, "PATTERN_NOT_FOUND", "Pattern not found")
         version_number = int(pattern.get("versionNumber") or 0) + 1
         pattern["versionNumber"] = version_number  # a deploy does not touch updatedAt (shared decision)
         store.replace("patterns", pattern)
@@ -113,22 +131,22 @@ async def deploy(request: Request) -> Response:
             "versions",
             {
                 "id": new_id("ver"),
-                "patternId": pattern["id"],
+                "patternId": pattern_id,
                 "versionNumber": version_number,
                 "createdAt": now_iso,
                 "graphData": graph,
             },
-            owner_id=str(user["id"]),
-            parent_id=pattern["id"],
+            owner_id=owner_id,
+            parent_id=pattern_id,
         )
-        deployment = current_deployment(store, pattern["id"], now=now)
+        deployment = current_deployment(store, pattern_id, now=now)
         if deployment is not None:
             # Ticks due under the old version run with it; the new version starts its own schedule.
             deployment = fire_due_schedules(emulator, deployment)
             deployment.pop("scheduleCursor", None)
         else:
-            deployment = {"id": new_id("dep"), "patternId": pattern["id"], "createdAt": now_iso}
-            store.insert("deployments", deployment, owner_id=str(user["id"]), parent_id=pattern["id"])
+            deployment = {"id": new_id("dep"), "patternId": pattern_id, "createdAt": now_iso}
+            store.insert("deployments", deployment, owner_id=owner_id, parent_id=pattern_id)
         deployment.pop("activatesAt", None)
         deployment.update(
             {
@@ -145,13 +163,7 @@ async def deploy(request: Request) -> Response:
         else:
             deployment.update(status="active", confirmedAt=now_iso)
         store.replace("deployments", deployment)
-    data = {
-        "deploymentId": deployment["id"],
-        "status": deployment["status"],
-        "versionNumber": version_number,
-        "triggers": triggers,
-    }
-    return envelope(data, 201, timestamp=False)
+    return deployment
 
 
 async def undeploy(request: Request) -> Response:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -16,6 +20,7 @@ from deploy_kit import (
     graph,
     messages,
     node,
+    node_definitions,
     webhook_logger,
 )
 
@@ -81,6 +86,42 @@ def test_a_redeploy_keeps_the_deployment_id(client: httpx.Client) -> None:
     again = deploy(client, pattern_id).json()["data"]
     assert again["deploymentId"] == deployment_id
     assert again["versionNumber"] == 2
+
+
+def test_a_deploy_whose_body_arrives_late_still_gets_the_next_version_number(
+    emu: Emulator, user: SeededUser, client: httpx.Client
+) -> None:
+    # The slow deploy loads the pattern, then waits for its body; a quick deploy completes meanwhile.
+    # The version number must be read under the store's lock at write time, or both would make v1.
+    pattern_id = create_pattern(client, webhook_logger())["id"]
+    definitions = json.dumps({"nodeDefinitions": node_definitions(client)}).encode()
+    first_chunk_sent, quick_deploy_done = threading.Event(), threading.Event()
+
+    def slow_body() -> Iterator[bytes]:
+        yield definitions[:10]
+        first_chunk_sent.set()
+        quick_deploy_done.wait(timeout=30)
+        yield definitions[10:]
+
+    def slow_deploy() -> httpx.Response:
+        with client_for(emu, user) as http:
+            return http.post(
+                f"/api/patterns/{pattern_id}/deploy",
+                content=slow_body(),
+                headers={"Content-Type": "application/json"},
+            )
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        slow = pool.submit(slow_deploy)
+        assert first_chunk_sent.wait(timeout=30)
+        time.sleep(0.3)  # let the slow request's handler load the pattern (ordering, not an assertion)
+        quick = deploy(client, pattern_id)
+        quick_deploy_done.set()
+        late = slow.result(timeout=60)
+    assert quick.status_code == 201 and late.status_code == 201, late.text
+    numbers = sorted([quick.json()["data"]["versionNumber"], late.json()["data"]["versionNumber"]])
+    assert numbers == [1, 2]
+    assert client.get(f"/api/patterns/{pattern_id}").json()["versionNumber"] == 2
 
 
 def test_runs_execute_the_deployed_version_not_later_edits(client: httpx.Client) -> None:
