@@ -70,6 +70,16 @@ def test_a_rate_limit_fault_answers_429_with_retry_after(emu: Emulator, client: 
     assert form_a(responses[0])[0] == "RATE_LIMITED"
 
 
+def test_a_status_fault_of_429_answers_as_the_rate_limiter_would(emu: Emulator, client: httpx.Client) -> None:
+    # Documented choice (emulator/README.md): any 429 the emulator gives is RATE_LIMITED with a
+    # Retry-After, so a client's 429 handling is exercised the same way whichever fault made it.
+    emu.inject_fault(path="/api/patterns", kind="status", status=429, retry_after=3)
+    response = client.get("/api/patterns")
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "3"
+    assert form_a(response) == ("RATE_LIMITED", "Rate limit exceeded (injected)")
+
+
 def test_a_drop_fault_closes_the_connection_without_a_status(emu: Emulator, client: httpx.Client) -> None:
     emu.inject_fault(path="/api/patterns", kind="drop")
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
