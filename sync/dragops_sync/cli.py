@@ -35,6 +35,7 @@ from dragops_sync.apply import ItemResult, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.export import export_patterns
 from dragops_sync.observe import LiveObserver
+from dragops_sync.refs import reference_targets, resolve_references
 from dragops_sync.render import render
 from dragops_sync.schema import SCHEMA_KINDS, all_schemas, json_schema
 from dragops_sync.settings import SETTINGS_FILE, load_directory
@@ -105,7 +106,7 @@ def _cycle(ctx: click.Context, directory: Path, *, dry_run: bool, **kwargs: Any)
 @connection_options
 @click.pass_context
 def validate(ctx: click.Context, /, *, directory: str, output: str, **options: Any) -> int:
-    """Check the files offline; with a URL (or --local), node types and pins against the node library."""
+    """Check the files offline; with a URL (or --local) also node types, pins and ${...} references."""
     opts = merge_options(ctx, **options)
     root = directory_arg(directory)
     desired = load_directory(root)
@@ -113,6 +114,9 @@ def validate(ctx: click.Context, /, *, directory: str, output: str, **options: A
     if opts.local or opts.url or os.environ.get("DRAGOPS_URL"):
         with open_client(ctx, root) as client:
             library = NodeLibrary(client.nodes.library().values())
+            # References by name must point at something live or declared: three list calls, no GET.
+            live = LiveObserver(client).observe(names=set())
+            desired, _ = resolve_references(desired, reference_targets(live))
     issues = validate_desired(desired, node_library=library)
     if output == "json":
         doc = {

@@ -281,3 +281,27 @@ def test_the_json_outputs_have_the_documented_keys(emu: Emulator, user: SeededUs
     }
     assert set(export) == {"directory", "settingsWritten", "files"}
     assert set(export["files"][0]) == {"name", "patternId", "path", "changed"}
+
+
+def test_validate_online_checks_references_by_name(emu: Emulator, user: SeededUser, tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    caller = webhook_logger("Caller")
+    caller["graphData"]["nodes"][1] = {
+        "id": "node_2",
+        "type": "CallPattern",
+        "data": {"properties": {"patternId": "${pattern:Missing Helper}"}},
+    }
+    write_file(repo, "patterns/caller.json", caller)
+    offline = run_cli(["validate", str(repo)])
+    online = run_cli(["validate", str(repo)], emu=emu, user=user)
+    with client_for(emu, user) as client:
+        client.patterns.create(name="Missing Helper", graph_data={"nodes": [], "edges": []})
+    fixed = run_cli(["validate", str(repo)], emu=emu, user=user)
+
+    assert offline.exit_code == 0
+    assert online.exit_code == 1
+    assert (
+        "patterns/caller.json: graphData.nodes[1].data.properties.patternId: references pattern"
+        in online.stderr
+    )
+    assert fixed.exit_code == 0
