@@ -4,8 +4,10 @@
 
 Level-triggered (style.md habit 9, after kopf and gitops-engine): every cycle re-reads the whole
 directory and reconciles it with the instance through the same code as `plan` and `apply`
-(`cycle.run_cycle` plans, `apply.apply_plan` writes). A file event (`watch.DirectoryWatcher`,
-debounced) only asks for a cycle; the interval resync catches live drift and anything an event missed.
+(`reconciler.Reconciler`: `cycle.run_cycle` plans, `apply.apply_plan` writes). A file event
+(`watch.DirectoryWatcher`, debounced) only asks for a cycle; the interval resync catches live drift
+and anything an event missed. A cycle that wrote anything is followed by one more at once, so what
+its writes unblock (references by name to what it created) converges without waiting.
 
 * `--git-pull`: each interval cycle first fast-forwards the checkout from its upstream
   (`gitpull.fast_forward`; a diverged checkout or a fetch error is logged and the cycle runs on the
@@ -33,12 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from dragops_sync.api import Client, DragopsError
-from dragops_sync.apply import ApplyReport, ResultStatus, apply_plan
+from dragops_sync.api import Client
 from dragops_sync.backoff import Backoff
-from dragops_sync.cycle import CycleResult, run_cycle
-from dragops_sync.gitpull import fast_forward, head_commit
 from dragops_sync.observe import LiveObserver
+from dragops_sync.reconciler import CycleOutcome, ReconcileOptions, Reconciler
 from dragops_sync.status_server import DaemonMetrics, DaemonStatus, StatusServer
 from dragops_sync.tracking import CycleTracker, Key
 from dragops_sync.watch import DEFAULT_DEBOUNCE, DirectoryWatcher
@@ -91,36 +91,6 @@ class DaemonSettings:
             raise ValueError("backoff_initial must be positive and at most backoff_max")
 
 
-@dataclass(frozen=True)
-class CycleOutcome:
-    """One daemon cycle: its result (ok, partial, blocked, error), the commit, and what it did."""
-
-    number: int
-    trigger: str
-    result: str
-    commit: str | None
-    duration: float
-    cycle: CycleResult | None = None
-    report: ApplyReport | None = None
-    held_back: frozenset[Key] = frozenset()
-    error: str | None = None
-
-
-def _short(commit: str | None) -> str:
-    return commit[:12] if commit else "(not a git checkout)"
-
-
-def _wrote(outcome: CycleOutcome) -> bool:
-    report = outcome.report
-    return report is not None and any(r.status == ResultStatus.OK and r.item.writes for r in report.results)
-
-
-def _summary(report: ApplyReport | None) -> dict[str, int]:
-    if report is None:
-        return {}
-    return {str(status): report.count(status) for status in ResultStatus}
-
-
 class Daemon:
     """The reconcile loop; `run()` blocks until the stop event is set, then returns 0.
 
@@ -149,9 +119,26 @@ class Daemon:
         self.tracker = CycleTracker(backoff)
         self.metrics = DaemonMetrics()
         self.status = DaemonStatus(directory=str(self.directory), interval=settings.interval)
+        options = ReconcileOptions(
+            owner=settings.owner,
+            prune=settings.prune,
+            force=settings.force,
+            adopt=settings.adopt,
+            concurrency=settings.concurrency,
+        )
+        self.reconciler = Reconciler(
+            self.directory,
+            client=client,
+            options=options,
+            observer=self.observer,
+            tracker=self.tracker,
+            status=self.status,
+            metrics=self.metrics,
+            stop_event=self.stop_event,
+            env=env,
+        )
         self.cycles = 0
         self.last: CycleOutcome | None = None
-        self._last_started = -math.inf
         self._server = (
             StatusServer(settings.status_addr, status=self.status, metrics=self.metrics)
             if settings.status_addr
@@ -188,7 +175,7 @@ class Daemon:
                     next_resync = time.monotonic() + self.settings.interval
                 pull = self.settings.git_pull and trigger in ("start", "interval")
                 outcome = self.run_once(trigger=trigger, pull=pull)
-                if trigger != "follow-up" and _wrote(outcome) and not self.stop_event.is_set():
+                if trigger != "follow-up" and outcome.wrote and not self.stop_event.is_set():
                     # What a cycle wrote can unblock more (a reference by name to a pattern it just
                     # created resolves only now): one more cycle at once converges, as `apply`'s second
                     # round does. Only one, so a write that never converges cannot spin the loop.
@@ -215,7 +202,7 @@ class Daemon:
             entry.next_attempt
             for key in self.tracker.backoff
             if (entry := self.tracker.backoff.entry(key)) is not None
-            and entry.next_attempt > self._last_started
+            and entry.next_attempt > self.reconciler.last_started
         ]
         return min(times, default=None)
 
@@ -241,118 +228,7 @@ class Daemon:
     def run_once(self, *, trigger: str = "manual", pull: bool = False) -> CycleOutcome:
         """One reconcile cycle (with a fast-forward first when `pull`); never raises a cycle's failure."""
         self.cycles += 1
-        number = self.cycles
-        started_wall, started = time.time(), time.monotonic()
-        self._last_started = started
-        self.status.cycle_started()
-        if pull:
-            self._pull()
-        commit = head_commit(self.directory)
-        log.info("cycle %d (%s): reconciling commit %s", number, trigger, _short(commit))
-        try:
-            planned = run_cycle(
-                self.client,
-                self.directory,
-                observer=self.observer,
-                owner=self.settings.owner,
-                prune=self.settings.prune,
-                force=self.settings.force,
-                adopt=self.settings.adopt,
-                dry_run=True,
-                env=self.env,
-            )
-            selected = self.tracker.select(planned.plan, planned.desired, started)
-            report = apply_plan(
-                self.client,
-                selected,
-                planned.desired,
-                concurrency=self.settings.concurrency or planned.desired.options.concurrency,
-                observer=self.observer,
-                stop_event=self.stop_event,
-                env=self.env,
-            )
-        except Exception as exc:  # a failed cycle is logged and the loop goes on (habit 9)
-            return self._failed(
-                number, trigger, commit=commit, started_wall=started_wall, started=started, exc=exc
-            )
-
-        statuses = self.tracker.record(
-            planned.plan, planned.desired, report, now=time.monotonic(), wall=time.time(), commit=commit
-        )
-        duration = time.monotonic() - started
-        failures = report.count(ResultStatus.FAILED)
-        result = "blocked" if report.blocked else "partial" if failures else "ok"
-        plan = planned.plan
-        self.metrics.record_cycle(
-            result=result,
-            duration=duration,
-            finished_at=time.time(),
-            item_failures=failures,
-            drifted=sum(1 for s in statuses.values() if s.state == "drifted"),
-            conflicts=sum(1 for s in statuses.values() if s.state == "conflict"),
-        )
-        notes = tuple(e.message for e in plan.errors) + tuple(r.message for r in plan.refusals) + plan.notes
-        self.status.cycle_finished(
-            result=result,
-            started_at=started_wall,
-            duration=duration,
-            commit=commit,
-            patterns=statuses.values(),
-            summary=_summary(report),
-            notes=notes,
-            owner=planned.owner,
-        )
-        for message in (e.message for e in plan.errors):
-            log.error("cycle %d: nothing written: %s", number, message)
-        for refusal in plan.refusals:
-            log.warning("cycle %d: %s", number, refusal.message)
-        for result_item in report.results:
-            if result_item.status == ResultStatus.OK and result_item.item.writes:
-                item = result_item.item
-                log.info("%s %s %r: %s", item.kind, item.resource, item.name, result_item.message)
-        held = self.tracker.waiting
-        log.info(
-            "cycle %d done (%s) at %s in %.2f s: %d written, %d failed, %d held back, %d skipped",
-            number,
-            result,
-            _short(commit),
-            duration,
-            report.count(ResultStatus.OK),
-            failures,
-            len(held),
-            report.count(ResultStatus.SKIPPED),
-        )
-        outcome = CycleOutcome(number, trigger, result, commit, duration, planned, report, held)
-        return self._finish(outcome)
-
-    def _pull(self) -> None:
-        pulled = fast_forward(self.directory)
-        if not pulled.ok:
-            log.warning("git pull skipped, reconciling the current checkout: %s", pulled.reason)
-        elif pulled.moved:
-            log.info("git pull: fast-forwarded %s -> %s", _short(pulled.before), _short(pulled.after))
-
-    def _failed(
-        self,
-        number: int,
-        trigger: str,
-        *,
-        commit: str | None,
-        started_wall: float,
-        started: float,
-        exc: Exception,
-    ) -> CycleOutcome:
-        duration = time.monotonic() - started
-        message = str(exc) or type(exc).__name__
-        if isinstance(exc, DragopsError):
-            log.error("cycle %d failed, will try again: %s", number, message)
-        else:  # not an API problem: a bug or an environment problem, so keep the traceback
-            log.exception("cycle %d failed unexpectedly, will try again: %s", number, message)
-        self.metrics.record_cycle(result="error", duration=duration, finished_at=time.time())
-        self.status.cycle_finished(
-            result="error", started_at=started_wall, duration=duration, commit=commit, error=message
-        )
-        return self._finish(CycleOutcome(number, trigger, "error", commit, duration, error=message))
+        return self._finish(self.reconciler.run(self.cycles, trigger, pull=pull))
 
     def _finish(self, outcome: CycleOutcome) -> CycleOutcome:
         self.last = outcome

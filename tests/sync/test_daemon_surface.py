@@ -12,6 +12,7 @@ MODULES = [
     "dragops_sync.backoff",
     "dragops_sync.daemon",
     "dragops_sync.gitpull",
+    "dragops_sync.reconciler",
     "dragops_sync.status_server",
     "dragops_sync.tracking",
     "dragops_sync.watch",

@@ -1,0 +1,223 @@
+"""One cycle of the watch daemon: plan, hold back what is backing off, apply, and record the outcome.
+
+`Reconciler.run()` is what the daemon's loop calls on every trigger (start, file event, interval,
+backoff retry, follow-up). It plans through `cycle.run_cycle` (a dry run: the same loading, observing
+and planning as `dragops-sync plan` and `apply`), drops the writes of patterns still backing off
+(`tracking.CycleTracker`), applies the rest with `apply.apply_plan` (the stop event lets the writes
+in flight finish and skips the others), then updates the backoff table, the per-pattern status and
+the metrics, and logs what it did and the commit it reconciled. With `pull`, it first fast-forwards
+the checkout (`gitpull.fast_forward`).
+
+A cycle that fails as a whole (the API is down, the token is refused) never raises: it is logged,
+counted as `error`, and the loop goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dragops_sync.api import Client, DragopsError
+from dragops_sync.apply import ApplyReport, ResultStatus, apply_plan
+from dragops_sync.cycle import CycleResult, run_cycle
+from dragops_sync.gitpull import fast_forward, head_commit
+from dragops_sync.observe import LiveObserver
+from dragops_sync.status_server import DaemonMetrics, DaemonStatus
+from dragops_sync.tracking import CycleTracker, Key
+
+__all__ = ["CycleOutcome", "ReconcileOptions", "Reconciler"]
+
+log = logging.getLogger("dragops_sync.daemon")
+
+
+@dataclass(frozen=True)
+class CycleOutcome:
+    """One daemon cycle: its result (ok, partial, blocked, error), the commit, and what it did.
+
+    `cycle` is the plan side (desired state, observation, full plan); `report` what was applied;
+    `held_back` the patterns whose writes waited for their backoff.
+    """
+
+    number: int
+    trigger: str
+    result: str
+    commit: str | None
+    duration: float
+    cycle: CycleResult | None = None
+    report: ApplyReport | None = None
+    held_back: frozenset[Key] = frozenset()
+    error: str | None = None
+
+    @property
+    def wrote(self) -> bool:
+        """Whether any write of this cycle succeeded."""
+        report = self.report
+        return report is not None and any(
+            r.status == ResultStatus.OK and r.item.writes for r in report.results
+        )
+
+
+@dataclass(frozen=True)
+class ReconcileOptions:
+    """The `apply` options of every cycle (None: the value of `dragops-sync.yaml`)."""
+
+    owner: str | None = None
+    prune: bool | None = None
+    force: bool = False
+    adopt: bool = False
+    concurrency: int | None = None
+
+
+def short_commit(commit: str | None) -> str:
+    return commit[:12] if commit else "(not a git checkout)"
+
+
+class Reconciler:
+    """Runs daemon cycles against one directory, sharing the daemon's cache, backoff, status and metrics."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        client: Client,
+        options: ReconcileOptions,
+        observer: LiveObserver,
+        tracker: CycleTracker,
+        status: DaemonStatus,
+        metrics: DaemonMetrics,
+        stop_event: threading.Event,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.client = client
+        self.options = options
+        self.observer = observer
+        self.tracker = tracker
+        self.status = status
+        self.metrics = metrics
+        self.stop_event = stop_event
+        self.env = env
+        self.last_started = float("-inf")  # monotonic start of the last cycle
+
+    def run(self, number: int, trigger: str, *, pull: bool = False) -> CycleOutcome:
+        """Cycle number `number`, started by `trigger`; never raises a cycle's failure."""
+        started_wall, started = time.time(), time.monotonic()
+        self.last_started = started
+        self.status.cycle_started()
+        if pull:
+            self._pull()
+        commit = head_commit(self.directory)
+        log.info("cycle %d (%s): reconciling commit %s", number, trigger, short_commit(commit))
+        try:
+            planned = run_cycle(
+                self.client,
+                self.directory,
+                observer=self.observer,
+                owner=self.options.owner,
+                prune=self.options.prune,
+                force=self.options.force,
+                adopt=self.options.adopt,
+                dry_run=True,
+                env=self.env,
+            )
+            selected = self.tracker.select(planned.plan, planned.desired, started)
+            report = apply_plan(
+                self.client,
+                selected,
+                planned.desired,
+                concurrency=self.options.concurrency or planned.desired.options.concurrency,
+                observer=self.observer,
+                stop_event=self.stop_event,
+                env=self.env,
+            )
+        except Exception as exc:  # a failed cycle is logged and the loop goes on (habit 9)
+            duration = time.monotonic() - started
+            return self._failed(
+                number, trigger, commit=commit, started_wall=started_wall, duration=duration, exc=exc
+            )
+        statuses = self.tracker.record(
+            planned.plan, planned.desired, report, now=time.monotonic(), wall=time.time(), commit=commit
+        )
+        duration = time.monotonic() - started
+        failures = report.count(ResultStatus.FAILED)
+        result = "blocked" if report.blocked else "partial" if failures else "ok"
+        self.metrics.record_cycle(
+            result=result,
+            duration=duration,
+            finished_at=time.time(),
+            item_failures=failures,
+            drifted=sum(1 for s in statuses.values() if s.state == "drifted"),
+            conflicts=sum(1 for s in statuses.values() if s.state == "conflict"),
+        )
+        plan = planned.plan
+        notes = tuple(e.message for e in plan.errors) + tuple(r.message for r in plan.refusals) + plan.notes
+        self.status.cycle_finished(
+            result=result,
+            started_at=started_wall,
+            duration=duration,
+            commit=commit,
+            patterns=statuses.values(),
+            summary={str(status): report.count(status) for status in ResultStatus},
+            notes=notes,
+            owner=planned.owner,
+        )
+        outcome = CycleOutcome(
+            number, trigger, result, commit, duration, planned, report, self.tracker.waiting
+        )
+        self._log(outcome, planned, report)
+        return outcome
+
+    def _log(self, outcome: CycleOutcome, planned: CycleResult, report: ApplyReport) -> None:
+        number = outcome.number
+        for error in planned.plan.errors:
+            log.error("cycle %d: nothing written: %s", number, error.message)
+        for refusal in planned.plan.refusals:
+            log.warning("cycle %d: %s", number, refusal.message)
+        for done in report.results:
+            if done.status == ResultStatus.OK and done.item.writes:
+                item = done.item
+                log.info("%s %s %r: %s", item.kind, item.resource, item.name, done.message)
+        log.info(
+            "cycle %d done (%s) at %s in %.2f s: %d written, %d failed, %d held back, %d skipped",
+            number,
+            outcome.result,
+            short_commit(outcome.commit),
+            outcome.duration,
+            report.count(ResultStatus.OK),
+            report.count(ResultStatus.FAILED),
+            len(outcome.held_back),
+            report.count(ResultStatus.SKIPPED),
+        )
+
+    def _pull(self) -> None:
+        pulled = fast_forward(self.directory)
+        if not pulled.ok:
+            log.warning("git pull skipped, reconciling the current checkout: %s", pulled.reason)
+        elif pulled.moved:
+            before, after = short_commit(pulled.before), short_commit(pulled.after)
+            log.info("git pull: fast-forwarded %s -> %s", before, after)
+
+    def _failed(
+        self,
+        number: int,
+        trigger: str,
+        *,
+        commit: str | None,
+        started_wall: float,
+        duration: float,
+        exc: Exception,
+    ) -> CycleOutcome:
+        message = str(exc) or type(exc).__name__
+        if isinstance(exc, DragopsError):
+            log.error("cycle %d failed, will try again: %s", number, message)
+        else:  # not an API problem: a bug or an environment problem, so keep the traceback
+            log.exception("cycle %d failed unexpectedly, will try again: %s", number, message)
+        self.metrics.record_cycle(result="error", duration=duration, finished_at=time.time())
+        self.status.cycle_finished(
+            result="error", started_at=started_wall, duration=duration, commit=commit, error=message
+        )
+        return CycleOutcome(number, trigger, "error", commit, duration, error=message)
