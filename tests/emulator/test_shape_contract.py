@@ -101,6 +101,8 @@ class Case:
     anonymous: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)  # emulator settings for this row
+    before: tuple[tuple[str, str, Any], ...] = ()  # (method, path, body) requests setting state up
+    values: dict[str, Any] = field(default_factory=dict)  # payload values the row pins (e.g. status)
 
 
 def _s(
@@ -219,6 +221,32 @@ CASES: list[Case] = [
     Case(
         "deployment status", "GET", "/api/patterns/{pattern}/deployment", _s(200, "data", DEPLOYMENT_STATUS)
     ),
+    Case(
+        "deployment status after undeploy",
+        "GET",
+        "/api/patterns/{pattern}/deployment",
+        _s(200, "data", DEPLOYMENT_STATUS),
+        before=(("DELETE", "/api/patterns/{pattern}/deploy", None),),
+        values={"status": "undeployed"},
+    ),
+    Case(
+        "pending deploy",
+        "POST",
+        "/api/patterns/{draft}/deploy",
+        _s(201, "data", {"deploymentId", "status", "versionNumber", "triggers"}, exact=True),
+        body={"nodeDefinitions": "{nodeDefinitions}"},
+        settings={"activation_delay_seconds": 60},
+        values={"status": "pending", "versionNumber": 1},
+    ),
+    Case(
+        "pending deployment status",
+        "GET",
+        "/api/patterns/{draft}/deployment",
+        _s(200, "data", DEPLOYMENT_STATUS),
+        settings={"activation_delay_seconds": 60},
+        before=(("POST", "/api/patterns/{draft}/deploy", {"nodeDefinitions": "{nodeDefinitions}"}),),
+        values={"status": "pending", "confirmedAt": None},
+    ),
     Case("get deployment", "GET", "/api/deployments/{deployment}", _s(200, "data", DEPLOYMENT_ITEM)),
     Case("list deployments", "GET", "/api/deployments", _s(200, "page", items=DEPLOYMENT_ITEM)),
     Case("pause", "POST", "/api/deployments/{deployment}/pause", _s(200, "data", {"status"}, exact=True)),
@@ -278,6 +306,17 @@ CASES: list[Case] = [
         signed=True,
         anonymous=True,
         headers={"X-Idempotency-Key": "seen-before"},
+    ),
+    Case(
+        "ingest paused",
+        "POST",
+        "/webhooks/{webhook}",
+        _s(202, "bare", {"status", "message"}, exact=True),
+        body={"action": "opened"},
+        signed=True,
+        anonymous=True,
+        before=(("POST", "/api/deployments/{deployment}/pause", None),),
+        values={"status": "paused"},
     ),
     *[
         Case(
@@ -483,8 +522,17 @@ def _send(emu: Emulator, world: World, case: Case) -> httpx.Response:
         # /api/webhooks/{pattern} routes to the pattern's (only) endpoint: the world's "webhook".
         secret = world.secrets.get(path.rsplit("/", 1)[1], world.secrets[world.values["webhook"]])
         headers["X-Webhook-Signature"] = _sign(secret, raw)
+    with api_client(emu, world.user) as client:
+        for method, step, step_body in case.before:
+            json_body = None if step_body is None else _fill(step_body, world)
+            assert client.request(method, _fill(step, world), json=json_body).status_code < 300
     with api_client(emu, None if case.anonymous else world.user) as client:
         return client.request(case.method, path, content=raw or None, headers=headers)
+
+
+def _payload(response: httpx.Response, shape: Shape) -> Any:
+    body = response.json()
+    return body["data"] if shape.style in ("data+ts", "data") else body
 
 
 def _assert_keys(payload: Any, keys: frozenset[str], exact: bool, where: str) -> None:
@@ -543,7 +591,11 @@ def _assert_shape(response: httpx.Response, shape: Shape, where: str) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_every_endpoint_answers_in_its_documented_shape(emu: Emulator, world: World, case: Case) -> None:
-    _assert_shape(_send(emu, world, case), case.shape, f"{case.method} {case.path}")
+    response = _send(emu, world, case)
+    _assert_shape(response, case.shape, f"{case.method} {case.path}")
+    if case.values:
+        payload = _payload(response, case.shape)
+        assert {key: payload.get(key) for key in case.values} == case.values
 
 
 @pytest.mark.parametrize(
