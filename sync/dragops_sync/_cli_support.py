@@ -93,7 +93,9 @@ def connection_options(func: F) -> F:
         click.option("--url", metavar="URL", help="Instance base URL (env DRAGOPS_URL)."),
         click.option("--token", metavar="TOKEN", help="Bearer token (env DRAGOPS_TOKEN)."),
         click.option(
-            "--email", metavar="EMAIL", help="Login email (env DRAGOPS_EMAIL; password: DRAGOPS_PASSWORD)."
+            "--email",
+            metavar="EMAIL",
+            help="Login email (env DRAGOPS_EMAIL); the password only from DRAGOPS_PASSWORD.",
         ),
         click.option("--ca-bundle", metavar="FILE", help="CA bundle for TLS (env DRAGOPS_CA_BUNDLE)."),
         click.option(
@@ -183,20 +185,16 @@ def directory_arg(path: str) -> Path:
 
 
 def plan_options(func: F) -> F:
-    func = click.option("--adopt", is_flag=True, help="Take over unmanaged live patterns of the same name.")(
-        func
-    )
-    func = click.option("--force", is_flag=True, help="Overwrite conflicts (live and git both changed).")(
-        func
-    )
-    func = click.option(
-        "--prune/--no-prune",
-        default=None,
-        help="Delete managed patterns whose file is gone (default: settings).",
-    )(func)
-    return click.option(
-        "--owner", metavar="ID", help="Ownership id (default: settings, git remote, dir name)."
-    )(func)
+    """The options of the commands that plan: --owner, --prune/--no-prune, --force, --adopt."""
+    options = [
+        click.option("--owner", metavar="ID", help=_OWNER_HELP),
+        click.option("--prune/--no-prune", default=None, help="Delete owned patterns whose file is gone."),
+        click.option("--force", is_flag=True, help="Overwrite conflicts (live and git both changed)."),
+        click.option("--adopt", is_flag=True, help="Take over unmanaged live patterns of the same name."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 @contextmanager

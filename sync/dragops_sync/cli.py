@@ -288,7 +288,10 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
     "--interval", type=click.FloatRange(min=1), default=60.0, show_default=True, help="Resync every N s."
 )
 @click.option(
-    "--status-addr", default="127.0.0.1:9099", show_default=True, help="host:port of /healthz, /metrics."
+    "--status-addr",
+    default="127.0.0.1:9099",
+    show_default=True,
+    help="host:port of /healthz, /metrics, /status.",
 )
 @click.option("--git-pull", is_flag=True, help="git pull --ff-only before each cycle.")
 @plan_options
