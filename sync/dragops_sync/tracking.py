@@ -37,12 +37,13 @@ Key = tuple[str, str]
 
 _K = ActionKind
 
-# States worth a warning when an object enters them (said once, not every cycle).
+# States worth a warning when an object enters them (said once, not every cycle), with the kind of
+# plan item whose reason explains it.
 _NOTABLE = {
-    "drifted": "was edited live since the last apply (drift is reported, not reverted)",
-    "conflict": "changed both in git and live since the last apply; left alone (--force overwrites)",
-    "unmanaged": "exists live but is not managed by this owner; left alone",
-    "invalid": "has an invalid file; nothing is written for it",
+    "drifted": (_K.DRIFT, "drifted"),
+    "conflict": (_K.CONFLICT, "conflict"),
+    "unmanaged": (_K.UNMANAGED, "not managed"),
+    "invalid": (_K.INVALID, "invalid file, nothing is written for it"),
 }
 
 
@@ -210,8 +211,9 @@ class CycleTracker:
             last_commit = commit
         entry = self.backoff.entry(key)
         if state in _NOTABLE and (previous is None or previous.state != state):
-            reason = next((i.reason for i in items if i.reason and i.kind != _K.NOOP), "")
-            log.warning("%s %r %s%s", key[0], key[1], _NOTABLE[state], f": {reason}" if reason else "")
+            kind, label = _NOTABLE[state]
+            reason = next((i.reason for i in items if i.kind == kind and i.reason), "")
+            log.warning("%s %r: %s%s", key[0], key[1], label, f" ({reason})" if reason else "")
         return PatternStatus(
             name=key[1],
             resource=key[0],

@@ -5,6 +5,7 @@ each cycle sends is visible in the request log; waits poll the backoff's own rea
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,3 +177,19 @@ def test_the_daemon_wakes_up_for_a_retry_without_waiting_for_the_interval(
     assert failed.trigger == "files"
     assert retried.result == "ok"
     assert ("pattern", "Alpha") not in runner.daemon.tracker.backoff
+
+
+def test_a_drifted_pattern_is_warned_about_once_not_every_cycle(
+    tmp_path: Path, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha"})
+    daemon = _daemon(repo, client)
+    daemon.run_once()
+    client.patterns.update(_pattern_id(client, "Alpha"), description="edited live")
+    for _ in range(3):
+        daemon.run_once()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "pattern 'Alpha': drifted (live was edited since the last apply (drift: warn; not reverted))"
+    ]
+    assert daemon.status.patterns()["Alpha"].state == "drifted"
