@@ -114,6 +114,11 @@ class LiveObserver:
         (`owner`) or unmarked; another owner's pattern is never compared, so never fetched.
         """
         summaries = list(self._client.patterns.list())
+        with self._lock:
+            # A long-running daemon must not keep the documents of patterns deleted since.
+            listed = {s.id for s in summaries}
+            for gone_id in [pid for pid in self._cache if pid not in listed]:
+                del self._cache[gone_id]
         deployments: dict[str, Deployment] = {}
         for deployment in self._client.deployments.list():
             if deployment.pattern_id is not None:

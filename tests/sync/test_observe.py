@@ -138,3 +138,17 @@ def test_invalidate_forgets_a_pattern_so_the_next_observe_fetches_it(emu: Emulat
         assert observer.observe_detailed().fetched == 1
         observer.invalidate()
         assert observer.observe_detailed().fetched == 1
+
+
+def test_the_cache_forgets_patterns_that_are_no_longer_listed(emu: Emulator, user: SeededUser) -> None:
+    with client_for(emu, user) as client:
+        kept = client.patterns.create(name="Kept", graph_data={"nodes": [], "edges": []})
+        gone = client.patterns.create(name="Gone", graph_data={"nodes": [], "edges": []})
+        observer = LiveObserver(client)
+        observer.observe()
+        assert repr(observer) == "LiveObserver(cached=2)"
+        client.patterns.delete(gone.id)
+        state = observer.observe()
+
+    assert [p.id for p in state.patterns] == [kept.id]
+    assert repr(observer) == "LiveObserver(cached=1)"
