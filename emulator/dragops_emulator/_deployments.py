@@ -32,6 +32,7 @@ from dragops_emulator._http import (
     current_user,
     envelope,
     load_owned,
+    load_pattern,
     new_id,
     page_list,
     page_params,
@@ -82,9 +83,7 @@ def _last_run(store: Store, deployment_id: str) -> dict[str, Any] | None:
 async def deploy(request: Request) -> Response:
     """Validate the graph, snapshot it as the next version and (re)activate the deployment (201)."""
     user = current_user(request)
-    pattern = load_owned(
-        request, "patterns", request.path_params["id"], user, code="PATTERN_NOT_FOUND", label="Pattern"
-    )
+    pattern = load_pattern(request, user)
     body = await read_json(request)
     fields = Fields(body)
     if body.get("nodeDefinitions") is None:
@@ -169,9 +168,7 @@ def _record_deploy(
 async def undeploy(request: Request) -> Response:
     """Stop the pattern's triggers; history and graph stay (idempotent 200)."""
     user = current_user(request)
-    pattern = load_owned(
-        request, "patterns", request.path_params["id"], user, code="PATTERN_NOT_FOUND", label="Pattern"
-    )
+    pattern = load_pattern(request, user)
     emulator = state(request)
     with emulator.store.transaction() as store:
         deployment = current_deployment(store, pattern["id"], now=emulator.clock.now())
@@ -186,9 +183,7 @@ async def undeploy(request: Request) -> Response:
 async def pattern_deployment(request: Request) -> Response:
     """The current deployment of a pattern; 404 DEPLOYMENT_NOT_FOUND when it was never deployed (D10)."""
     user = current_user(request)
-    pattern = load_owned(
-        request, "patterns", request.path_params["id"], user, code="PATTERN_NOT_FOUND", label="Pattern"
-    )
+    pattern = load_pattern(request, user)
     emulator = state(request)
     deployment = current_deployment(emulator.store, pattern["id"], now=emulator.clock.now())
     if deployment is None:

@@ -36,6 +36,7 @@ __all__ = [
     "error_response",
     "exception_handlers",
     "load_owned",
+    "load_pattern",
     "new_id",
     "no_content",
     "offset_list",
@@ -384,6 +385,13 @@ def load_owned(
     if doc is None:
         raise ApiError(404, code, f"{label} not found")
     return doc
+
+
+def load_pattern(request: Request, user: Mapping[str, Any]) -> dict[str, Any]:
+    """The caller's pattern named by the ``id`` path parameter; else 404 ``PATTERN_NOT_FOUND`` (D3)."""
+    return load_owned(
+        request, "patterns", request.path_params["id"], user, code="PATTERN_NOT_FOUND", label="Pattern"
+    )
 
 
 def new_id(prefix: str) -> str:

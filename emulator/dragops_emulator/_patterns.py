@@ -16,7 +16,7 @@ from dragops_emulator._http import (
     bare,
     current_user,
     envelope,
-    load_owned,
+    load_pattern,
     new_id,
     no_content,
     offset_list,
@@ -45,12 +45,6 @@ __all__ = ["routes"]
 _SORT_FIELDS = ("name", "createdAt", "updatedAt")
 # Deployment statuses that make a pattern undeletable (D7).
 _LIVE_STATUSES = frozenset({"active", "paused", "pending"})
-
-
-def _load(request: Request, user: dict[str, Any]) -> dict[str, Any]:
-    return load_owned(
-        request, "patterns", request.path_params["id"], user, code="PATTERN_NOT_FOUND", label="Pattern"
-    )
 
 
 def _store_new(emulator: EmulatorState, pattern: dict[str, Any], owner_id: str) -> dict[str, Any]:
@@ -101,7 +95,7 @@ async def list_patterns(request: Request) -> Response:
 async def get_pattern(request: Request) -> Response:
     """One pattern with its graph (bare object)."""
     user = current_user(request)
-    return bare(full_pattern(_load(request, user)))
+    return bare(full_pattern(load_pattern(request, user)))
 
 
 async def create_pattern(request: Request) -> Response:
@@ -121,7 +115,7 @@ async def update_pattern(request: Request) -> Response:
     values = parse_writable(body, partial=True)
     emulator = state(request)
     with emulator.store.transaction():
-        pattern = _load(request, user)
+        pattern = load_pattern(request, user)
         changed = {key: value for key, value in values.items() if pattern[key] != value}
         if changed:
             # updatedAt moves only when content really changes, so a no-op write is not drift.
@@ -145,7 +139,7 @@ async def delete_pattern(request: Request) -> Response:
     emulator = state(request)
     store = emulator.store
     with store.transaction():
-        pattern = _load(request, user)
+        pattern = load_pattern(request, user)
         deployments = store.list("deployments", parent_id=pattern["id"])
         if any(dep.get("status") in _LIVE_STATUSES for dep in deployments):
             raise ApiError(409, "PATTERN_DEPLOYED", "Pattern is deployed; undeploy it before deleting it")
@@ -162,7 +156,7 @@ async def delete_pattern(request: Request) -> Response:
 async def export_pattern(request: Request) -> Response:
     """The export document of a pattern (bare)."""
     user = current_user(request)
-    return bare(export_document(_load(request, user)))
+    return bare(export_document(load_pattern(request, user)))
 
 
 async def import_pattern(request: Request) -> Response:
@@ -189,7 +183,7 @@ async def clone_pattern(request: Request) -> Response:
     if name is not None and not name.strip():
         raise ApiError(400, "VALIDATION", "name must not be empty")
     emulator = state(request)
-    source = _load(request, user)
+    source = load_pattern(request, user)
     values = {key: source[key] for key in WRITABLE_FIELDS}
     values["name"] = name.strip() if name is not None else f"{source['name']} (copy)"[:200]
     pattern = new_pattern_doc(new_id("pat"), values, emulator.clock.iso())
@@ -208,7 +202,7 @@ def _version_json(version: dict[str, Any]) -> dict[str, Any]:
 async def list_versions(request: Request) -> Response:
     """The deploy snapshots of a pattern, newest first (D11)."""
     user = current_user(request)
-    pattern = _load(request, user)
+    pattern = load_pattern(request, user)
     versions = state(request).store.list("versions", parent_id=pattern["id"])
     versions.sort(key=lambda version: int(version["versionNumber"]), reverse=True)
     return envelope([_version_json(version) for version in versions], timestamp=False)
@@ -217,7 +211,7 @@ async def list_versions(request: Request) -> Response:
 async def get_version(request: Request) -> Response:
     """One deploy snapshot; 404 VERSION_NOT_FOUND when there is no such version."""
     user = current_user(request)
-    pattern = _load(request, user)
+    pattern = load_pattern(request, user)
     raw = request.path_params["number"]
     try:
         number = int(raw)

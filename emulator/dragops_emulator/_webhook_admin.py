@@ -26,7 +26,7 @@ from dragops_emulator._http import (
     base_url,
     current_user,
     envelope,
-    load_owned,
+    load_pattern,
     page_list,
     page_params,
     read_json,
@@ -54,9 +54,7 @@ def _owned_endpoint(request: Request, webhook_id: str) -> dict[str, Any]:
 async def list_pattern_webhooks(request: Request) -> Response:
     """`GET /api/patterns/:id/webhooks`: the endpoints of one of the caller's patterns."""
     user = current_user(request)
-    pattern = load_owned(
-        request, "patterns", request.path_params["id"], user, code="PATTERN_NOT_FOUND", label="Pattern"
-    )
+    pattern = load_pattern(request, user)
     base = base_url(request)
     items = [public_endpoint(ep, base) for ep in endpoints_of_pattern(state(request).store, pattern)]
     return envelope(items, timestamp=False)
