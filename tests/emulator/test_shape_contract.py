@@ -68,6 +68,7 @@ WEBHOOK_REQUEST = {
 }
 CONNECTION = {"id", "provider", "displayName", "type", "status", "createdAt", "updatedAt"}
 NODE = {"id", "label", "category", "description", "isPure", "inputs", "outputs"}
+VERSION = {"versionNumber", "createdAt", "graphData"}  # D11
 EXPORT = {"formatVersion", "name", "description", "tags", "createdAt", "graphData"}
 
 # Keys that would leak a secret; no response of the API may carry one (D12, D16).
@@ -195,8 +196,13 @@ CASES: list[Case] = [
         _s(201, "data", PATTERN, exact=True),
         body={"formatVersion": 1, "name": "Imported", "graphData": {"nodes": [], "edges": []}},
     ),
-    Case("versions", "GET", "/api/patterns/{pattern}/versions", _s(200, "list")),
-    Case("one version", "GET", "/api/patterns/{pattern}/versions/1", _s(200, "data", {"versionNumber"})),
+    Case(
+        "versions",
+        "GET",
+        "/api/patterns/{pattern}/versions",
+        _s(200, "list", items=VERSION, items_exact=True),
+    ),
+    Case("one version", "GET", "/api/patterns/{pattern}/versions/1", _s(200, "data", VERSION, exact=True)),
     Case(
         "clone pattern",
         "POST",
@@ -357,8 +363,13 @@ CASES: list[Case] = [
         _s(200, "page", items=WEBHOOK_REQUEST),
     ),
     # 2.6 connections
-    Case("list connections", "GET", "/api/connections", _s(200, "connections", items=CONNECTION)),
-    Case("get connection", "GET", "/api/connections/{connection}", _s(200, "bare", CONNECTION)),
+    Case(
+        "list connections",
+        "GET",
+        "/api/connections",
+        _s(200, "connections", items=CONNECTION, items_exact=True),
+    ),
+    Case("get connection", "GET", "/api/connections/{connection}", _s(200, "bare", CONNECTION, exact=True)),
     Case(
         "create connection",
         "POST",
