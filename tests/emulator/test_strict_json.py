@@ -13,6 +13,7 @@ import httpx
 import pytest
 from api_kit import api_client, form_b
 from deploy_kit import chain, deployed, execute, graph, node, wire
+from webhook_kit import ApiSession, deliver, deploy_webhook, newest_log_entry
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_emulator._strict_json import MAX_DEPTH, JSONBodyError, loads
@@ -83,3 +84,29 @@ def test_a_parse_json_node_refuses_nan_text_instead_of_storing_it(client: httpx.
     assert "Parse JSON: invalid JSON (NaN is not allowed" in run["errorMessage"]
     # The run record is served (it would be a 500 had NaN reached it).
     assert client.get(f"/api/deployments/{deployment_id}/runs/{run['id']}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"amount": NaN}', "NaN is not allowed"),
+        (b'{"who": "\\udc00"}', "unpaired UTF-16 surrogate"),
+        (b"[" * 300 + b"]" * 300, "nested deeper than 100 levels"),
+    ],
+    ids=["NaN", "lone surrogate", "deep nesting"],
+)
+def test_a_signed_webhook_body_that_is_not_strict_json_is_a_400_and_runs_nothing(
+    emu: Emulator, user: SeededUser, raw: bytes, reason: str
+) -> None:
+    api = ApiSession(emu.url, user.token)
+    try:
+        hook = deploy_webhook(api)
+        response = deliver(emu.url, hook["path"], raw=raw, secret=hook["secret"])
+        assert response.status_code == 400
+        code, message = form_b(response)
+        assert code == "VALIDATION" and reason in message
+        assert api.runs(hook["deploymentId"]) == []
+        # The refused request is logged (as text), and the log can still be served.
+        assert newest_log_entry(api, hook["endpoint"]["id"])["status"] == 400
+    finally:
+        api.close()
