@@ -247,6 +247,20 @@ class _CanonicalDumper(yaml.SafeDumper):
         return True
 
 
+# YAML reads NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR as line breaks, and PyYAML (with
+# allow_unicode) writes them raw inside single quotes, where they fold into a space on reload.
+# Double quotes make it escape them (\N, \L, \P), so such strings survive a round trip.
+_YAML_LINE_BREAKS = frozenset("\x85\u2028\u2029")
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = '"' if _YAML_LINE_BREAKS.intersection(text) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_CanonicalDumper.add_representer(str, _represent_str)
+
+
 def dump_pattern(document: Mapping[str, Any], fmt: Literal["json", "yaml"] = "json") -> str:
     """The canonical text of a pattern document: stable key order, trailing newline.
 
