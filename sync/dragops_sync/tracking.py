@@ -155,7 +155,8 @@ class CycleTracker:
                 self.backoff.forget(key)
                 self._prints.pop(key, None)
         for key, got in results.items():
-            self._outcome(key, got, prints.get(key), now)
+            if key not in self._waiting:  # a held-back object's other items say nothing of its writes
+                self._outcome(key, got, prints.get(key), now)
 
         statuses: dict[Key, PatternStatus] = {}
         for key, group in items.items():
