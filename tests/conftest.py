@@ -9,11 +9,24 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from dragops_emulator import Emulator, EmulatorSettings, SeededUser
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _git_identity() -> Iterator[None]:
+    """Tests commit to throwaway git repositories; a fresh CI machine may have no git identity."""
+    names = ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL")
+    values = ("dragops-iac tests", "dragops-iac tests", "tests@example.invalid", "tests@example.invalid")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in zip(names, values, strict=True):
+            if name not in os.environ:
+                patch.setenv(name, value)
+        yield
 
 
 @pytest.fixture(scope="session")
