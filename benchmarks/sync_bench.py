@@ -8,12 +8,13 @@ fault with probability 1.0 on `/api/*`), writes N pattern files, and measures, s
 * the apply of N changed patterns, with the concurrency and rate of `dragops-sync.yaml`, vs a naive
   sync that GETs and PUTs each pattern in turn;
 * the highest number of requests the sync sent in any one-second window during the apply, vs the
-  configured `rate` (timestamps taken as each request leaves the client).
+  configured `rate` (timestamps taken as each request leaves the client). The client is built as the
+  CLI builds it: `rate` from `dragops-sync.yaml`, the client's own limiter.
 
 Targets: the no-op at least 20x faster than the baseline, the apply at least 8x faster while never
 exceeding the configured request rate. It prints the ratios and whether each target is met.
 
-    python benchmarks/sync_bench.py [--patterns 1000] [--concurrency 16] [--rate 250] [--burst 1]
+    python benchmarks/sync_bench.py [--patterns 1000] [--concurrency 16] [--rate 250]
                                     [--latency-ms 20] [--in-process]
 
 The emulator runs as its own process by default (as a real instance would: the client's threads and
@@ -43,33 +44,14 @@ ROOT = Path(__file__).resolve().parents[1]
 for source in ("sync", "emulator"):
     sys.path.insert(0, str(ROOT / source))
 
-from dragops_sync.api import Client, RateLimiter  # noqa: E402
+from dragops_sync.api import Client  # noqa: E402
 from dragops_sync.daemon import Daemon, DaemonSettings  # noqa: E402
 from dragops_sync.normalize import canonical_json, essence  # noqa: E402
+from dragops_sync.settings import load_settings  # noqa: E402
 
 NOOP_TARGET = 20.0
 APPLY_TARGET = 8.0
 _ONE_PATTERN = re.compile(r"^/api/patterns/[^/]+$")
-
-
-class RecordingLimiter(RateLimiter):
-    """The client's rate limiter, noting when it lets each request go (before the request is built)."""
-
-    def __init__(self, rate: float, *, burst: int) -> None:
-        super().__init__(rate, burst=burst)
-        self._granted: list[float] = []
-        self._record_lock = threading.Lock()
-
-    def acquire(self) -> float:
-        waited = super().acquire()
-        with self._record_lock:
-            self._granted.append(time.monotonic())
-        return waited
-
-    def take(self) -> list[float]:
-        with self._record_lock:
-            granted, self._granted = self._granted, []
-        return sorted(granted)
 
 
 class RecordingTransport(httpx.HTTPTransport):
@@ -225,7 +207,6 @@ class Figures:
     apply_failures: int = 0
     naive_writes: int = 0
     max_rate: int = 0
-    max_granted: int = 0
 
 
 def timed(func: Any, *args: Any) -> tuple[float, Any]:
@@ -248,8 +229,9 @@ def run(args: argparse.Namespace) -> Figures:
         write_patterns(root, args.patterns, "first")
         recorder = RecordingTransport()
         settings = DaemonSettings(directory=root, status_addr=None, watch=False)
-        limiter = RecordingLimiter(args.rate, burst=args.burst)
-        with Client(base_url=url, token=token, rate_limiter=limiter, transport=recorder) as client:
+        # The client the CLI builds: the limiter of the `rate` in dragops-sync.yaml (no special setting).
+        rate = load_settings(root / "dragops-sync.yaml").rate
+        with Client(base_url=url, token=token, rate=rate, transport=recorder) as client:
             daemon = Daemon(settings, client=client)
             print(f"creating {args.patterns} patterns (cold first cycle, no latency yet)...", flush=True)
             first = daemon.run_once()
@@ -272,13 +254,11 @@ def run(args: argparse.Namespace) -> Figures:
 
             write_patterns(root, args.patterns, "second")
             recorder.take()
-            limiter.take()
             control.clear_request_log()
             figures.sync_apply, outcome = timed(daemon.run_once)
             sent = recorder.take()
             figures.apply_requests = len(sent)
             figures.max_rate = max_in_one_second(sent)
-            figures.max_granted = max_in_one_second(limiter.take())
             figures.apply_failures = outcome.report.count("failed") if outcome.report else -1
             print(f"apply cycle: {figures.sync_apply:.2f} s; naive baseline...", flush=True)
 
@@ -299,7 +279,7 @@ def report(args: argparse.Namespace, f: Figures) -> bool:
     print()
     print(
         f"{args.patterns} patterns, {args.latency_ms} ms latency on every request, "
-        f"concurrency {args.concurrency}, rate {args.rate:g}/s (limiter burst {args.burst})"
+        f"concurrency {args.concurrency}, rate {args.rate:g}/s"
     )
     print(f"{'':16}{'dragops-sync':>14}{'naive':>12}{'speed-up':>11}{'target':>9}  met")
     for name, sync_s, naive_s, ratio, target in rows:
@@ -311,7 +291,7 @@ def report(args: argparse.Namespace, f: Figures) -> bool:
     )
     print(
         f"apply request rate: {f.apply_requests / f.sync_apply:.0f}/s on average; most in any 1 s window: "
-        f"{f.max_granted} granted by the limiter, {f.max_rate} sent (configured rate {args.rate:g}/s): "
+        f"{f.max_rate} sent (configured rate {args.rate:g}/s): "
         f"{'within the rate' if within else 'EXCEEDS the rate'}"
     )
     return noop_ratio >= NOOP_TARGET and apply_ratio >= APPLY_TARGET and within
@@ -322,18 +302,11 @@ def main() -> None:
     parser.add_argument("--patterns", type=int, default=1000, help="pattern files (default 1000)")
     parser.add_argument("--concurrency", type=int, default=16, help="apply workers (default 16)")
     parser.add_argument("--rate", type=float, default=250.0, help="requests/s for the sync (default 250)")
-    parser.add_argument(
-        "--burst",
-        type=int,
-        default=1,
-        help="burst of the sync client's rate limiter (default 1: strict pacing, so no one-second window "
-        "exceeds the rate; the client's own default is a burst of `rate`, up to twice the rate in a window)",
-    )
     parser.add_argument("--latency-ms", type=int, default=20, help="latency on every request (default 20)")
     parser.add_argument("--in-process", action="store_true", help="serve the emulator from a thread")
     args = parser.parse_args()
-    if args.patterns < 1 or args.concurrency < 1 or args.burst < 1 or args.rate <= 0:
-        parser.error("--patterns, --concurrency and --burst must be >= 1, --rate > 0")
+    if args.patterns < 1 or args.concurrency < 1 or args.rate <= 0:
+        parser.error("--patterns and --concurrency must be >= 1, --rate > 0")
     ok = report(args, run(args))
     sys.exit(0 if ok else 1)
 

@@ -23,6 +23,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from dragops_sync.api import Client, DragopsError
+from dragops_sync.desired import SyncOptions
 from dragops_sync.files import FileFormatError
 from dragops_sync.local import LocalError, local_instance
 from dragops_sync.settings import SETTINGS_FILE, SettingsError, load_settings
@@ -170,11 +171,13 @@ def open_client(ctx: click.Context, directory: Path) -> Iterator[Client]:
         yield client
 
 
-def _settings_rate(directory: Path) -> float | None:
+def _settings_rate(directory: Path) -> float:
+    """The `rate` of dragops-sync.yaml: the client's limiter keeps every one-second window to it."""
     try:
         return load_settings(directory / SETTINGS_FILE).rate
     except SettingsError:
-        return None  # reported by the command itself, with every other issue
+        # Reported by the command itself, with every other issue; its reads keep the default pace.
+        return SyncOptions().rate
 
 
 def directory_arg(path: str) -> Path:

@@ -9,9 +9,11 @@ whose outcome is unknown may not) is decided by the transport, not here.
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -81,48 +83,76 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
-class RateLimiter:
-    """A thread-safe token bucket: on average at most `rate` requests per second, bursts of `burst`.
+# Seconds added to the one-second window the limiter keeps to. The server counts requests as they
+# arrive, and the network and the server's own scheduling move arrivals by a few milliseconds either
+# way; without headroom, two requests exactly one second apart on the client could land 0.999 s apart.
+# 20 ms costs 2% of the throughput.
+_HEADROOM = 0.02
 
-    Implemented as a virtual schedule (GCRA): each `acquire()` reserves the next free slot under a lock
-    and then sleeps outside the lock until that slot, so waiting threads are served in order and never
-    spin. `clock` (monotonic seconds) and `sleep` are injectable so tests need no wall-clock time.
-    Share one limiter between clients to bound their combined rate.
+
+class RateLimiter:
+    """A thread-safe pacer: never more than `rate` requests in any one-second window, evenly spaced.
+
+    "Never exceed the configured rate" must hold for *any* one-second window, so there is no burst:
+    one waiter at a time takes its turn, sleeps until ``last_grant + interval``, and then records the
+    clock reading taken AFTER the sleep as the new `last_grant`. A late wake-up (a busy machine, the
+    GIL) therefore pushes the next grant back instead of letting it catch up, and grants never bunch.
+
+    `per_second` is ``floor(rate)`` (at least 1): a fractional rate of 2.5/s allows 2 in any second.
+    The limiter keeps them to a window of 1.02 s (see `_HEADROOM`), so the interval is
+    ``max(1/rate, 1.02/per_second)``; it also remembers its last `per_second` grants and never grants
+    one less than 1.02 s after the oldest, because the spacing alone could fit ``per_second + 1``
+    grants in a second through float rounding (ten steps of 0.1 s add up to less than 1.0).
+
+    `clock` (monotonic seconds) and `sleep` are injectable so tests need no wall-clock time; the sleep
+    must let the clock advance by at least what it was asked for (``time.sleep`` does). Share one
+    limiter between clients to bound their combined rate.
     """
 
     def __init__(
         self,
         rate: float,
         *,
-        burst: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not rate > 0:
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
             raise ValueError(f"rate must be a positive number of requests per second, got {rate!r}")
-        burst = max(1, round(rate)) if burst is None else burst
-        if burst < 1:
-            raise ValueError(f"burst must be >= 1, got {burst}")
+        if not math.isfinite(rate):
+            raise ValueError(f"rate must be a finite number of requests per second, got {rate!r}")
         self.rate = float(rate)
-        self.burst = burst
-        self._interval = 1.0 / self.rate
+        self.per_second = max(1, math.floor(self.rate))
+        self._window = 1.0 + _HEADROOM
+        self.interval = max(1.0 / self.rate, self._window / self.per_second)
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next_free: float | None = None  # theoretical arrival time of the next request
+        # Held across the sleep on purpose: the waiters take their turns one at a time, in the
+        # order they got the lock, and each one's grant time is known before the next one looks.
+        self._turn = threading.Lock()
+        self._granted: deque[float] = deque(maxlen=self.per_second)
 
     def __repr__(self) -> str:
-        return f"RateLimiter(rate={self.rate:g}, burst={self.burst})"
+        return f"RateLimiter(rate={self.rate:g})"
 
     def acquire(self) -> float:
-        """Wait for a slot; return the seconds waited (0.0 when a token was available)."""
-        with self._lock:
+        """Wait for this caller's turn; return the seconds slept (0.0 when it could go at once)."""
+        with self._turn:
             now = self._clock()
-            next_free = now if self._next_free is None else max(self._next_free, now)
-            allowed_at = next_free - (self.burst - 1) * self._interval
-            self._next_free = next_free + self._interval
-        wait = allowed_at - now
-        if wait > 1e-9:  # float rounding of the schedule is not a reason to sleep
-            self._sleep(wait)
-            return wait
-        return 0.0
+            earliest = self._earliest()
+            waited = 0.0
+            if earliest is not None and now < earliest:
+                waited = earliest - now
+                self._sleep(waited)
+                # Measured after the sleep: a late wake-up spaces the next grant from when this one
+                # really went. Never before `earliest`, even if an injected sleep came back early.
+                now = max(self._clock(), earliest)
+            self._granted.append(now)
+            return waited
+
+    def _earliest(self) -> float | None:
+        if not self._granted:
+            return None
+        earliest = self._granted[-1] + self.interval
+        if len(self._granted) == self.per_second:
+            earliest = max(earliest, self._granted[0] + self._window)
+        return earliest
