@@ -128,7 +128,8 @@ def validate(ctx: click.Context, /, *, directory: str, output: str, **options: A
         }
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        for issue in issues:
+        # Grouped by file (stable: each file's problems keep their order), so a user fixes one file at a time.
+        for issue in sorted(issues, key=lambda i: i.file or ""):
             click.echo(f"{issue.file or '-'}: {issue.field}: {issue.message}", err=True)
         where = "against the instance's node library" if library is not None else "offline"
         if issues:
@@ -221,7 +222,10 @@ def apply(
         shown = [s for s in ResultStatus if s != ResultStatus.UNCHANGED and report.count(s)]
         counts = ", ".join(f"{report.count(s)} {s.value}" for s in shown)
         verdict = "Apply complete" if result.ok else "Apply incomplete"
-        click.echo(f"{verdict}: {counts or 'nothing to do'}.")
+        plan = result.plan
+        problems = len(plan.errors) + len(plan.refusals) + len(plan.issues)
+        why = f"; {problems} problem(s) listed above (Error/Refused/Invalid)" if problems else ""
+        click.echo(f"{verdict}: {counts or 'nothing to do'}{why}.")
     return result.exit_code()
 
 
@@ -293,7 +297,12 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
     show_default=True,
     help="host:port of /healthz, /metrics, /status.",
 )
-@click.option("--git-pull", is_flag=True, help="git pull --ff-only before each cycle.")
+@click.option(
+    "--git-pull",
+    is_flag=True,
+    help="Fast-forward the checkout from its upstream (git pull --ff-only) at start and before each "
+    "interval cycle; file-event cycles do not pull.",
+)
 @plan_options
 @connection_options
 @click.pass_context

@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from dragops_sync.files import DriftMode, FileIssue, PatternFile
+from dragops_sync.files import DriftMode, FileIssue, GraphData, PatternFile
 
 __all__ = [
     "SETTINGS_FILE",
     "DesiredConnection",
     "DesiredPattern",
     "DesiredState",
+    "InvalidFileGraph",
     "PruneBudget",
     "SyncOptions",
 ]
@@ -104,12 +105,26 @@ class DesiredConnection:
 
 
 @dataclass(frozen=True)
+class InvalidFileGraph:
+    """The well-formed graph of a pattern file that failed its schema check elsewhere.
+
+    Such a file contributes no pattern, but its graph is still checked (a dangling edge, a missing
+    trigger), so one `validate` lists every problem instead of the next one after each fix.
+    """
+
+    path: str
+    graph: GraphData
+    deploy: bool
+
+
+@dataclass(frozen=True)
 class DesiredState:
     """Everything a directory asks for, plus every problem found reading it.
 
     `issues` name their file; a file with an issue contributes no pattern (its name may be unknown),
     which is why prune is refused whenever `issues` is not empty. `pattern_files` counts every file
-    found under `patterns/`, valid or not.
+    found under `patterns/`, valid or not; `invalid_graphs` are the graphs of invalid files that the
+    graph checks still look at.
     """
 
     root: str
@@ -118,6 +133,7 @@ class DesiredState:
     connections: tuple[DesiredConnection, ...] = ()
     issues: tuple[FileIssue, ...] = ()
     pattern_files: int = 0
+    invalid_graphs: tuple[InvalidFileGraph, ...] = ()
 
     @property
     def settings_valid(self) -> bool:

@@ -16,7 +16,7 @@ Pure apart from reading the one file it is asked to load: no network, no clock, 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -60,7 +60,24 @@ DriftMode = Literal["observe", "warn", "enforce"]
 
 
 class PatternFileError(FileFormatError):
-    """A pattern file is unreadable or invalid; `issues` lists every problem, `path` names the file."""
+    """A pattern file is unreadable or invalid; `issues` lists every problem, `path` names the file.
+
+    `graph` is the file's `graphData` when that part alone is well-formed (the problems are elsewhere,
+    say a misspelt top-level key), and `deploy` its `sync.deploy` when readable: the graph checks still
+    run on them, so one `validate` reports a dangling edge along with the unknown field.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        issues: Sequence[FileIssue],
+        *,
+        graph: GraphData | None = None,
+        deploy: bool | None = None,
+    ) -> None:
+        super().__init__(path, issues)
+        self.graph = graph
+        self.deploy = deploy
 
 
 class SyncIntent(BaseModel):
@@ -190,10 +207,25 @@ def load_pattern_file(path: Path) -> PatternFile:
     try:
         pattern = parse_pattern(data, source=path)
     except PatternFileError as exc:
-        raise PatternFileError(path, [*issues, *exc.issues]) from None
+        graph, deploy = _salvage_graph(data, exc.issues)
+        raise PatternFileError(path, [*issues, *exc.issues], graph=graph, deploy=deploy) from None
     if issues:  # duplicate keys: the document parsed, but what the author meant is ambiguous
-        raise PatternFileError(path, issues)
+        graph, deploy = _salvage_graph(data, issues)
+        raise PatternFileError(path, issues, graph=graph, deploy=deploy)
     return pattern
+
+
+def _salvage_graph(data: Any, issues: Sequence[FileIssue]) -> tuple[GraphData | None, bool | None]:
+    """The graph (and `sync.deploy`) of a document whose problems lie outside `graphData`, if any."""
+    if not isinstance(data, Mapping) or any(i.field.startswith("graphData") for i in issues):
+        return None, None  # no document, or the graph is itself reported as broken
+    try:
+        graph = GraphData.model_validate(data.get("graphData"))
+    except ValidationError:
+        return None, None
+    intent = data.get("sync")
+    deploy = intent.get("deploy") if isinstance(intent, Mapping) else None
+    return graph, deploy if isinstance(deploy, bool) else None
 
 
 # Canonical key order: the keys a reader looks for first, then the rest sorted.

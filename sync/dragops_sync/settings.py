@@ -34,6 +34,7 @@ from dragops_sync.desired import (
     DesiredConnection,
     DesiredPattern,
     DesiredState,
+    InvalidFileGraph,
     PruneBudget,
     SyncOptions,
 )
@@ -318,6 +319,7 @@ def load_directory(path: Path, *, env: Mapping[str, str] | None = None) -> Desir
         issues += [i.in_file(SETTINGS_FILE) for i in exc.issues]
 
     patterns: list[DesiredPattern] = []
+    invalid_graphs: list[InvalidFileGraph] = []
     pattern_files = 0
     patterns_dir = root / PATTERNS_DIR
     if patterns_dir.is_dir():
@@ -337,6 +339,9 @@ def load_directory(path: Path, *, env: Mapping[str, str] | None = None) -> Desir
                 pattern = load_pattern_file(entry)
             except PatternFileError as exc:
                 issues += [i.in_file(rel) for i in exc.issues]
+                if exc.graph is not None:
+                    deploy = options.deploy if exc.deploy is None else exc.deploy
+                    invalid_graphs.append(InvalidFileGraph(rel, exc.graph, deploy))
                 continue
             deploy, env_id, drift, keep = _intent(pattern, options)
             patterns.append(DesiredPattern(rel, pattern, deploy, env_id, drift, keep))
@@ -373,4 +378,5 @@ def load_directory(path: Path, *, env: Mapping[str, str] | None = None) -> Desir
         connections=tuple(connections),
         issues=tuple(issues),
         pattern_files=pattern_files,
+        invalid_graphs=tuple(invalid_graphs),
     )

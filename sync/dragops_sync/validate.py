@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from dragops_sync.desired import DesiredState
-from dragops_sync.files import FileIssue, PatternFile
+from dragops_sync.files import FileIssue, GraphData, PatternFile
 
-__all__ = ["TRIGGER_TYPES", "NodeLibrary", "validate_desired", "validate_pattern"]
+__all__ = ["TRIGGER_TYPES", "NodeLibrary", "validate_desired", "validate_graph", "validate_pattern"]
 
 # The documented event nodes (dragops-api.md §3.4); a node library can add more (`isTrigger`).
 TRIGGER_TYPES = frozenset({"OnWebhook", "OnSchedule", "OnPatternCall", "OnStart", "OnError"})
@@ -96,7 +96,18 @@ def validate_pattern(
     library: NodeLibrary | None = None,
 ) -> list[FileIssue]:
     """Every graph problem of one pattern file (schema already valid)."""
-    graph = pattern.graph_data.document()
+    return validate_graph(pattern.graph_data, file=file, deploy=deploy, library=library)
+
+
+def validate_graph(
+    graph_data: GraphData,
+    *,
+    file: str,
+    deploy: bool = True,
+    library: NodeLibrary | None = None,
+) -> list[FileIssue]:
+    """Every problem of one well-formed graph: ids, edges, the trigger, and node types and pins."""
+    graph = graph_data.document()
     nodes: list[dict[str, Any]] = graph["nodes"]
     edges: list[dict[str, Any]] = graph["edges"]
     issues: list[FileIssue] = []
@@ -147,9 +158,12 @@ def validate_pattern(
 def validate_desired(
     desired: DesiredState, *, node_library: Sequence[Mapping[str, Any]] | NodeLibrary | None = None
 ) -> list[FileIssue]:
-    """Every issue of a directory: those found loading it, then the graph checks of each pattern."""
+    """Every issue of a directory: those found loading it, then the graph checks of each pattern
+    (including the well-formed graphs of files invalid elsewhere, so one run reports everything)."""
     library = NodeLibrary(node_library) if isinstance(node_library, Sequence) else node_library
     issues = list(desired.issues)
     for item in desired.patterns:
         issues += validate_pattern(item.pattern, file=item.path, deploy=item.deploy, library=library)
+    for broken in desired.invalid_graphs:
+        issues += validate_graph(broken.graph, file=broken.path, deploy=broken.deploy, library=library)
     return issues

@@ -48,7 +48,9 @@ def test_a_pattern_whose_update_fails_backs_off_while_the_others_proceed(
     tmp_path: Path, emu: Emulator, client: Client
 ) -> None:
     repo = sync_repo(tmp_path / "repo", {"a": "Alpha", "b": "Beta"})
-    daemon = _daemon(repo, client)
+    # A 1 s first wait: the held-back cycle below starts milliseconds after the failure, and the two
+    # retries cost 1 + 2 s of real waiting (polled, never slept blindly) instead of 5 + 10.
+    daemon = _daemon(repo, client, initial=1.0)
     assert daemon.run_once().result == "ok"
     alpha = _pattern_id(client, "Alpha")
     put_alpha = f"/api/patterns/{alpha}"
@@ -63,7 +65,7 @@ def test_a_pattern_whose_update_fails_backs_off_while_the_others_proceed(
     attempts = _requests(emu, "PUT", put_alpha)
     assert attempts == 1  # a 500 is not retried by the client: one attempt, one failure
     entry = daemon.tracker.backoff.entry(("pattern", "Alpha"))
-    assert entry is not None and entry.failures == 1 and entry.delay == 5.0
+    assert entry is not None and entry.failures == 1 and entry.delay == 1.0
     status = daemon.status.patterns()["Alpha"]
     assert status.state == "failed"
     assert status.last_error is not None and "500" in status.last_error
@@ -86,7 +88,7 @@ def test_a_pattern_whose_update_fails_backs_off_while_the_others_proceed(
     assert retried.held_back == frozenset()
     assert _requests(emu, "PUT", put_alpha) == attempts + 1
     entry = daemon.tracker.backoff.entry(("pattern", "Alpha"))
-    assert entry is not None and entry.failures == 2 and entry.delay == 10.0
+    assert entry is not None and entry.failures == 2 and entry.delay == 2.0
 
     # The fault is gone: after the wait the retry succeeds and the backoff is forgotten.
     emu.clear_faults()
