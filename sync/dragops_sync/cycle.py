@@ -27,10 +27,13 @@ from dragops_sync.refs import WaitingRef, reference_targets, resolve_references
 from dragops_sync.settings import load_directory
 from dragops_sync.validate import NodeLibrary
 
-__all__ = ["CycleResult", "resolve_owner", "run_cycle"]
+__all__ = ["CycleResult", "Selector", "resolve_owner", "run_cycle"]
 
 # Rounds of one apply: each resolves one more level of references to objects the apply creates.
 _MAX_ROUNDS = 5
+
+# Given a round's plan and the desired state, the part of the plan to apply in that round.
+Selector = Callable[[Plan, DesiredState], Plan]
 
 
 @dataclass(frozen=True)
@@ -117,12 +120,15 @@ def run_cycle(
     stop_event: threading.Event | None = None,
     env: Mapping[str, str] | None = None,
     on_result: Callable[[ItemResult], None] | None = None,
+    select: Selector | None = None,
 ) -> CycleResult:
     """Reconcile `directory` with the instance once; see the module docstring.
 
     `env` resolves the connections' `${VAR}` keys when applying (default `os.environ`; a plan does not
-    need them). `concurrency` defaults to the settings' `concurrency`. Raises `DragopsError` when the
-    instance cannot be read; problems with the files are in `plan` (never raised).
+    need them). `concurrency` defaults to the settings' `concurrency`. `select` narrows what each
+    round applies (the daemon leaves out the writes of patterns still backing off); the result's
+    `plan` stays the full plan. Raises `DragopsError` when the instance cannot be read; problems
+    with the files are in `plan` (never raised).
     """
     started = time.monotonic()
     root = Path(directory)
@@ -153,7 +159,7 @@ def run_cycle(
     blocked = stopped = False
     current, follow_up = plan, None
     for round_number in range(_MAX_ROUNDS):
-        runnable, held = _hold(current, waiting)
+        runnable, held = _hold(current if select is None else select(current, desired), waiting)
         report = apply(runnable)
         results += report.results
         blocked, stopped = blocked or report.blocked, report.stopped

@@ -1,12 +1,11 @@
 """One cycle of the watch daemon: plan, hold back what is backing off, apply, and record the outcome.
 
 `Reconciler.run()` is what the daemon's loop calls on every trigger (start, file event, interval,
-backoff retry, follow-up). It plans through `cycle.run_cycle` (a dry run: the same loading, observing
-and planning as `dragops-sync plan` and `apply`), drops the writes of patterns still backing off
-(`tracking.CycleTracker`), applies the rest with `apply.apply_plan` (the stop event lets the writes
-in flight finish and skips the others), then updates the backoff table, the per-pattern status and
-the metrics, and logs what it did and the commit it reconciled. With `pull`, it first fast-forwards
-the checkout (`gitpull.fast_forward`).
+backoff retry, follow-up). It reconciles through `cycle.run_cycle`, the code path of `dragops-sync
+apply`, whose `select` hook drops the writes of patterns still backing off (`tracking.CycleTracker`);
+the stop event lets the writes in flight finish and skips the others. It then updates the backoff
+table, the per-pattern status and the metrics, and logs what it did and the commit it reconciled.
+With `pull`, it first fast-forwards the checkout (`gitpull.fast_forward`).
 
 A cycle that fails as a whole (the API is down, the token is refused) never raises: it is logged,
 counted as `error`, and the loop goes on.
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dragops_sync.api import Client, DragopsError
-from dragops_sync.apply import ApplyReport, ResultStatus, apply_plan
+from dragops_sync.apply import ApplyReport, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.gitpull import fast_forward, head_commit
 from dragops_sync.observe import LiveObserver
@@ -121,24 +120,18 @@ class Reconciler:
                 prune=self.options.prune,
                 force=self.options.force,
                 adopt=self.options.adopt,
-                dry_run=True,
-                env=self.env,
-            )
-            selected = self.tracker.select(planned.plan, planned.desired, started)
-            report = apply_plan(
-                self.client,
-                selected,
-                planned.desired,
-                concurrency=self.options.concurrency or planned.desired.options.concurrency,
-                observer=self.observer,
+                concurrency=self.options.concurrency,
                 stop_event=self.stop_event,
                 env=self.env,
+                select=lambda plan, desired: self.tracker.select(plan, desired, started),
             )
         except Exception as exc:  # a failed cycle is logged and the loop goes on (habit 9)
             duration = time.monotonic() - started
             return self._failed(
                 number, trigger, commit=commit, started_wall=started_wall, duration=duration, exc=exc
             )
+        report = planned.report
+        assert report is not None  # not a dry run
         statuses = self.tracker.record(
             planned.plan, planned.desired, report, now=time.monotonic(), wall=time.time(), commit=commit
         )

@@ -203,7 +203,7 @@ def test_a_busy_status_port_fails_before_any_cycle(tmp_path: Path, client: Clien
     assert live_names(client) == set()
 
 
-def test_the_example_repository_converges_with_references_resolved_by_a_follow_up_cycle(
+def test_the_example_repository_converges_in_one_cycle_with_references_resolved_in_rounds(
     tmp_path: Path, client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="dragops_sync")
@@ -217,19 +217,19 @@ def test_the_example_repository_converges_with_references_resolved_by_a_follow_u
     runner = DaemonThread(daemon)
     runner.start()
     try:
-        converged = runner.wait_cycle_after(
-            0,
-            lambda o: o.trigger == "follow-up" and o.result == "ok",
-            "the follow-up cycle after the first writes",
-        )
+        first = runner.wait_cycle_after(0, lambda o: o.number == 1, "the first cycle")
+        follow_up = runner.wait_cycle_after(1, lambda o: o.trigger == "follow-up", "the follow-up cycle")
     finally:
         runner.stop()
-    # The first cycle created the connections and the patterns; the references to them resolve only
-    # then, so the follow-up cycle wrote the resolved ids and made the deploys held back for them.
-    assert converged.report is not None and converged.report.ok
-    written = {(r.item.resource, r.item.name) for r in converged.report.results if r.item.writes}
+    # The first cycle runs the apply's rounds (cycle.run_cycle): it creates the connections and the
+    # patterns, then writes the patterns whose references waited for them, resolved, and deploys them;
+    # no placeholder is ever written. The follow-up cycle a writing cycle triggers finds nothing to do.
+    assert first.result == "ok" and first.report is not None and first.report.ok
+    assert first.cycle is not None and first.cycle.follow_up is not None
+    written = {(r.item.resource, r.item.name) for r in first.report.results if r.item.writes}
     assert ("deployment", "Deploy Failure Alert") in written
     assert ("pattern", "Slack Notifier") in written
+    assert follow_up.result == "ok" and not follow_up.wrote
     final = daemon.run_once()  # and then everything is in sync
     assert final.cycle is not None
     assert {i.kind for i in final.cycle.plan.items} == {"noop"}
