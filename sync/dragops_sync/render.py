@@ -24,7 +24,7 @@ from rich.text import Text
 from dragops_sync.actions import ActionKind, Plan, PlanItem, Resource
 from dragops_sync.normalize import FieldChange, canonical_json
 
-__all__ = ["OutputFormat", "render", "render_json", "render_markdown", "render_text"]
+__all__ = ["OutputFormat", "buffer_console", "render", "render_json", "render_markdown", "render_text"]
 
 OutputFormat = Literal["text", "json", "markdown"]
 
@@ -77,18 +77,24 @@ def _summary_line(plan: Plan) -> str:
     return "Plan: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()) + "."
 
 
-def render_text(plan: Plan, *, color: bool = False, show_noop: bool = False, width: int = 120) -> str:
-    """The plan for a terminal; `color` adds ANSI styles, `show_noop` lists in-sync items too."""
-    buffer = io.StringIO()
-    console = Console(
+def buffer_console(buffer: io.StringIO, *, color: bool, width: int, soft_wrap: bool = False) -> Console:
+    """A rich console writing into `buffer`: ANSI styles only when `color` (the CLI asks on a TTY),
+    no automatic highlighting (names and values print as written)."""
+    return Console(
         file=buffer,
         force_terminal=color,
         no_color=not color,
         color_system="standard" if color else None,
         width=width,
         highlight=False,
-        soft_wrap=True,
+        soft_wrap=soft_wrap,
     )
+
+
+def render_text(plan: Plan, *, color: bool = False, show_noop: bool = False, width: int = 120) -> str:
+    """The plan for a terminal; `color` adds ANSI styles, `show_noop` lists in-sync items too."""
+    buffer = io.StringIO()
+    console = buffer_console(buffer, color=color, width=width, soft_wrap=True)
     for error in plan.errors:
         console.print(Text(f"Error: {error.message}", style="bold red"))
     for refusal in plan.refusals:

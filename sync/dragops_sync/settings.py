@@ -318,43 +318,9 @@ def load_directory(path: Path, *, env: Mapping[str, str] | None = None) -> Desir
     except SettingsError as exc:
         issues += [i.in_file(SETTINGS_FILE) for i in exc.issues]
 
-    patterns: list[DesiredPattern] = []
-    invalid_graphs: list[InvalidFileGraph] = []
-    pattern_files = 0
-    patterns_dir = root / PATTERNS_DIR
-    if patterns_dir.is_dir():
-        for entry in sorted(patterns_dir.iterdir(), key=lambda p: p.name):
-            rel = f"{PATTERNS_DIR}/{entry.name}"
-            if entry.name.startswith("."):
-                continue  # .gitkeep and editor files
-            if entry.is_dir():
-                issues.append(FileIssue(DOCUMENT_FIELD, "sub-folders of patterns/ are not read", rel))
-                continue
-            if entry.suffix.lower() not in PATTERN_SUFFIXES:
-                message = "not a pattern file: patterns/ holds only .json, .yaml and .yml files"
-                issues.append(FileIssue(DOCUMENT_FIELD, message, rel))
-                continue
-            pattern_files += 1
-            try:
-                pattern = load_pattern_file(entry)
-            except PatternFileError as exc:
-                issues += [i.in_file(rel) for i in exc.issues]
-                if exc.graph is not None:
-                    deploy = options.deploy if exc.deploy is None else exc.deploy
-                    invalid_graphs.append(InvalidFileGraph(rel, exc.graph, deploy))
-                continue
-            deploy, env_id, drift, keep = _intent(pattern, options)
-            patterns.append(DesiredPattern(rel, pattern, deploy, env_id, drift, keep))
-    elif patterns_dir.exists():
-        issues.append(FileIssue(DOCUMENT_FIELD, "patterns must be a folder", PATTERNS_DIR))
-
-    by_name: dict[str, list[str]] = {}
-    for desired in patterns:
-        by_name.setdefault(desired.name, []).append(desired.path)
-    for name, files in by_name.items():
-        for file in files if len(files) > 1 else ():
-            others = ", ".join(f for f in files if f != file)
-            issues.append(FileIssue("name", f"duplicate pattern name {name!r} (also in {others})", file))
+    found = _load_patterns(root, options)
+    issues += found.issues
+    issues += _duplicate_names(found.patterns)
 
     connections: list[DesiredConnection] = []
     try:
@@ -374,9 +340,64 @@ def load_directory(path: Path, *, env: Mapping[str, str] | None = None) -> Desir
     return DesiredState(
         root=str(root),
         options=options,
-        patterns=tuple(patterns),
+        patterns=tuple(found.patterns),
         connections=tuple(connections),
         issues=tuple(issues),
-        pattern_files=pattern_files,
-        invalid_graphs=tuple(invalid_graphs),
+        pattern_files=found.files,
+        invalid_graphs=tuple(found.invalid_graphs),
     )
+
+
+@dataclass
+class _FoundPatterns:
+    """What `patterns/` holds: the valid files, the graphs of the invalid ones, and every issue."""
+
+    patterns: list[DesiredPattern] = field(default_factory=list)
+    invalid_graphs: list[InvalidFileGraph] = field(default_factory=list)
+    issues: list[FileIssue] = field(default_factory=list)
+    files: int = 0
+
+
+def _load_patterns(root: Path, options: SyncOptions) -> _FoundPatterns:
+    found = _FoundPatterns()
+    patterns_dir = root / PATTERNS_DIR
+    if not patterns_dir.is_dir():
+        if patterns_dir.exists():
+            found.issues.append(FileIssue(DOCUMENT_FIELD, "patterns must be a folder", PATTERNS_DIR))
+        return found
+    for entry in sorted(patterns_dir.iterdir(), key=lambda p: p.name):
+        rel = f"{PATTERNS_DIR}/{entry.name}"
+        if entry.name.startswith("."):
+            continue  # .gitkeep and editor files
+        if entry.is_dir():
+            found.issues.append(FileIssue(DOCUMENT_FIELD, "sub-folders of patterns/ are not read", rel))
+            continue
+        if entry.suffix.lower() not in PATTERN_SUFFIXES:
+            message = "not a pattern file: patterns/ holds only .json, .yaml and .yml files"
+            found.issues.append(FileIssue(DOCUMENT_FIELD, message, rel))
+            continue
+        found.files += 1
+        try:
+            pattern = load_pattern_file(entry)
+        except PatternFileError as exc:
+            found.issues += [i.in_file(rel) for i in exc.issues]
+            if exc.graph is not None:
+                deploy = options.deploy if exc.deploy is None else exc.deploy
+                found.invalid_graphs.append(InvalidFileGraph(rel, exc.graph, deploy))
+            continue
+        deploy, env_id, drift, keep = _intent(pattern, options)
+        found.patterns.append(DesiredPattern(rel, pattern, deploy, env_id, drift, keep))
+    return found
+
+
+def _duplicate_names(patterns: list[DesiredPattern]) -> list[FileIssue]:
+    """An issue on each file of a name that two or more files declare, naming the others."""
+    by_name: dict[str, list[str]] = {}
+    for desired in patterns:
+        by_name.setdefault(desired.name, []).append(desired.path)
+    issues: list[FileIssue] = []
+    for name, files in by_name.items():
+        for file in files if len(files) > 1 else ():
+            others = ", ".join(f for f in files if f != file)
+            issues.append(FileIssue("name", f"duplicate pattern name {name!r} (also in {others})", file))
+    return issues

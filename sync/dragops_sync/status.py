@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from dragops_sync.actions import ActionKind, Plan, PlanItem, Resource
 from dragops_sync.observe import Observation
+from dragops_sync.render import buffer_console
 
 __all__ = ["StatusRow", "SyncState", "render_status_json", "render_status_table", "status_rows"]
 
@@ -168,15 +168,10 @@ def render_status_json(rows: list[StatusRow], *, owner: str) -> str:
 def render_status_table(rows: list[StatusRow], *, owner: str, color: bool = False, width: int = 140) -> str:
     """A table for a terminal (colour only when asked)."""
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        width=width,
-        highlight=False,
-    )
-    table = Table(title=f"dragops-sync status (owner {owner})", title_justify="left")
+    console = buffer_console(buffer, color=color, width=width)
+    # The title as its own line: a table title is padded with spaces to the table's width.
+    console.print(Text(f"dragops-sync status (owner {owner})"))
+    table = Table()
     for column in ("pattern", "state", "deployment", "version", "last run", "file", "detail"):
         table.add_column(column, overflow="fold")
     for row in rows:
