@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -64,10 +65,26 @@ def write_file(repo: Path, relative: str, content: str | Mapping[str, Any]) -> P
     return path
 
 
+# What CLI tests that are not about the request rate put in dragops-sync.yaml: the CLI paces its
+# client at the settings' rate (default 10 requests/s, no burst), which would only slow them down.
+FAST_RATE = "rate: 1000\n"
+
+
 def copy_example(target: Path) -> Path:
-    """A git repository holding a copy of examples/gitops-repo (without any local state)."""
+    """A git repository holding a copy of examples/gitops-repo (without any local state), its rate
+    raised to `FAST_RATE` (the example's 10 requests/s suits a real instance, not a test run)."""
     shutil.copytree(EXAMPLE_REPO, target, ignore=shutil.ignore_patterns(".dragops-local"))
+    raise_rate(target)
     return init_repo(target)
+
+
+def raise_rate(directory: Path) -> None:
+    """Set `FAST_RATE` in the `dragops-sync.yaml` of a copy of the example (which sets a rate)."""
+    settings = directory / "dragops-sync.yaml"
+    text = settings.read_text(encoding="utf-8")
+    faster = re.sub(r"(?m)^rate: .*$", FAST_RATE.strip(), text)
+    assert faster != text, "the example's dragops-sync.yaml no longer sets a rate"
+    settings.write_text(faster, encoding="utf-8")
 
 
 @contextmanager

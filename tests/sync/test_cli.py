@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from io_kit import client_for, copy_example, init_repo, run_cli, write_file
+from io_kit import FAST_RATE, client_for, copy_example, init_repo, run_cli, write_file
 from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
@@ -18,7 +18,7 @@ SENTINEL_GITHUB = "ghp-SENTINEL-github-key-1b2c"
 
 def _repo(tmp_path: Path) -> Path:
     repo = init_repo(tmp_path / "repo")
-    write_file(repo, "dragops-sync.yaml", "owner: acme/flows\n")
+    write_file(repo, "dragops-sync.yaml", "owner: acme/flows\n" + FAST_RATE)
     write_file(repo, "patterns/webhook-logger.json", webhook_logger())
     return repo
 

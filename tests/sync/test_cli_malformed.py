@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from io_kit import client_for, init_repo, live_snapshot, run_cli, write_file
+from io_kit import FAST_RATE, client_for, init_repo, live_snapshot, run_cli, write_file
 from sync_kit import webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
@@ -168,7 +168,7 @@ def test_a_malformed_input_is_named_by_file_and_field_and_changes_nothing_live(
     emu: Emulator, user: SeededUser, tmp_path: Path, file: str, content: Any, field: str, words: str
 ) -> None:
     repo = init_repo(tmp_path / "repo")
-    write_file(repo, "dragops-sync.yaml", "owner: acme/flows\n")
+    write_file(repo, "dragops-sync.yaml", "owner: acme/flows\n" + FAST_RATE)
     write_file(repo, "patterns/good.json", webhook_logger())
     assert run_cli(["apply", str(repo)], emu=emu, user=user).exit_code == 0
     with client_for(emu, user) as client:

@@ -13,7 +13,17 @@ import time
 from pathlib import Path
 
 import pytest
-from io_kit import EXAMPLE_REPO, client_for, copy_example, cycle, git, init_repo, run_cli, write_file
+from io_kit import (
+    EXAMPLE_REPO,
+    client_for,
+    copy_example,
+    cycle,
+    git,
+    init_repo,
+    raise_rate,
+    run_cli,
+    write_file,
+)
 from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
@@ -76,6 +86,7 @@ def test_the_demo_script_runs_apply_and_status_on_a_copy_of_the_project(tmp_path
     shutil.copytree(
         EXAMPLE_REPO, project / "examples" / "gitops-repo", ignore=shutil.ignore_patterns(".dragops-local")
     )
+    raise_rate(project / "examples" / "gitops-repo")
     (project / ".venv").symlink_to(venv)
 
     first = _run(["bash", "scripts/demo"], project)

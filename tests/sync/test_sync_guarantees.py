@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from io_kit import WRITE_METHODS, client_for, init_repo, live_snapshot, run_cli, write_file
+from io_kit import FAST_RATE, WRITE_METHODS, client_for, init_repo, live_snapshot, run_cli, write_file
 from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
@@ -26,8 +26,7 @@ from dragops_sync.api import Client
 from dragops_sync.normalize import essence
 
 _OWNER = "acme/flows"
-# These tests are not about the request rate: the default 10 requests/s would only slow them down.
-_SETTINGS = f"owner: {_OWNER}\nrate: 1000\n"
+_SETTINGS = f"owner: {_OWNER}\n" + FAST_RATE
 
 
 def _repo(tmp_path: Path, *documents: dict[str, object]) -> Path:
