@@ -66,7 +66,9 @@ def _subject(item: PlanItem) -> str:
     what = {Resource.PATTERN: "pattern", Resource.DEPLOYMENT: "deployment", Resource.CONNECTION: "connection"}
     subject = f"{what[item.resource]} {item.name!r}"
     if item.resource == Resource.CONNECTION:
-        subject += f" ({item.provider}, key from ${{{item.env_var}}})"
+        key = f"${{{item.env_var}}}"
+        # The plan's reason may already say where the key comes from; say it once.
+        subject += f" ({item.provider})" if key in item.reason else f" ({item.provider}, key from {key})"
     return subject
 
 
@@ -161,10 +163,38 @@ def render_markdown(plan: Plan) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def _graph_lines(graph: Any) -> list[str] | None:
+    """A new graph as one line per node and per edge (a reviewer reads these; one long JSON line
+    cut at 160 characters says nothing), or None when it is not the usual shape."""
+    if not isinstance(graph, dict):
+        return None
+    nodes, edges = graph.get("nodes"), graph.get("edges")
+    if not isinstance(nodes, list) or not isinstance(edges, list):
+        return None
+    if not all(isinstance(x, dict) for x in [*nodes, *edges]):
+        return None
+    lines = [
+        f"+ /graphData/nodes/{n.get('id')}: {n.get('type')}"
+        + (f" {_value(n['data'])}" if n.get("data") else "")
+        for n in nodes
+    ]
+    for e in edges:
+        ends = f"{e.get('source')}.{e.get('sourceHandle')} -> {e.get('target')}.{e.get('targetHandle')}"
+        lines.append(f"+ /graphData/edges/{e.get('id')}: {ends}")
+    for key, value in graph.items():
+        if key not in ("nodes", "edges"):
+            lines.append(f"+ /graphData/{key}: {_value(value)}")
+    return lines
+
+
 def _diff_lines(changes: Iterable[FieldChange]) -> list[str]:
     # `diff` highlighting colours only lines starting with - or +: a replacement is shown as both.
     lines: list[str] = []
     for change in changes:
+        graph = _graph_lines(change.after) if change.path == "/graphData" and change.op == "add" else None
+        if graph is not None:
+            lines += graph
+            continue
         if change.op != "add":
             lines.append(f"- {change.path}: {_value(change.before)}")
         if change.op != "remove":

@@ -124,9 +124,10 @@ def test_text_lists_each_item_with_its_sign_and_changes_without_colour_by_defaul
     text = render_text(plan)
     assert "\x1b[" not in text
     lines = text.splitlines()
-    assert (
-        "+ create    connection 'slack-alerts' (slack, key from ${SLACK_TOKEN})  (no live connection"
-        in lines[0]
+    # Where the key comes from is said once (the plan's reason says it).
+    assert lines[0] == (
+        "+ create    connection 'slack-alerts' (slack)  "
+        "(no live connection named 'slack-alerts'; key from ${SLACK_TOKEN})"
     )
     assert any(line.startswith("~ update    pattern 'Webhook Logger'") for line in lines)
     assert '      ~ /graphData/nodes/node_2/data/pinDefaults/message: "got it" -> "new text"' in lines
@@ -162,6 +163,17 @@ def test_markdown_has_a_summary_table_and_collapsible_diffs(plan: Plan) -> None:
     )
     assert '```diff\n- /graphData/nodes/node_2/data/pinDefaults/message: "got it"\n+ ' in md
     assert md.endswith("\n") and not md.endswith("\n\n")
+
+
+def test_markdown_shows_a_new_patterns_graph_one_node_and_one_edge_per_line(plan: Plan) -> None:
+    md = render_markdown(plan)
+    created = md[md.index("<summary><code>create</code> pattern") :]
+    block = created[: created.index("</details>")]
+    assert "<b>Nightly Report</b>" in block
+    assert '+ /graphData/nodes/n1: OnSchedule {"properties":{"cron":"0 2 * * *"}}' in block
+    assert '+ /graphData/nodes/n2: Log {"pinDefaults":{"message":"report"}}' in block
+    assert "+ /graphData/edges/e1: n1.exec -> n2.exec" in block
+    assert '+ /graphData: {"edges"' not in block  # not one long cut-off JSON line
 
 
 def test_markdown_lists_problems_and_escapes_table_cells(tmp_path: Path) -> None:
