@@ -56,8 +56,8 @@ class DaemonSettings:
     """What the daemon does, as plain options (the CLI's flags map onto these).
 
     `interval`: seconds between resyncs; `status_addr`: HOST:PORT of /healthz, /metrics and /status
-    (None: no server); `git_pull`: fast-forward the checkout before each interval cycle; `prune`,
-    `force`, `adopt`, `owner`, `concurrency`: as for `apply` (None: from `dragops-sync.yaml`);
+    (None: no server); `git_pull`: fast-forward the checkout before the first and each interval
+    cycle; `prune`, `force`, `adopt`, `owner`, `concurrency`: as for `apply` (None: from `dragops-sync.yaml`);
     `watch`: react to file events (debounced by `debounce` s); `backoff_initial`/`backoff_max`: the
     wait after a pattern's first failed write, and its cap.
     """
