@@ -97,7 +97,14 @@ def _plan(
     observation = observer.observe_detailed(names=names, owner=owner)
     resolved, waiting = resolve_references(desired, reference_targets(observation.state, owner))
     library = NodeLibrary(client.nodes.library().values())
-    plan = build_plan(resolved, observation.state, owner=owner, node_library=library, **options)
+    plan = build_plan(
+        resolved,
+        observation.state,
+        owner=owner,
+        node_library=library,
+        essences=observer.essences,
+        **options,
+    )
     if waiting:
         notes = tuple(
             f"{ref}; that pattern is written and deployed in a later round, once it exists" for ref in waiting

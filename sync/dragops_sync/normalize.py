@@ -17,6 +17,7 @@ import fnmatch
 import hashlib
 import json
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -26,6 +27,8 @@ __all__ = [
     "ESSENCE_KEYS",
     "KEEP_TAG",
     "OWNER_TAG_PREFIX",
+    "Essence",
+    "EssenceMemo",
     "FieldChange",
     "OwnershipMark",
     "canonical_json",
@@ -148,6 +151,75 @@ def essence(pattern: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> dict[s
     for pointer in ignore:
         _remove_pointer(ess, _split_pointer(pointer))
     return ess
+
+
+@dataclass(frozen=True)
+class Essence:
+    """An essence with its canonical JSON and short hash, each computed once.
+
+    `value` may be shared (an `EssenceMemo` hands the same one to every caller): read it, never
+    change it.
+    """
+
+    value: dict[str, Any]
+    canonical: str
+    short_hash: str
+
+    @classmethod
+    def of(cls, pattern: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> Essence:
+        """Compute the essence of `pattern` (see `essence`), its canonical JSON and short hash."""
+        value = essence(pattern, ignore=ignore)
+        text = canonical_json(value)
+        return cls(value, text, _sha256(text)[:_SHORT_HASH_LEN])
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class EssenceMemo:
+    """Essences computed before, by content, so a reconcile of unchanged patterns computes none.
+
+    The key is the digest of the canonical JSON of exactly the fields `essence` reads, plus `ignore`:
+    equal inputs give an equal essence whatever document they come from (a file, the API, a cache),
+    so nothing (an `updatedAt`, a version number) has to be trusted. Serialising the inputs runs in
+    C and costs a fraction of normalising them.
+
+    Two generations bound the memory: `rotate()` (once per reconcile) drops what the reconcile
+    before the last one used and this one did not. Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current: dict[tuple[str, tuple[str, ...]], Essence] = {}
+        self._previous: dict[tuple[str, tuple[str, ...]], Essence] = {}
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._current.keys() | self._previous.keys())
+
+    def __repr__(self) -> str:
+        return f"EssenceMemo(entries={len(self)})"
+
+    def get(self, pattern: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> Essence:
+        """The `Essence` of `pattern`, computed only when these inputs were not seen lately."""
+        inputs = {k: v for k, v in pattern.items() if _ALIASES.get(k, k) in ESSENCE_KEYS}
+        key = (_sha256(canonical_json(inputs)), tuple(ignore))
+        with self._lock:
+            found = self._current.get(key)
+            if found is None and (found := self._previous.pop(key, None)) is not None:
+                self._current[key] = found
+        if found is not None:
+            return found
+        made = Essence.of(pattern, ignore=ignore)
+        with self._lock:
+            self._current[key] = made
+        return made
+
+    def rotate(self) -> None:
+        """Start a new generation: entries unused since the last rotation are forgotten."""
+        with self._lock:
+            self._previous, self._current = self._current, {}
 
 
 def _user_tags(tags: Any) -> Any:

@@ -9,6 +9,10 @@ The cache is memory only, so a daemon rebuilt anywhere starts cold and stays cor
 is in git and in DRAGOPS). Writers keep it honest: `apply` calls `remember()` with the documents the
 API returned, or `invalidate()` when it does not have one.
 
+The observer also keeps the `essences` memo the planner computes essences through (keyed by content),
+so a warm, no-op reconcile normalises no pattern either; each observation starts a new generation of
+it, so the essences of files and patterns that are gone do not outlive the next reconcile.
+
 One subtlety: a deploy bumps a pattern's `versionNumber` without touching its `updatedAt` (D11), so a
 cached document may carry an old version number. The deployments list carries the deployed version,
 and only a deploy raises the pattern's version, so the observer lifts the cached number to it.
@@ -27,7 +31,7 @@ from typing import Any
 from dragops_sync.api import Client, NotFoundError
 from dragops_sync.live import LiveConnection, LiveDeployment, LivePattern, LiveState
 from dragops_sync.models import Deployment, Pattern, PatternSummary
-from dragops_sync.normalize import ownership_mark
+from dragops_sync.normalize import EssenceMemo, ownership_mark
 
 __all__ = ["LiveObserver", "Observation"]
 
@@ -73,6 +77,7 @@ class LiveObserver:
         self._concurrency = concurrency
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[str | None, dict[str, Any]]] = {}
+        self.essences = EssenceMemo()  # for the planner: essences of what this observer's reconciles saw
 
     def __repr__(self) -> str:
         return f"LiveObserver(cached={len(self._cache)})"
@@ -114,6 +119,7 @@ class LiveObserver:
         (`owner`) or unmarked; another owner's pattern is never compared, so never fetched.
         """
         summaries = list(self._client.patterns.list())
+        self.essences.rotate()
         with self._lock:
             # A long-running daemon must not keep the documents of patterns deleted since.
             listed = {s.id for s in summaries}

@@ -36,7 +36,7 @@ from typing import Any
 from dragops_sync.actions import ActionKind, Plan, PlanError, PlanItem, PlanRefusal, RefusalReason, Resource
 from dragops_sync.desired import DesiredPattern, DesiredState
 from dragops_sync.live import LiveDeployment, LivePattern, LiveState
-from dragops_sync.normalize import canonical_json, diff_essence, essence, ownership_tags, short_hash
+from dragops_sync.normalize import Essence, EssenceMemo, canonical_json, diff_essence, ownership_tags
 from dragops_sync.validate import NodeLibrary, validate_desired
 
 __all__ = ["Plan", "PlanItem", "build_plan"]
@@ -57,8 +57,18 @@ _PHASE = {
 
 
 class _Planner:
-    def __init__(self, desired: DesiredState, live: LiveState, owner: str, force: bool, adopt: bool) -> None:
+    def __init__(
+        self,
+        desired: DesiredState,
+        live: LiveState,
+        owner: str,
+        force: bool,
+        adopt: bool,
+        *,
+        essences: EssenceMemo | None = None,
+    ) -> None:
         self.desired = desired
+        self.essences = essences
         self.live = live
         self.owner = owner
         self.force = force
@@ -78,15 +88,17 @@ class _Planner:
     def add(self, item: PlanItem, prune: bool = False) -> None:
         self.items.append((_PHASE[(item.resource, "prune" if prune else None)], item))
 
-    def essence(self, document: Mapping[str, Any]) -> dict[str, Any]:
-        return essence(document, ignore=self.ignore)
+    def essence(self, document: Mapping[str, Any]) -> Essence:
+        if self.essences is not None:
+            return self.essences.get(document, ignore=self.ignore)
+        return Essence.of(document, ignore=self.ignore)
 
     # -- patterns ---------------------------------------------------------------------------------
 
     def pattern(self, dp: DesiredPattern) -> None:
         document = dp.pattern.document()
         desired = self.essence(document)
-        d_hash = short_hash(desired)
+        d_hash = desired.short_hash
         tags = ownership_tags(dp.pattern.tags, owner=self.owner, applied=d_hash, keep=dp.keep)
         write = {k: v for k, v in document.items() if k not in _FILE_ONLY} | {"tags": tags}
         base = PlanItem(_K.NOOP, Resource.PATTERN, dp.name, file=dp.path, desired_hash=d_hash)
@@ -104,7 +116,7 @@ class _Planner:
             if live.document is None:
                 self.not_fetched(live, base)
                 return
-            changes = tuple(diff_essence(desired, self.essence(live.document)))
+            changes = tuple(diff_essence(desired.value, self.essence(live.document).value))
             reason = "adopting an unmanaged pattern: writing the file's content and the ownership mark"
             self.add(
                 replace(base, kind=_K.ADOPT, reason=reason, pattern_id=live.id, changes=changes, write=write)
@@ -121,7 +133,7 @@ class _Planner:
             reason = f"a live pattern named {dp.name!r} is managed by another owner ({other!r}); left alone"
             self.add(replace(base, kind=_K.UNMANAGED, reason=reason, pattern_id=foreign[0].id))
         else:
-            changes = tuple(diff_essence(desired, {}))  # every field is new
+            changes = tuple(diff_essence(desired.value, {}))  # every field is new
             reason = "no live pattern has this name"
             self.add(replace(base, kind=_K.CREATE, reason=reason, changes=changes, write=write))
             if dp.deploy:
@@ -134,14 +146,14 @@ class _Planner:
         self.errors.append(PlanError("live_not_fetched", message, (live.name,)))
         self.add(replace(base, kind=_K.CONFLICT, reason=message, pattern_id=live.id, write=None))
 
-    def managed(self, dp: DesiredPattern, live: LivePattern, desired: dict[str, Any], base: PlanItem) -> None:
+    def managed(self, dp: DesiredPattern, live: LivePattern, desired: Essence, base: PlanItem) -> None:
         if live.document is None:
             self.not_fetched(live, base)
             return
         live_ess = self.essence(live.document)
         applied = live.mark.applied
-        base = replace(base, pattern_id=live.id, live_hash=short_hash(live_ess), applied_hash=applied)
-        if canonical_json(live_ess) == canonical_json(desired):
+        base = replace(base, pattern_id=live.id, live_hash=live_ess.short_hash, applied_hash=applied)
+        if live_ess.canonical == desired.canonical:
             refresh = applied != base.desired_hash or live.mark.keep != dp.keep
             reason = "in sync; refreshing a stale ownership mark" if refresh else "in sync"
             self.add(
@@ -149,7 +161,7 @@ class _Planner:
             )
             self.deployment(dp, live, graph_changed=False)
             return
-        changes = tuple(diff_essence(desired, live_ess))
+        changes = tuple(diff_essence(desired.value, live_ess.value))
         base = replace(base, kind=_K.UPDATE, changes=changes)
         if applied is not None and applied == base.live_hash:
             self.add(replace(base, reason="the file changed"))
@@ -210,8 +222,8 @@ class _Planner:
         if dep.version_number is not None and version is not None and dep.version_number != version:
             return f"deployed version {dep.version_number} is not the pattern's version {version}"
         if dep.graph_data is not None and live.document is not None:
-            deployed = self.essence({"graphData": dep.graph_data})["graphData"]
-            current = self.essence(live.document)["graphData"]
+            deployed = self.essence({"graphData": dep.graph_data}).value["graphData"]
+            current = self.essence(live.document).value["graphData"]
             if canonical_json(deployed) != canonical_json(current):
                 return "the live graph differs from the deployed version"
         return None
@@ -309,18 +321,21 @@ def build_plan(
     force: bool = False,
     adopt: bool = False,
     node_library: Sequence[Mapping[str, Any]] | NodeLibrary | None = None,
+    essences: EssenceMemo | None = None,
 ) -> Plan:
     """Plan the changes that make `live` follow `desired`.
 
     `owner` defaults to the settings' owner (the caller derives one from the git remote when neither
     is set); `prune` defaults to `prune.enabled` of the settings. `node_library` (the definitions of
-    `GET /api/nodes`) adds the online checks. Invalid files get INVALID items and no writes.
+    `GET /api/nodes`) adds the online checks. `essences` is a memo of essences computed before (a
+    long-running caller passes the same one each time; the plan is the same with or without it).
+    Invalid files get INVALID items and no writes.
     """
     owner = owner or desired.options.owner
     if not owner:
         raise ValueError("an owner is required (set `owner` in dragops-sync.yaml or pass one)")
     prune_on = desired.options.prune_enabled if prune is None else prune
-    planner = _Planner(desired, live, owner, force, adopt)
+    planner = _Planner(desired, live, owner, force, adopt, essences=essences)
     issues = validate_desired(desired, node_library=node_library)
     bad_files = {issue.file for issue in issues}
 
