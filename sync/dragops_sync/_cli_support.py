@@ -191,7 +191,12 @@ def plan_options(func: F) -> F:
     """The options of the commands that plan: --owner, --prune/--no-prune, --force, --adopt."""
     options = [
         click.option("--owner", metavar="ID", help=_OWNER_HELP),
-        click.option("--prune/--no-prune", default=None, help="Delete owned patterns whose file is gone."),
+        click.option(
+            "--prune/--no-prune",
+            default=None,
+            help="Delete owned patterns whose file is gone (default: prune.enabled of dragops-sync.yaml, "
+            "off). Refused when a file is invalid, no pattern is declared, or over prune.budget.",
+        ),
         click.option("--force", is_flag=True, help="Overwrite conflicts (live and git both changed)."),
         click.option("--adopt", is_flag=True, help="Take over unmanaged live patterns of the same name."),
     ]

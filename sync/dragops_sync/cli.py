@@ -58,7 +58,14 @@ _RESULT_SIGNS = {
 @click.version_option(package_name="dragops-iac", prog_name="dragops-sync")
 @click.pass_context
 def cli(ctx: click.Context, /, **options: Any) -> None:
-    """Keep DRAGOPS patterns in git: validate, plan, apply, export, watch, status."""
+    """Keep DRAGOPS patterns in git: validate, plan, apply, export, watch, status.
+
+    DIR holds dragops-sync.yaml (optional settings), patterns/*.json|yaml (one DRAGOPS export
+    document per file) and connections.yaml (optional; keys only as ${ENV_VAR}).
+
+    Exit codes: 0 success, 1 error (invalid file, failed write, refused change), 2 changes present
+    (only with plan --detailed-exitcode).
+    """
     merge_options(ctx, **options)
 
 
@@ -141,9 +148,19 @@ def validate(ctx: click.Context, /, *, directory: str, output: str, **options: A
 
 @cli.command()
 @click.argument("directory", metavar="DIR")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan holds any change.")
 @click.option(
-    "--output", "-o", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 only when everything is in sync, 2 when the plan holds any item (create, update, "
+    "deploy change, prune, drift, conflict, unmanaged), 1 on errors.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text (coloured on a terminal), json (stable, docs/plan-json.md) or markdown (a PR comment).",
 )
 @plan_options
 @connection_options
@@ -189,7 +206,12 @@ def apply(
     adopt: bool,
     **options: Any,
 ) -> int:
-    """Make the instance match the directory."""
+    """Make the instance match the directory (the plan, then one result per item).
+
+    Writes connections, then patterns, then deployments (each deploy is read back active at its new
+    version); a failed item does not stop the others. Needs every ${VAR} of connections.yaml set.
+    Exits 1 when any write failed or a change was refused (conflict, unmanaged, invalid file).
+    """
     merge_options(ctx, **options)
     root = directory_arg(directory)
     result = _cycle(
