@@ -345,7 +345,10 @@ def apply_plan(
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         for phase in sorted(phases):
             batch: Sequence[tuple[int, PlanItem]] = phases[phase]
+            # Items that write nothing are answered here: handing each to a worker thread would cost
+            # more than answering it (a no-op reconcile of 1,000 patterns is 1,000 such items).
+            results.update(run(pair) for pair in batch if not pair[1].writes)
             # A phase ends before the next starts: creates before deploys, undeploys before deletes.
-            results.update(dict(pool.map(run, batch)))
+            results.update(pool.map(run, [pair for pair in batch if pair[1].writes]))
     stopped = stop_event is not None and stop_event.is_set()
     return ApplyReport(tuple(results[i] for i in range(len(plan.items))), stopped=stopped)

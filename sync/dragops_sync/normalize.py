@@ -225,7 +225,9 @@ class EssenceMemo:
 def _user_tags(tags: Any) -> Any:
     if not isinstance(tags, list | tuple):
         return tags  # not a list: compared as is (validation reports it)
-    unique = {canonical_json(t): t for t in tags if not is_ownership_tag(t)}
+    # De-duplicated by canonical JSON; a string is its own key (serialising it would only cost
+    # time), and a tuple key never equals a string one.
+    unique = {t if isinstance(t, str) else (canonical_json(t),): t for t in tags if not is_ownership_tag(t)}
     return sorted(unique.values(), key=_sort_key)
 
 
@@ -235,11 +237,19 @@ def _sort_key(value: Any) -> tuple[int, str]:
 
 
 def _by_field(items: list[Any], field: str) -> list[Any]:
-    def key(item: Any) -> tuple[int, str, str]:
+    def rank(item: Any) -> tuple[int, str]:
         if isinstance(item, Mapping) and isinstance(item.get(field), str):
-            return (0, item[field], canonical_json(item))
-        return (1, "", canonical_json(item))
+            return (0, item[field])
+        return (1, "")
 
+    def key(item: Any) -> tuple[int, str, str]:
+        return (*rank(item), canonical_json(item))
+
+    # Ids are unique in any sane graph, and then the id alone fixes the order; the canonical JSON
+    # (costly to build) only breaks ties, so it is computed only when there is one.
+    ranks = [rank(item) for item in items]
+    if len(set(ranks)) == len(ranks):
+        return [item for _, item in sorted(zip(ranks, items, strict=True), key=lambda pair: pair[0])]
     return sorted(items, key=key)
 
 
@@ -265,6 +275,14 @@ def _graph(graph: Any) -> Any:
 
 def _numbers(value: Any) -> Any:
     """Integral floats become ints, recursively (1.0 -> 1, -0.0 -> 0); bools are left alone."""
+    # Exact-type fast paths for what parsed JSON is made of; the general checks below are the rule.
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {k: _numbers(v) for k, v in value.items()}
+    if kind is list:
+        return [_numbers(v) for v in value]
     if isinstance(value, float):
         if math.isfinite(value) and value.is_integer():
             return int(value)

@@ -119,3 +119,26 @@ def test_a_warm_no_op_reconcile_normalises_no_pattern(
     assert result.report is not None and result.report.ok
     assert calls == []
     assert len(observer.essences) == 10  # each file's essence and its live pattern's
+
+
+def test_nodes_that_share_an_id_or_have_none_are_still_ordered_by_their_content() -> None:
+    # The id alone orders unique ids; ties (a duplicated id, items without one) fall back to the
+    # canonical JSON, so any input order gives one essence.
+    nodes = [
+        {"id": "b", "type": "Log"},
+        {"id": "a", "type": "Log", "data": {"v": 2}},
+        {"id": "a", "type": "Log", "data": {"v": 1}},
+        {"type": "Orphan"},
+        "not a node",
+    ]
+    forward = essence({"name": "P", "graphData": {"nodes": nodes, "edges": []}})
+    backward = essence({"name": "P", "graphData": {"nodes": nodes[::-1], "edges": []}})
+    assert forward == backward
+    ordered = forward["graphData"]["nodes"]
+    assert [n.get("id") if isinstance(n, dict) else n for n in ordered] == ["a", "a", "b", "not a node", None]
+    assert [n["data"]["v"] for n in ordered[:2]] == [1, 2]
+
+
+def test_tags_are_de_duplicated_by_value_with_strings_and_other_values_kept_apart() -> None:
+    tags = ["b", "a", "b", 1, 1.5, 1, {"k": "v"}, {"k": "v"}, "1"]
+    assert essence({"name": "P", "tags": tags})["tags"] == ["1", "a", "b", 1, 1.5, {"k": "v"}]
