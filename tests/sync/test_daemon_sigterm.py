@@ -76,8 +76,9 @@ def test_sigterm_mid_apply_finishes_the_write_in_flight_skips_the_rest_and_exits
         # The start cycle creates the patterns; its follow-up (cycle 2) finds them in sync.
         wait_for(lambda: log.has("cycle 2 done"), timeout=60, what="the daemon's first cycles")
 
-        # Every update now takes 3 s inside the emulator; with concurrency 1, one is in flight at a time.
-        emu.inject_fault(method="PUT", path="/api/patterns/*", kind="latency", latency_ms=3000, count=50)
+        # Every update now takes 1.5 s inside the emulator; with concurrency 1, one is in flight at a
+        # time. The signal goes out milliseconds after the request arrives, well inside that window.
+        emu.inject_fault(method="PUT", path="/api/patterns/*", kind="latency", latency_ms=1500, count=50)
         for slug, name in names.items():
             pattern_file(repo, slug, name, message="v2")
         # The fault's count drops when a request arrives, so 49 means: one update is in flight now.
