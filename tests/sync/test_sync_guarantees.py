@@ -23,7 +23,11 @@ from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
+from dragops_sync.cycle import run_cycle
 from dragops_sync.normalize import essence
+from dragops_sync.observe import LiveObserver
+from dragops_sync.settings import load_directory
+from dragops_sync.validate import validate_desired
 
 _OWNER = "acme/flows"
 _SETTINGS = f"owner: {_OWNER}\n" + FAST_RATE
@@ -140,6 +144,26 @@ def test_a_file_whose_graph_itself_is_malformed_is_not_graph_checked_twice(tmp_p
         "isPublic, isTemplate, createdAt, graphData, sync)",
         "patterns/broken.json: graphData.edges[0].source: required field is missing",
     ]
+
+
+def test_an_invalid_files_graph_is_checked_with_its_own_deploy_intent(tmp_path: Path) -> None:
+    draft = webhook_logger("Draft") | {"sync": {"deploy": False}, "colour": "red"}
+    draft["graphData"]["nodes"].pop(0)  # no trigger: fine for a draft
+    draft["graphData"]["edges"] = []
+    write_file(tmp_path, "patterns/draft.json", draft)
+    # A duplicate key (the document parsed, but is ambiguous) and a dangling edge.
+    write_file(
+        tmp_path,
+        "patterns/twice.yaml",
+        "name: Twice\nname: Twice again\ngraphData:\n  nodes: [{id: a, type: OnWebhook}]\n"
+        "  edges: [{id: e, source: a, target: z}]\n",
+    )
+    issues = {(i.file, i.field) for i in validate_desired(load_directory(tmp_path))}
+    assert issues == {
+        ("patterns/draft.json", "colour"),
+        ("patterns/twice.yaml", "name"),
+        ("patterns/twice.yaml", "graphData.edges[0].target"),
+    }
 
 
 # -- colour only on a terminal ------------------------------------------------------------------------
@@ -289,9 +313,6 @@ class _CountingTransport(httpx.BaseTransport):
 def test_apply_never_has_more_writes_in_flight_than_its_concurrency_and_reports_each_item(
     emu: Emulator, user: SeededUser, tmp_path: Path
 ) -> None:
-    from dragops_sync.cycle import run_cycle
-    from dragops_sync.observe import LiveObserver
-
     repo = _repo(tmp_path, *(webhook_logger(f"Logger {i:02}") for i in range(9)))
     # Slow writes, so that workers overlap whenever the pool lets them.
     emu.inject_fault(method="POST", path="/api/patterns", kind="latency", latency_ms=150, probability=1.0)
