@@ -358,8 +358,34 @@ def _ids(items: list[Any]) -> list[str] | None:
     return ids  # type: ignore[return-value]
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Whether ``canonical_json(a) == canonical_json(b)``, without serialising plain JSON data.
+
+    `_diff` asks this at every level it descends, so serialising would cost the depth times the
+    size. Anything but plain JSON data (non-string keys, other types) is compared by the rule itself.
+    """
+    ta, tb = type(a), type(b)
+    if ta is dict and tb is dict:
+        if not all(type(k) is str for k in a) or not all(type(k) is str for k in b):
+            return canonical_json(a) == canonical_json(b)  # keys that JSON turns into strings
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if ta in _ARRAYS and tb in _ARRAYS:
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if ta is float and tb is float:
+        return repr(a) == repr(b)  # as JSON writes them: -0.0 is not 0.0, and NaN is NaN
+    if ta in _SCALARS and tb in _SCALARS:
+        # One JSON type each (True is not 1, 1 is not 1.0: their texts differ), else no match.
+        return ta is tb and a == b
+    return canonical_json(a) == canonical_json(b)
+
+
+# The exact types of plain JSON data, for `_same`.
+_ARRAYS = (list, tuple)
+_SCALARS = (str, int, bool, float, type(None))
+
+
 def _diff(after: Any, before: Any, path: str, out: list[FieldChange]) -> None:
-    if canonical_json(after) == canonical_json(before):
+    if _same(after, before):
         return
     if isinstance(after, Mapping) and isinstance(before, Mapping):
         first = ESSENCE_KEYS if path == "" else _GRAPH_KEYS if path == "/graphData" else ()

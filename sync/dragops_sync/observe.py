@@ -1,9 +1,10 @@
 """Observing the live instance: the `LiveState` the planner compares a directory with.
 
-`LiveObserver.observe()` makes three list calls (patterns, deployments, connections) and fetches the
-full pattern (`GET /api/patterns/:id`) only for the patterns the plan needs the content of and only
-when its memory cache lacks that id at the listed `updatedAt`. A warm, no-op reconcile therefore makes
-no per-pattern GET: the list metadata decides what must be fetched (design.md §4).
+`LiveObserver.observe()` makes three list calls (patterns, deployments, connections; side by side)
+and fetches the full pattern (`GET /api/patterns/:id`) only for the patterns the plan needs the
+content of and only when its memory cache lacks that id at the listed `updatedAt`. A warm, no-op
+reconcile therefore makes no per-pattern GET: the list metadata decides what must be fetched
+(design.md §4).
 
 The cache is memory only, so a daemon rebuilt anywhere starts cold and stays correct (the durable state
 is in git and in DRAGOPS). Writers keep it honest: `apply` calls `remember()` with the documents the
@@ -118,20 +119,24 @@ class LiveObserver:
         Content is needed for the patterns named in `names` (None: every pattern) that are ours
         (`owner`) or unmarked; another owner's pattern is never compared, so never fetched.
         """
-        summaries = list(self._client.patterns.list())
+        # The three lists are independent: the deployments and connections are read while the
+        # patterns are paged through, so a slow network costs one list's time, not three.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            deployment_list = pool.submit(lambda: list(self._client.deployments.list()))
+            connection_list = pool.submit(
+                lambda: list(self._client.connections.list()) if self._fetch_connections else []
+            )
+            summaries = list(self._client.patterns.list())
+            deployments: dict[str, Deployment] = {
+                d.pattern_id: d for d in deployment_list.result() if d.pattern_id is not None
+            }
+            connections = [LiveConnection.from_api(c.to_api()) for c in connection_list.result()]
         self.essences.rotate()
         with self._lock:
             # A long-running daemon must not keep the documents of patterns deleted since.
             listed = {s.id for s in summaries}
             for gone_id in [pid for pid in self._cache if pid not in listed]:
                 del self._cache[gone_id]
-        deployments: dict[str, Deployment] = {}
-        for deployment in self._client.deployments.list():
-            if deployment.pattern_id is not None:
-                deployments[deployment.pattern_id] = deployment
-        connections: list[LiveConnection] = []
-        if self._fetch_connections:
-            connections = [LiveConnection.from_api(c.to_api()) for c in self._client.connections.list()]
 
         def wanted(summary: PatternSummary) -> bool:
             if names is not None and summary.name not in names:
