@@ -361,8 +361,7 @@ def _ids(items: list[Any]) -> list[str] | None:
 def _same(a: Any, b: Any) -> bool:
     """Whether ``canonical_json(a) == canonical_json(b)``, without serialising plain JSON data.
 
-    `_diff` asks this at every level it descends, so serialising would cost the depth times the
-    size. Anything but plain JSON data (non-string keys, other types) is compared by the rule itself.
+    Anything but plain JSON data (non-string keys, other types) is compared by the rule itself.
     """
     ta, tb = type(a), type(b)
     if ta is dict and tb is dict:
@@ -384,10 +383,17 @@ _ARRAYS = (list, tuple)
 _SCALARS = (str, int, bool, float, type(None))
 
 
+def _str_keys(mapping: Mapping[Any, Any]) -> bool:
+    return all(type(k) is str for k in mapping)
+
+
 def _diff(after: Any, before: Any, path: str, out: list[FieldChange]) -> None:
-    if _same(after, before):
-        return
+    # Containers are descended without comparing them first (a comparison at every level would
+    # cost the depth times the size); equal parts simply report nothing. Values are compared where
+    # the descent stops, as their canonical JSON would be.
     if isinstance(after, Mapping) and isinstance(before, Mapping):
+        if not (_str_keys(after) and _str_keys(before)) and canonical_json(after) == canonical_json(before):
+            return  # keys that JSON writes as strings ({1: x} is {"1": x}): equal, key for key or not
         first = ESSENCE_KEYS if path == "" else _GRAPH_KEYS if path == "/graphData" else ()
         keys = [k for k in first if k in after or k in before]
         keys += sorted((set(after) | set(before)) - set(keys), key=str)
@@ -419,4 +425,5 @@ def _diff(after: Any, before: Any, path: str, out: list[FieldChange]) -> None:
             for index, (a, b) in enumerate(zip(after, before, strict=True)):
                 _diff(a, b, f"{path}/{index}", out)
             return
-    out.append(FieldChange(path or "/", before, after, "replace"))
+    if not _same(after, before):
+        out.append(FieldChange(path or "/", before, after, "replace"))
