@@ -240,30 +240,28 @@ def _not_active(deployment: dict[str, Any], action: str) -> ApiError:
 
 async def pause(request: Request) -> Response:
     """Pause an active deployment: triggers stay registered but start no runs (200; idempotent)."""
-    user = current_user(request)
-    emulator = state(request)
-    with emulator.store.transaction() as store:
-        deployment = load_deployment(request, user)
-        if deployment["status"] not in ("active", "paused"):
-            raise _not_active(deployment, "pause")
-        if deployment["status"] == "active":
-            deployment.update(status="paused", updatedAt=emulator.clock.iso())
-            store.replace("deployments", deployment)
-    return envelope({"status": deployment["status"]}, timestamp=False)
+    return _switch(request, "pause", to="paused")
 
 
 async def resume(request: Request) -> Response:
     """Resume a paused deployment (200; idempotent on an active one)."""
+    # Ticks that fell due while paused are skipped: the schedule starts again from now.
+    return _switch(request, "resume", to="active", restart_schedule=True)
+
+
+def _switch(request: Request, action: str, *, to: str, restart_schedule: bool = False) -> Response:
+    """Move an active or paused deployment to status `to`; one already there is left as it is."""
     user = current_user(request)
     emulator = state(request)
     with emulator.store.transaction() as store:
         deployment = load_deployment(request, user)
         if deployment["status"] not in ("active", "paused"):
-            raise _not_active(deployment, "resume")
-        if deployment["status"] == "paused":
-            # Ticks that fell due while paused are skipped: the schedule starts again from now.
+            raise _not_active(deployment, action)
+        if deployment["status"] != to:
             now_iso = emulator.clock.iso()
-            deployment.update(status="active", updatedAt=now_iso, scheduleCursor=now_iso)
+            deployment.update(status=to, updatedAt=now_iso)
+            if restart_schedule:
+                deployment["scheduleCursor"] = now_iso
             store.replace("deployments", deployment)
     return envelope({"status": deployment["status"]}, timestamp=False)
 
