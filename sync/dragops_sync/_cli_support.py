@@ -8,6 +8,7 @@ since 2 means "changes".
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import sys
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypedDict, TypeVar, cast
 
 import click
 
@@ -31,6 +32,7 @@ from dragops_sync.settings import SETTINGS_FILE, SettingsError, load_settings
 __all__ = [
     "Cli",
     "Options",
+    "Planning",
     "connection_options",
     "directory_arg",
     "merge_options",
@@ -187,8 +189,32 @@ def directory_arg(path: str) -> Path:
     return root
 
 
+class Planning(TypedDict):
+    """The plan options as one value, ready to pass on as keyword arguments of run_cycle/run_daemon."""
+
+    owner: str | None
+    prune: bool | None
+    force: bool
+    adopt: bool
+
+
 def plan_options(func: F) -> F:
-    """The options of the commands that plan: --owner, --prune/--no-prune, --force, --adopt."""
+    """The options of the commands that plan: --owner, --prune/--no-prune, --force, --adopt.
+
+    The command receives them together as `planning` (a `Planning`), so each command passes them on
+    in one piece instead of naming all four twice.
+    """
+
+    @functools.wraps(func)
+    def gather(*args: Any, **kwargs: Any) -> Any:
+        planning = Planning(
+            owner=kwargs.pop("owner"),
+            prune=kwargs.pop("prune"),
+            force=kwargs.pop("force"),
+            adopt=kwargs.pop("adopt"),
+        )
+        return func(*args, planning=planning, **kwargs)
+
     options = [
         click.option("--owner", metavar="ID", help=_OWNER_HELP),
         click.option(
@@ -200,9 +226,10 @@ def plan_options(func: F) -> F:
         click.option("--force", is_flag=True, help="Overwrite conflicts (live and git both changed)."),
         click.option("--adopt", is_flag=True, help="Take over unmanaged live patterns of the same name."),
     ]
+    command: Callable[..., Any] = gather
     for option in reversed(options):
-        func = option(func)
-    return func
+        command = option(command)
+    return cast(F, command)
 
 
 @contextmanager

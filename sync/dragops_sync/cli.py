@@ -24,6 +24,7 @@ from rich.text import Text
 
 from dragops_sync._cli_support import (
     Cli,
+    Planning,
     connection_options,
     directory_arg,
     merge_options,
@@ -172,16 +173,13 @@ def plan(
     directory: str,
     detailed_exitcode: bool,
     output: str,
-    owner: str | None,
-    prune: bool | None,
-    force: bool,
-    adopt: bool,
+    planning: Planning,
     **options: Any,
 ) -> int:
     """Show what apply would change (nothing is written)."""
     merge_options(ctx, **options)
     root = directory_arg(directory)
-    result = _cycle(ctx, root, dry_run=True, owner=owner, prune=prune, force=force, adopt=adopt)
+    result = _cycle(ctx, root, dry_run=True, **planning)
     click.echo(render(result.plan, output, color=output == "text" and _stdout_tty()), nl=False)  # type: ignore[arg-type]
     return result.exit_code(detailed=detailed_exitcode)
 
@@ -200,10 +198,7 @@ def apply(
     directory: str,
     concurrency: int | None,
     output: str,
-    owner: str | None,
-    prune: bool | None,
-    force: bool,
-    adopt: bool,
+    planning: Planning,
     **options: Any,
 ) -> int:
     """Make the instance match the directory (the plan, then one result per item).
@@ -218,12 +213,9 @@ def apply(
         ctx,
         root,
         dry_run=False,
-        owner=owner,
-        prune=prune,
-        force=force,
-        adopt=adopt,
         concurrency=concurrency,
         on_result=_progress(),
+        **planning,
     )
     report = result.report
     assert report is not None
@@ -336,10 +328,7 @@ def watch(
     interval: float,
     status_addr: str,
     git_pull: bool,
-    owner: str | None,
-    prune: bool | None,
-    force: bool,
-    adopt: bool,
+    planning: Planning,
     **options: Any,
 ) -> int:
     """Reconcile on every file change and every --interval seconds, until SIGTERM/SIGINT."""
@@ -355,11 +344,8 @@ def watch(
             interval=interval,
             status_addr=status_addr,
             git_pull=git_pull,
-            owner=owner,
-            prune=prune,
-            force=force,
-            adopt=adopt,
             env=os.environ,
+            **planning,
         )
     return int(code or 0)
 
