@@ -104,19 +104,21 @@ _StrictYAMLLoader.yaml_implicit_resolvers = {
 }
 
 
-def read_document(path: Path) -> tuple[Any, list[FileIssue]]:
+def read_document(path: Path, *, raw: bytes | None = None) -> tuple[Any, list[FileIssue]]:
     """Read a JSON (`.json`) or YAML (`.yaml`, `.yml`) file: (data, issues).
 
     `data` is None when the file could not be parsed at all; duplicate keys are issues next to data.
+    `raw` is the file's content when the caller has already read it (the format is still `path`'s).
     """
     suffix = path.suffix.lower()
     if suffix not in _YAML_SUFFIXES + _JSON_SUFFIXES:
         message = f"unsupported file type {suffix!r} (use .json, .yaml or .yml)"
         return None, [FileIssue(DOCUMENT_FIELD, message)]
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [FileIssue(DOCUMENT_FIELD, f"cannot read the file: {exc.strerror or exc}")]
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            return None, [FileIssue(DOCUMENT_FIELD, f"cannot read the file: {exc.strerror or exc}")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -20,6 +20,7 @@ from dragops_sync.actions import Plan, PlanItem
 from dragops_sync.api import Client
 from dragops_sync.apply import ApplyReport, ItemResult, ResultStatus, apply_plan
 from dragops_sync.desired import DesiredState
+from dragops_sync.files import PatternFileCache
 from dragops_sync.gitinfo import default_owner
 from dragops_sync.observe import LiveObserver, Observation
 from dragops_sync.plan import build_plan
@@ -128,19 +129,21 @@ def run_cycle(
     env: Mapping[str, str] | None = None,
     on_result: Callable[[ItemResult], None] | None = None,
     select: Selector | None = None,
+    files: PatternFileCache | None = None,
 ) -> CycleResult:
     """Reconcile `directory` with the instance once; see the module docstring.
 
     `env` resolves the connections' `${VAR}` keys when applying (default `os.environ`; a plan does not
     need them). `concurrency` defaults to the settings' `concurrency`. `select` narrows what each
     round applies (the daemon leaves out the writes of patterns still backing off); the result's
-    `plan` stays the full plan. Raises `DragopsError` when the instance cannot be read; problems
-    with the files are in `plan` (never raised).
+    `plan` stays the full plan. `files` keeps parsed pattern files between the cycles of a
+    long-running caller. Raises `DragopsError` when the instance cannot be read; problems with the
+    files are in `plan` (never raised).
     """
     started = time.monotonic()
     root = Path(directory)
     environment = os.environ if env is None else env
-    desired = load_directory(root, env=None if dry_run else environment)
+    desired = load_directory(root, env=None if dry_run else environment, files=files)
     who = resolve_owner(root, desired, owner)
     options: dict[str, Any] = {"prune": prune, "force": force, "adopt": adopt}
     observation, plan, waiting = _plan(client, desired, observer, who, **options)

@@ -16,7 +16,8 @@ Pure apart from reading the one file it is asked to load: no network, no clock, 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,6 +45,7 @@ __all__ = [
     "GraphEdge",
     "GraphNode",
     "PatternFile",
+    "PatternFileCache",
     "PatternFileError",
     "SyncIntent",
     "dump_pattern",
@@ -198,10 +200,13 @@ def parse_pattern(data: Any, *, source: str | Path) -> PatternFile:
         raise PatternFileError(source, issues_from_validation(exc, allowed=_ALLOWED)) from None
 
 
-def load_pattern_file(path: Path) -> PatternFile:
-    """Read and validate one pattern file (JSON or YAML by suffix); raise `PatternFileError` on any issue."""
+def load_pattern_file(path: Path, *, raw: bytes | None = None) -> PatternFile:
+    """Read and validate one pattern file (JSON or YAML by suffix); raise `PatternFileError` on any issue.
+
+    `raw` is the file's content when the caller has already read it.
+    """
     path = Path(path)
-    data, issues = read_document(path)
+    data, issues = read_document(path, raw=raw)
     if data is None and issues:  # unparseable; an empty file (None, no issues) is reported below
         raise PatternFileError(path, issues)
     try:
@@ -213,6 +218,54 @@ def load_pattern_file(path: Path) -> PatternFile:
         graph, deploy = _salvage_graph(data, issues)
         raise PatternFileError(path, issues, graph=graph, deploy=deploy)
     return pattern
+
+
+class PatternFileCache:
+    """Valid pattern files parsed before, by path and exact content (thread-safe).
+
+    The watch daemon re-reads its whole directory every cycle; an unchanged file (the same bytes)
+    is then neither parsed nor validated again. Reading the bytes is the only cost, so an edit is
+    always seen. `PatternFile` is frozen, so one can be handed out many times. Invalid files are
+    not kept (they are re-read, and reported, every time), and `retain` drops the files gone.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Path, tuple[bytes, PatternFile]] = {}
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"PatternFileCache(files={len(self)})"
+
+    def load(self, path: Path) -> PatternFile:
+        """`load_pattern_file(path)`, from memory when the file's bytes have not changed."""
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return load_pattern_file(path)  # it says what is wrong with the file
+        with self._lock:
+            entry = self._entries.get(path)
+        if entry is not None and entry[0] == raw:
+            return entry[1]
+        try:
+            pattern = load_pattern_file(path, raw=raw)
+        except PatternFileError:
+            with self._lock:
+                self._entries.pop(path, None)
+            raise
+        with self._lock:
+            self._entries[path] = (raw, pattern)
+        return pattern
+
+    def retain(self, paths: Iterable[Path]) -> None:
+        """Forget every file but `paths` (those of the directory as last read)."""
+        keep = {Path(p) for p in paths}
+        with self._lock:
+            self._entries = {p: e for p, e in self._entries.items() if p in keep}
 
 
 def _salvage_graph(data: Any, issues: Sequence[FileIssue]) -> tuple[GraphData | None, bool | None]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from dragops_sync.api import Client, DragopsError
 from dragops_sync.apply import ApplyReport, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
+from dragops_sync.files import PatternFileCache
 from dragops_sync.gitpull import fast_forward, head_commit
 from dragops_sync.observe import LiveObserver
 from dragops_sync.status_server import DaemonMetrics, DaemonStatus
@@ -101,6 +102,7 @@ class Reconciler:
         self.stop_event = stop_event
         self.env = env
         self.last_started = float("-inf")  # monotonic start of the last cycle
+        self.files = PatternFileCache()  # an unchanged file is not parsed again by the next cycle
 
     def run(self, number: int, trigger: str, *, pull: bool = False) -> CycleOutcome:
         """Cycle number `number`, started by `trigger`; never raises a cycle's failure."""
@@ -124,6 +126,7 @@ class Reconciler:
                 stop_event=self.stop_event,
                 env=self.env,
                 select=lambda plan, desired: self.tracker.select(plan, desired, started),
+                files=self.files,
             )
         except Exception as exc:  # a failed cycle is logged and the loop goes on (habit 9)
             duration = time.monotonic() - started

@@ -38,7 +38,14 @@ from dragops_sync.desired import (
     PruneBudget,
     SyncOptions,
 )
-from dragops_sync.files import PATTERN_SUFFIXES, DriftMode, PatternFile, PatternFileError, load_pattern_file
+from dragops_sync.files import (
+    PATTERN_SUFFIXES,
+    DriftMode,
+    PatternFile,
+    PatternFileCache,
+    PatternFileError,
+    load_pattern_file,
+)
 
 __all__ = [
     "CONNECTIONS_FILE",
@@ -301,13 +308,16 @@ def _intent(pattern: PatternFile, options: SyncOptions) -> tuple[bool, str | Non
     return deploy, env, drift, keep
 
 
-def load_directory(path: Path, *, env: Mapping[str, str] | None = None) -> DesiredState:
+def load_directory(
+    path: Path, *, env: Mapping[str, str] | None = None, files: PatternFileCache | None = None
+) -> DesiredState:
     """Read a sync directory into a `DesiredState`, collecting every issue.
 
     Reads `dragops-sync.yaml`, `patterns/*.json|yaml|yml` (hidden files are skipped; any other file or
     folder there is an issue) and `connections.yaml`. Two files with one pattern name is an issue on
     each, naming the other. With `env`, every `${VAR}` a connection references must be set in it
-    (checked by name; values are not kept).
+    (checked by name; values are not kept). `files` keeps the parsed pattern files between the
+    reads of a long-running caller, so only the files whose bytes changed are parsed again.
     """
     root = Path(path)
     issues: list[FileIssue] = []
@@ -318,7 +328,7 @@ def load_directory(path: Path, *, env: Mapping[str, str] | None = None) -> Desir
     except SettingsError as exc:
         issues += [i.in_file(SETTINGS_FILE) for i in exc.issues]
 
-    found = _load_patterns(root, options)
+    found = _load_patterns(root, options, files)
     issues += found.issues
     issues += _duplicate_names(found.patterns)
 
@@ -358,8 +368,9 @@ class _FoundPatterns:
     files: int = 0
 
 
-def _load_patterns(root: Path, options: SyncOptions) -> _FoundPatterns:
+def _load_patterns(root: Path, options: SyncOptions, files: PatternFileCache | None) -> _FoundPatterns:
     found = _FoundPatterns()
+    read: list[Path] = []
     patterns_dir = root / PATTERNS_DIR
     if not patterns_dir.is_dir():
         if patterns_dir.exists():
@@ -377,8 +388,9 @@ def _load_patterns(root: Path, options: SyncOptions) -> _FoundPatterns:
             found.issues.append(FileIssue(DOCUMENT_FIELD, message, rel))
             continue
         found.files += 1
+        read.append(entry)
         try:
-            pattern = load_pattern_file(entry)
+            pattern = load_pattern_file(entry) if files is None else files.load(entry)
         except PatternFileError as exc:
             found.issues += [i.in_file(rel) for i in exc.issues]
             if exc.graph is not None:
@@ -387,6 +399,8 @@ def _load_patterns(root: Path, options: SyncOptions) -> _FoundPatterns:
             continue
         deploy, env_id, drift, keep = _intent(pattern, options)
         found.patterns.append(DesiredPattern(rel, pattern, deploy, env_id, drift, keep))
+    if files is not None:
+        files.retain(read)
     return found
 
 
