@@ -8,8 +8,9 @@ fault with probability 1.0 on `/api/*`), writes N pattern files, and measures, s
 * the apply of N changed patterns, with the concurrency and rate of `dragops-sync.yaml`, vs a naive
   sync that GETs and PUTs each pattern in turn;
 * the highest number of requests the sync sent in any one-second window during the apply, vs the
-  configured `rate` (timestamps taken as each request leaves the client). The client is built as the
-  CLI builds it: `rate` from `dragops-sync.yaml`, the client's own limiter.
+  configured `rate`, by the client's clock as each request leaves and by the emulator's request log
+  (`at`, millisecond timestamps taken as it answers). The client is built as the CLI builds it:
+  `rate` from `dragops-sync.yaml`, the client's own limiter.
 
 Targets: the no-op at least 20x faster than the baseline, the apply at least 8x faster while never
 exceeding the configured request rate. It prints the ratios and whether each target is met.
@@ -35,6 +36,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +84,11 @@ def max_in_one_second(times: list[float]) -> int:
             start += 1
         best = max(best, end - start + 1)
     return best
+
+
+def received_at(log: list[dict[str, Any]]) -> list[float]:
+    """The emulator's own timestamps (`at`, when it answered) of the requests in its log, sorted."""
+    return sorted(datetime.fromisoformat(r["at"].replace("Z", "+00:00")).timestamp() for r in log)
 
 
 class Control:
@@ -207,6 +214,7 @@ class Figures:
     apply_failures: int = 0
     naive_writes: int = 0
     max_rate: int = 0
+    max_received: int = 0
 
 
 def timed(func: Any, *args: Any) -> tuple[float, Any]:
@@ -259,6 +267,7 @@ def run(args: argparse.Namespace) -> Figures:
             sent = recorder.take()
             figures.apply_requests = len(sent)
             figures.max_rate = max_in_one_second(sent)
+            figures.max_received = max_in_one_second(received_at(control.request_log()))
             figures.apply_failures = outcome.report.count("failed") if outcome.report else -1
             print(f"apply cycle: {figures.sync_apply:.2f} s; naive baseline...", flush=True)
 
@@ -271,7 +280,7 @@ def run(args: argparse.Namespace) -> Figures:
 def report(args: argparse.Namespace, f: Figures) -> bool:
     noop_ratio = f.naive_noop / f.sync_noop
     apply_ratio = f.naive_apply / f.sync_apply
-    within = f.max_rate <= args.rate
+    within = f.max_rate <= args.rate and f.max_received <= args.rate
     rows = [
         ("warm no-op", f.sync_noop, f.naive_noop, noop_ratio, NOOP_TARGET),
         ("apply changed", f.sync_apply, f.naive_apply, apply_ratio, APPLY_TARGET),
@@ -291,7 +300,7 @@ def report(args: argparse.Namespace, f: Figures) -> bool:
     )
     print(
         f"apply request rate: {f.apply_requests / f.sync_apply:.0f}/s on average; most in any 1 s window: "
-        f"{f.max_rate} sent (configured rate {args.rate:g}/s): "
+        f"{f.max_rate} sent, {f.max_received} answered by the emulator (configured rate {args.rate:g}/s): "
         f"{'within the rate' if within else 'EXCEEDS the rate'}"
     )
     return noop_ratio >= NOOP_TARGET and apply_ratio >= APPLY_TARGET and within
