@@ -204,7 +204,12 @@ class EssenceMemo:
     def get(self, pattern: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> Essence:
         """The `Essence` of `pattern`, computed only when these inputs were not seen lately."""
         inputs = {k: v for k, v in pattern.items() if _ALIASES.get(k, k) in ESSENCE_KEYS}
-        key = (_sha256(canonical_json(inputs)), tuple(ignore))
+        try:
+            key = (_sha256(canonical_json(inputs)), tuple(ignore))
+        except (TypeError, ValueError):
+            # Not serialisable as it stands (YAML allows keys of mixed types, which cannot be
+            # sorted): no key, so computed every time, as without a memo.
+            return Essence.of(pattern, ignore=ignore)
         with self._lock:
             found = self._current.get(key)
             if found is None and (found := self._previous.pop(key, None)) is not None:

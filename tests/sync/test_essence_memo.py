@@ -174,3 +174,13 @@ def test_the_diff_finds_no_change_exactly_when_the_canonical_json_is_equal(after
     except TypeError:  # mixed key types cannot be sorted: no canonical text, nothing to compare
         return
     assert (diff_essence({"v": after}, {"v": before}) == []) == same
+
+
+def test_inputs_that_cannot_be_serialised_are_normalised_without_a_memo_entry() -> None:
+    # YAML allows keys of mixed types; under an ignored pointer they never reach the essence.
+    document = webhook_logger()
+    document["graphData"]["nodes"][0]["position"] = {1: "one", "x": 0}
+    memo = EssenceMemo()
+    got = memo.get(document, ignore=IGNORE_POSITIONS)
+    assert got.value == essence(document, ignore=IGNORE_POSITIONS)
+    assert len(memo) == 0
