@@ -242,7 +242,7 @@ class PatternFileCache:
 
     def load(self, path: Path) -> PatternFile:
         """`load_pattern_file(path)`, from memory when the file's bytes have not changed."""
-        path = Path(path)
+        path = path if isinstance(path, Path) else Path(path)  # Path(path) would parse it again
         try:
             raw = path.read_bytes()
         except OSError:
@@ -263,7 +263,7 @@ class PatternFileCache:
 
     def retain(self, paths: Iterable[Path]) -> None:
         """Forget every file but `paths` (those of the directory as last read)."""
-        keep = {Path(p) for p in paths}
+        keep = {p if isinstance(p, Path) else Path(p) for p in paths}
         with self._lock:
             self._entries = {p: e for p, e in self._entries.items() if p in keep}
 
