@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from dragops_sync.normalize import OwnershipMark, ownership_mark
@@ -33,8 +34,9 @@ class LivePattern:
     updated_at: str | None = None
     document: Mapping[str, Any] | None = None
 
-    @property
+    @cached_property
     def mark(self) -> OwnershipMark:
+        # Read several times per pattern by every plan; `tags` never changes (frozen).
         return ownership_mark(self.tags)
 
     @property
