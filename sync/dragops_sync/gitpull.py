@@ -76,6 +76,18 @@ def head_commit(directory: Path) -> str | None:
     return sha if done.returncode == 0 and sha else None
 
 
+def has_uncommitted_changes(directory: Path) -> bool:
+    """Whether files under `directory` differ from HEAD (edited, added or deleted); False outside git.
+
+    The sync reads the working tree, so a cycle over uncommitted edits reconciles more than HEAD.
+    """
+    try:
+        done = _git(Path(directory), "status", "--porcelain", "--", ".", timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and bool(done.stdout.strip())
+
+
 def fast_forward(directory: Path) -> PullResult:
     """`git fetch` + `git merge --ff-only` of the current branch's upstream; never raises."""
     directory = Path(directory)

@@ -24,7 +24,7 @@ from dragops_sync.api import Client, DragopsError
 from dragops_sync.apply import ApplyReport, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.files import PatternFileCache
-from dragops_sync.gitpull import fast_forward, head_commit
+from dragops_sync.gitpull import fast_forward, has_uncommitted_changes, head_commit
 from dragops_sync.observe import LiveObserver
 from dragops_sync.status_server import DaemonMetrics, DaemonStatus
 from dragops_sync.tracking import CycleTracker, Key
@@ -112,7 +112,8 @@ class Reconciler:
         if pull:
             self._pull()
         commit = head_commit(self.directory)
-        log.info("cycle %d (%s): reconciling commit %s", number, trigger, short_commit(commit))
+        edits = " plus uncommitted changes" if commit and has_uncommitted_changes(self.directory) else ""
+        log.info("cycle %d (%s): reconciling commit %s%s", number, trigger, short_commit(commit), edits)
         try:
             planned = run_cycle(
                 self.client,

@@ -13,7 +13,7 @@ from daemon_kit import commit_all, git, live_message, pattern_file, running_daem
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.daemon import Daemon, DaemonSettings
-from dragops_sync.gitpull import fast_forward, head_commit, redact_url_credentials
+from dragops_sync.gitpull import fast_forward, has_uncommitted_changes, head_commit, redact_url_credentials
 
 
 @pytest.fixture
@@ -104,6 +104,33 @@ def test_outside_a_git_checkout_there_is_no_commit_and_no_pull(tmp_path: Path) -
     result = fast_forward(tmp_path)
     assert not result.ok
     assert "not in a git checkout" in result.reason
+
+
+def test_uncommitted_edits_under_the_directory_are_noticed(tmp_path: Path) -> None:
+    repo = sync_repo(tmp_path / "repo", {"alpha": "Alpha"})
+    assert not has_uncommitted_changes(repo)
+    pattern_file(repo, "alpha", "Alpha", message="edited, not committed")
+    assert has_uncommitted_changes(repo)
+    commit_all(repo, "edit")
+    pattern_file(repo, "beta", "Beta")  # a new file, not yet added
+    assert has_uncommitted_changes(repo)
+    outside = tmp_path / "not-a-checkout"
+    outside.mkdir()
+    assert not has_uncommitted_changes(outside)
+
+
+def test_a_cycle_over_uncommitted_edits_says_so_in_its_log(
+    tmp_path: Path, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="dragops_sync")
+    repo = sync_repo(tmp_path / "repo", {"alpha": "Alpha"})
+    pattern_file(repo, "alpha", "Alpha", message="edited, not committed")
+    with running_daemon(repo, client, interval=60, watch=False) as runner:
+        runner.wait_settled()
+    head = git(repo, "rev-parse", "HEAD")[:12]
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(f"reconciling commit {head} plus uncommitted changes" in m for m in messages)
+    assert live_message(client, "Alpha") == "edited, not committed"
 
 
 def test_credentials_in_remote_urls_are_redacted_from_git_messages() -> None:
