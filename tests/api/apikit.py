@@ -9,7 +9,19 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from dragops_sync.api import (
+    APIError,
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+
 __all__ = [
+    "STATUS_CLASSES",
     "FakeClock",
     "SleepRecorder",
     "exec_edge",
@@ -91,3 +103,20 @@ def start_graph(message: str = "manual run") -> dict[str, Any]:
         ],
         "edges": [exec_edge("edge_1", "node_1", "node_2")],
     }
+
+
+# Every status the client maps, with the exception class it raises; both error forms use this one table.
+STATUS_CLASSES: list[tuple[int, type[APIError]]] = [
+    (400, ValidationError),
+    (401, AuthenticationError),
+    (403, PermissionDeniedError),
+    (404, NotFoundError),
+    (409, ConflictError),
+    (413, ValidationError),
+    (422, ValidationError),
+    (429, RateLimitError),
+    (500, ServerError),
+    (502, ServerError),
+    (503, ServerError),
+    (504, ServerError),
+]

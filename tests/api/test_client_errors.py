@@ -6,40 +6,19 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from apikit import STATUS_CLASSES
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import (
     APIConnectionError,
     APIError,
     APITimeoutError,
-    AuthenticationError,
     Client,
-    ConflictError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
     ValidationError,
 )
 
 
-@pytest.mark.parametrize(
-    ("status", "cls"),
-    [
-        (400, ValidationError),
-        (401, AuthenticationError),
-        (403, PermissionDeniedError),
-        (404, NotFoundError),
-        (409, ConflictError),
-        (413, ValidationError),
-        (422, ValidationError),
-        (429, RateLimitError),
-        (500, ServerError),
-        (502, ServerError),
-        (503, ServerError),
-        (504, ServerError),
-    ],
-)
+@pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)
 def test_an_injected_form_a_status_maps_to_its_exception(
     status: int, cls: type[APIError], make_client: Callable[..., Client], user: SeededUser, emu: Emulator
 ) -> None:

@@ -12,18 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from apikit import SleepRecorder
+from apikit import STATUS_CLASSES, SleepRecorder
 
 from dragops_sync.api import (
     APIError,
-    AuthenticationError,
     Client,
-    ConflictError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
     ServerError,
-    ValidationError,
 )
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -73,21 +67,7 @@ def test_an_http_date_retry_after_is_honoured(sleeps: SleepRecorder) -> None:
     assert 28.0 <= sleeps.delays[0] <= 30.0
 
 
-@pytest.mark.parametrize(
-    ("status", "cls"),
-    [
-        (400, ValidationError),
-        (401, AuthenticationError),
-        (403, PermissionDeniedError),
-        (404, NotFoundError),
-        (409, ConflictError),
-        (413, ValidationError),
-        (422, ValidationError),
-        (429, RateLimitError),
-        (500, ServerError),
-        (503, ServerError),
-    ],
-)
+@pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)
 def test_form_b_errors_map_to_the_same_classes_as_form_a(
     status: int, cls: type[APIError], sleeps: SleepRecorder
 ) -> None:
