@@ -48,8 +48,8 @@ for source in ("sync", "emulator"):
 
 from dragops_sync.api import Client  # noqa: E402
 from dragops_sync.daemon import Daemon, DaemonSettings  # noqa: E402
-from dragops_sync.normalize import canonical_json, essence  # noqa: E402
-from dragops_sync.settings import load_settings  # noqa: E402
+from dragops_sync.directory import load_settings  # noqa: E402
+from dragops_sync.essence import canonical_json, essence  # noqa: E402
 
 NOOP_TARGET = 20.0
 APPLY_TARGET = 8.0

@@ -19,10 +19,10 @@ from pulumi.output import Unknown
 
 from dragops_sync.api import Client, DragopsError
 
-from ._config import Credentials, credentials_from_env, credentials_from_stack_config
+from ._config import ConfigurationError, Credentials, credentials_from_env, credentials_from_stack_config
 
 
-class DragopsProviderError(Exception):
+class DragopsProviderError(DragopsError):
     """A DRAGOPS operation of the Pulumi provider failed; the message says what and why (no secrets)."""
 
 
@@ -138,6 +138,8 @@ def api_errors(action: str) -> Iterator[None]:
     """
     try:
         yield
+    except (DragopsProviderError, ConfigurationError):
+        raise  # already says what failed
     except DragopsError as exc:
         raise DragopsProviderError(f"{action} failed: {exc}") from exc
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dragops_sync import api
 from dragops_sync.api import Client
 
 NAMESPACE = "dragops"
@@ -26,7 +27,7 @@ _KEYS: dict[str, tuple[str, str]] = {
 }
 
 
-class ConfigurationError(Exception):
+class ConfigurationError(api.ConfigurationError):
     """The provider cannot talk to DRAGOPS because its settings are missing or contradictory."""
 
 

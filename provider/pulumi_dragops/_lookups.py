@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dragops_sync.api import DragopsError
-from dragops_sync.normalize import essence, essence_hash
+from dragops_sync.essence import essence, essence_hash
 
 from ._common import DragopsProviderError, text
 from ._config import credentials_from_program

@@ -1,6 +1,6 @@
 """`Pattern`: a DRAGOPS pattern (name, metadata and node graph) as a Pulumi dynamic resource.
 
-The provider diffs locally through `dragops_sync.normalize.essence`, the normaliser behind
+The provider diffs locally through `dragops_sync.essence.essence`, the normaliser behind
 `dragops-sync plan`, so a `pulumi preview` and a sync plan never disagree and Pulumi's float marshalling
 or key order never shows up as a phantom change.
 """
@@ -22,8 +22,9 @@ from dragops_sync.api import (
     NotFoundError,
     ServerError,
 )
+from dragops_sync.essence import essence, essence_hash
 from dragops_sync.files import load_pattern_file
-from dragops_sync.normalize import essence, essence_hash, is_ownership_tag
+from dragops_sync.ownership import is_ownership_tag
 
 from ._common import (
     DragopsProvider,

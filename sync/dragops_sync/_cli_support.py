@@ -25,9 +25,9 @@ import click
 
 from dragops_sync.api import Client, DragopsError
 from dragops_sync.desired import SyncOptions
+from dragops_sync.directory import SETTINGS_FILE, SettingsError, load_settings
 from dragops_sync.files import FileFormatError
 from dragops_sync.local import LocalError, local_instance
-from dragops_sync.settings import SETTINGS_FILE, SettingsError, load_settings
 
 __all__ = [
     "Cli",

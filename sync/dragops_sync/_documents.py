@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from dragops_sync.errors import DragopsError
+
 __all__ = [
     "DOCUMENT_FIELD",
     "FileFormatError",
@@ -61,7 +63,7 @@ class FileIssue:
         return {"file": self.file, "field": self.field, "message": self.message}
 
 
-class FileFormatError(Exception):
+class FileFormatError(DragopsError):
     """A file could not be read or does not follow its format; `issues` lists every problem."""
 
     def __init__(self, path: str | Path, issues: Sequence[FileIssue]) -> None:

@@ -27,19 +27,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from dragops_sync.actions import ActionKind, Plan, PlanItem, Resource
-from dragops_sync.api import APIError, Client, ConflictError, DragopsError, NotFoundError
+from dragops_sync import operations
+from dragops_sync.api import Client, ConflictError, DragopsError
 from dragops_sync.desired import DesiredState
+from dragops_sync.directory import ConnectionsError, resolve_connections
 from dragops_sync.observe import LiveObserver
-from dragops_sync.settings import ConnectionsError, resolve_connections
+from dragops_sync.operations import DEFAULT_DEPLOY_WAIT, describe_error
+from dragops_sync.plan import ActionKind, Plan, PlanItem, Resource
+from dragops_sync.spec import PatternSpec
 
-__all__ = ["DEFAULT_DEPLOY_WAIT", "ApplyReport", "ItemResult", "ResultStatus", "apply_plan", "describe_error"]
+__all__ = ["ApplyOptions", "ApplyReport", "ItemResult", "ResultStatus", "apply_plan"]
 
 _K = ActionKind
 
-# Seconds a deploy may stay `pending` before the item fails (polled through the client's sleep).
-DEFAULT_DEPLOY_WAIT = 60.0
-_POLL_INTERVAL = 0.5
 
 # Kinds that ask for a change the rules forbid making (the user must act): apply exits 1 on them.
 _REFUSED_KINDS = frozenset({_K.CONFLICT, _K.UNMANAGED, _K.INVALID})
@@ -53,6 +53,18 @@ class ResultStatus(StrEnum):
     SKIPPED = "skipped"  # a write that was not tried: stop requested, blocked plan, failed dependency
     REFUSED = "refused"  # conflict, unmanaged or invalid: the rules forbid the write
     UNCHANGED = "unchanged"  # nothing to write: in sync, or drift reported (observe/warn)
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    """How to apply a plan; built once at the CLI edge and passed whole.
+
+    `concurrency` None: the settings' `concurrency`. `deploy_wait`: seconds a deploy may stay
+    `pending` before its item fails.
+    """
+
+    concurrency: int | None = None
+    deploy_wait: float = DEFAULT_DEPLOY_WAIT
 
 
 @dataclass(frozen=True)
@@ -104,21 +116,6 @@ class ApplyReport:
             "summary": {str(s): self.count(s) for s in ResultStatus},
             "results": [r.to_dict() for r in self.results],
         }
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line about a failed write; a 422 deploy names each node or edge at fault."""
-    if isinstance(exc, APIError) and isinstance(exc.details, list) and exc.details:
-        parts = []
-        for detail in exc.details:
-            if not isinstance(detail, Mapping):
-                continue
-            labels = (("nodeId", "node"), ("edgeId", "edge"))
-            where = " ".join(f"{label} {detail[key]}" for key, label in labels if detail.get(key))
-            parts.append(f"{where}: {detail.get('message', '')}" if where else str(detail.get("message", "")))
-        if parts:
-            return f"{exc.status} {exc.code or ''}".rstrip() + f": {exc.message} — " + "; ".join(parts)
-    return str(exc) or type(exc).__name__
 
 
 def _phase(item: PlanItem, deleted: set[str]) -> int:
@@ -209,32 +206,17 @@ class _Applier:
         return ItemResult(item, ResultStatus.OK, f"created connection {created.id}")
 
     def _pattern(self, item: PlanItem) -> ItemResult:
-        write = dict(item.write or {})
+        spec = PatternSpec.from_document(item.write or {})
         if item.kind == _K.CREATE:
-            pattern = self.client.patterns.create(
-                name=write["name"],
-                description=write.get("description"),
-                tags=write.get("tags"),
-                graph_data=write.get("graphData"),
-                is_public=write.get("isPublic"),
-                is_template=write.get("isTemplate"),
-            )
+            pattern = operations.create_pattern(self.client, spec)
             message = f"created {pattern.id}"
         else:
             assert item.pattern_id is not None  # the planner sets it for every live pattern
             if item.kind == _K.NOOP:  # only the ownership mark is stale
-                pattern = self.client.patterns.update(item.pattern_id, tags=write.get("tags"))
+                pattern = operations.update_pattern(self.client, item.pattern_id, spec, fields=("tags",))
                 message = "ownership mark refreshed"
             else:
-                pattern = self.client.patterns.update(
-                    item.pattern_id,
-                    name=write.get("name"),
-                    description=write.get("description", ""),
-                    tags=write.get("tags"),
-                    graph_data=write.get("graphData"),
-                    is_public=write.get("isPublic"),
-                    is_template=write.get("isTemplate"),
-                )
+                pattern = operations.update_pattern(self.client, item.pattern_id, spec)
                 message = {_K.ADOPT: "adopted", _K.UPDATE: "updated"}.get(item.kind, "written")
                 if item.forced:
                     message += " (--force)"
@@ -253,38 +235,24 @@ class _Applier:
 
     def _deploy(self, item: PlanItem) -> ItemResult:
         pattern_id = self._pattern_id(item)
-        result = self.client.deployments.deploy(pattern_id, environment_id=item.environment_id)
-        expected = result.version_number
-        live = self.client.deployments.wait_until_active(
-            pattern_id, version_number=expected, timeout=self.deploy_wait, interval=_POLL_INTERVAL
+        deployed = operations.deploy_pattern(
+            self.client, pattern_id, environment_id=item.environment_id, wait=self.deploy_wait
         )
-        if expected is not None and live.version_number != expected:
-            message = (
-                f"deployed version {expected}, but the deployment reads back at version "
-                f"{live.version_number} (someone else deployed meanwhile?)"
-            )
-            return ItemResult(item, ResultStatus.FAILED, message, pattern_id)
-        return ItemResult(item, ResultStatus.OK, f"active at version {live.version_number}", pattern_id)
+        version = deployed.deployment.version_number
+        return ItemResult(item, ResultStatus.OK, f"active at version {version}", pattern_id)
 
     def _undeploy(self, item: PlanItem) -> ItemResult:
         pattern_id = self._pattern_id(item)
-        status = self.client.deployments.undeploy(pattern_id)
-        if status.status != "undeployed":
-            self._mark_failed(item)
-            return ItemResult(item, ResultStatus.FAILED, f"undeploy answered {status.status!r}", pattern_id)
+        operations.undeploy_pattern(self.client, pattern_id)
         return ItemResult(item, ResultStatus.OK, "undeployed", pattern_id)
 
     def _delete(self, item: PlanItem) -> ItemResult:
         pattern_id = self._pattern_id(item)
         try:
-            self.client.patterns.delete(pattern_id)
-        except NotFoundError:
-            message = "already gone"
+            message = "deleted" if operations.delete_pattern(self.client, pattern_id) else "already gone"
         except ConflictError as exc:
             # Deployed by someone after the plan was made: deleting would need an undeploy we did not plan.
             return ItemResult(item, ResultStatus.FAILED, describe_error(exc), pattern_id)
-        else:
-            message = "deleted"
         if self.observer is not None:
             self.observer.invalidate(pattern_id)
         return ItemResult(item, ResultStatus.OK, message, pattern_id)
@@ -294,19 +262,19 @@ def apply_plan(
     client: Client,
     plan: Plan,
     desired: DesiredState,
+    options: ApplyOptions = ApplyOptions(),
     *,
-    concurrency: int = 8,
     observer: LiveObserver | None = None,
     stop_event: threading.Event | None = None,
     on_result: Callable[[ItemResult], None] | None = None,
     env: Mapping[str, str] | None = None,
-    deploy_wait: float = DEFAULT_DEPLOY_WAIT,
 ) -> ApplyReport:
-    """Execute `plan` (built from `desired`) and report one result per item, in plan order.
+    """Execute `plan` (built from `desired`) as `options` ask; one result per item, in plan order.
 
     `env` holds the connections' keys (default `os.environ`); `on_result` is called as each item
-    finishes (progress, metrics); `deploy_wait` bounds the wait for a pending deployment.
+    finishes (progress, metrics).
     """
+    concurrency = options.concurrency or desired.options.concurrency
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     if plan.blocked:
@@ -327,7 +295,7 @@ def apply_plan(
         observer=observer,
         stop_event=stop_event,
         env=os.environ if env is None else env,
-        deploy_wait=deploy_wait,
+        deploy_wait=options.deploy_wait,
     )
     deleted = {i.name for i in plan.items if i.kind == _K.DELETE}
     phases: dict[int, list[tuple[int, PlanItem]]] = {}

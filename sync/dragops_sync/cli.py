@@ -34,13 +34,13 @@ from dragops_sync._cli_support import (
 )
 from dragops_sync.apply import ItemResult, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
+from dragops_sync.directory import SETTINGS_FILE, load_directory
 from dragops_sync.export import export_patterns
 from dragops_sync.observe import LiveObserver
+from dragops_sync.pattern_report import render_status_json, render_status_table, status_rows
 from dragops_sync.refs import reference_targets, resolve_references
 from dragops_sync.render import render
 from dragops_sync.schema import SCHEMA_KINDS, all_schemas, json_schema
-from dragops_sync.settings import SETTINGS_FILE, load_directory
-from dragops_sync.status import render_status_json, render_status_table, status_rows
 from dragops_sync.validate import NodeLibrary, validate_desired
 
 __all__ = ["cli", "main"]

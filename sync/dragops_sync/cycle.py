@@ -16,16 +16,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from dragops_sync.actions import Plan, PlanItem
 from dragops_sync.api import Client
-from dragops_sync.apply import ApplyReport, ItemResult, ResultStatus, apply_plan
+from dragops_sync.apply import ApplyOptions, ApplyReport, ItemResult, ResultStatus, apply_plan
 from dragops_sync.desired import DesiredState
+from dragops_sync.directory import load_directory
 from dragops_sync.files import PatternFileCache
 from dragops_sync.gitinfo import default_owner
 from dragops_sync.observe import LiveObserver, Observation
-from dragops_sync.plan import build_plan
+from dragops_sync.plan import Plan, PlanItem, PlanOptions
+from dragops_sync.planner import build_plan
 from dragops_sync.refs import WaitingRef, reference_targets, resolve_references
-from dragops_sync.settings import load_directory
 from dragops_sync.validate import NodeLibrary
 
 __all__ = ["CycleResult", "Selector", "resolve_owner", "run_cycle"]
@@ -101,10 +101,9 @@ def _plan(
     plan = build_plan(
         resolved,
         observation.state,
-        owner=owner,
+        PlanOptions(owner=owner, **options),
         node_library=library,
         essences=observer.essences,
-        **options,
     )
     if waiting:
         notes = tuple(
@@ -155,7 +154,7 @@ def run_cycle(
             client,
             current,
             desired,
-            concurrency=concurrency or desired.options.concurrency,
+            ApplyOptions(concurrency=concurrency),
             observer=observer,
             stop_event=stop_event,
             on_result=on_result,

@@ -37,9 +37,9 @@ from types import FrameType
 
 from dragops_sync.api import Client
 from dragops_sync.backoff import Backoff
+from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus, StatusServer
 from dragops_sync.observe import LiveObserver
 from dragops_sync.reconciler import CycleOutcome, ReconcileOptions, Reconciler
-from dragops_sync.status_server import DaemonMetrics, DaemonStatus, StatusServer
 from dragops_sync.tracking import CycleTracker, Key
 from dragops_sync.watch import DEFAULT_DEBOUNCE, DirectoryWatcher
 

@@ -1,11 +1,11 @@
 """The desired state: what a sync directory asks for, as plain data.
 
-`DesiredState` is what `settings.load_directory` builds from a directory and what `plan.build_plan`
+`DesiredState` is what `directory.load_directory` builds from a directory and what `planner.build_plan`
 reads. It holds the loaded pattern files with their effective deployment intent (file `sync` block over
 the defaults of `dragops-sync.yaml`), the connection declarations (environment-variable *names* only,
 never secret values), the options of `dragops-sync.yaml`, and every issue met while loading.
 
-Pure data, no I/O. It sits apart from `settings` so that the planner (which must not read settings
+Pure data, no I/O. It sits apart from `directory` so that the planner (which must not read settings
 files) can take a `DesiredState` without importing the loader.
 """
 

@@ -33,12 +33,12 @@ from typing import Any, Literal
 import yaml
 
 from dragops_sync.api import Client
+from dragops_sync.directory import PATTERNS_DIR, SETTINGS_FILE
 from dragops_sync.files import PATTERN_SUFFIXES, PatternFileError, dump_pattern, load_pattern_file
 from dragops_sync.live import LiveConnection, LivePattern, LiveState
 from dragops_sync.models import Deployment, PatternSummary
-from dragops_sync.normalize import ownership_mark, strip_ownership_tags
+from dragops_sync.ownership import ownership_mark, strip_ownership_tags
 from dragops_sync.refs import reference_ids
-from dragops_sync.settings import PATTERNS_DIR, SETTINGS_FILE
 
 __all__ = ["ExportFormat", "ExportResult", "ExportedFile", "export_patterns", "slugify"]
 

@@ -32,7 +32,7 @@ from dragops_sync._documents import (
     issues_from_validation,
     read_document,
 )
-from dragops_sync.normalize import is_ownership_tag
+from dragops_sync.ownership import is_ownership_tag
 
 __all__ = [
     "DOCUMENT_FIELD",

@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from dragops_sync.normalize import OwnershipMark, ownership_mark
+from dragops_sync.models import DEPLOYED_STATUSES
+from dragops_sync.ownership import OwnershipMark, ownership_mark
 
 __all__ = ["DEPLOYED_STATUSES", "LiveConnection", "LiveDeployment", "LivePattern", "LiveState"]
-
-# Statuses in which a pattern counts as deployed (D10); `undeployed` does not.
-DEPLOYED_STATUSES = frozenset({"active", "pending", "paused"})
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dragops_sync.errors import DragopsError
+
 __all__ = ["LOCAL_DIR", "LocalError", "LocalInstance", "local_instance"]
 
 LOCAL_DIR = ".dragops-local"
@@ -28,7 +30,7 @@ _CREDENTIALS_FILE = "credentials.json"
 _LOCAL_EMAIL = "local@dragops.invalid"
 
 
-class LocalError(Exception):
+class LocalError(DragopsError):
     """The embedded emulator could not be started or its local state is unusable."""
 
 

@@ -15,6 +15,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 from pydantic.alias_generators import to_camel
 
 __all__ = [
+    "DEPLOYED_STATUSES",
     "ApiModel",
     "AuthProviders",
     "AuthSession",
@@ -133,6 +134,10 @@ class DeployResult(ApiModel):
     triggers: list[Trigger] = Field(default_factory=list)
 
 
+# Statuses in which a pattern counts as deployed (D10); `undeployed` does not.
+DEPLOYED_STATUSES = frozenset({"active", "pending", "paused"})
+
+
 class Deployment(ApiModel):
     """A deployment (status of a pattern's deployment, or an item of the deployments list).
 
@@ -153,6 +158,11 @@ class Deployment(ApiModel):
     updated_at: datetime | None = None
     confirmed_at: datetime | None = None
     last_run: dict[str, Any] | None = None
+
+    @property
+    def deployed(self) -> bool:
+        """Whether the pattern is on the engine (active, pending or paused)."""
+        return self.status in DEPLOYED_STATUSES
 
 
 class DeploymentStatus(ApiModel):

@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dragops_sync.api import Client, NotFoundError
+from dragops_sync.essence import EssenceMemo
 from dragops_sync.live import LiveConnection, LiveDeployment, LivePattern, LiveState
 from dragops_sync.models import Deployment, Pattern, PatternSummary
-from dragops_sync.normalize import EssenceMemo, ownership_mark
+from dragops_sync.ownership import ownership_mark
 
 __all__ = ["LiveObserver", "Observation"]
 

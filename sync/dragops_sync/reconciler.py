@@ -23,10 +23,10 @@ from pathlib import Path
 from dragops_sync.api import Client, DragopsError
 from dragops_sync.apply import ApplyReport, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
+from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus
 from dragops_sync.files import PatternFileCache
 from dragops_sync.gitpull import fast_forward, has_uncommitted_changes, head_commit
 from dragops_sync.observe import LiveObserver
-from dragops_sync.status_server import DaemonMetrics, DaemonStatus
 from dragops_sync.tracking import CycleTracker, Key
 
 __all__ = ["CycleOutcome", "ReconcileOptions", "Reconciler"]

@@ -30,9 +30,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dragops_sync.desired import DesiredPattern, DesiredState
+from dragops_sync.directory import CONNECTIONS_FILE
 from dragops_sync.files import FileIssue, GraphData
 from dragops_sync.live import LiveState
-from dragops_sync.settings import CONNECTIONS_FILE
 
 __all__ = ["RefTargets", "WaitingRef", "reference_ids", "reference_targets", "resolve_references"]
 

@@ -21,8 +21,9 @@ from typing import Any, Literal
 from rich.console import Console
 from rich.text import Text
 
-from dragops_sync.actions import ActionKind, Plan, PlanItem, Resource
-from dragops_sync.normalize import FieldChange, canonical_json
+from dragops_sync.diff import FieldChange
+from dragops_sync.essence import canonical_json
+from dragops_sync.plan import ActionKind, Plan, PlanItem, Resource
 
 __all__ = ["OutputFormat", "buffer_console", "render", "render_json", "render_markdown", "render_text"]
 

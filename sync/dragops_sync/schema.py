@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from dragops_sync.directory import ConnectionsFile, SyncSettings
 from dragops_sync.files import PatternFile
-from dragops_sync.settings import ConnectionsFile, SyncSettings
 
 __all__ = ["SCHEMA_KINDS", "SchemaKind", "all_schemas", "json_schema"]
 

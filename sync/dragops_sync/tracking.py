@@ -23,11 +23,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
-from dragops_sync.actions import ActionKind, Plan, PlanItem, Resource
 from dragops_sync.apply import ApplyReport, ItemResult, ResultStatus
 from dragops_sync.backoff import Backoff
+from dragops_sync.daemon_http import PatternStatus
 from dragops_sync.desired import DesiredState
-from dragops_sync.status_server import PatternStatus
+from dragops_sync.plan import ActionKind, Plan, PlanItem, Resource
 
 __all__ = ["CycleTracker", "Key", "item_key"]
 

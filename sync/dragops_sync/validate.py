@@ -1,6 +1,6 @@
 """Offline checks of a desired state: what `dragops-sync validate` reports before anything is sent.
 
-The schema was checked when the files were loaded (`settings.load_directory`); this module adds the
+The schema was checked when the files were loaded (`directory.load_directory`); this module adds the
 graph rules a deploy would otherwise reject: unique node and edge ids, edges joining existing nodes, a
 trigger node in every pattern meant to be deployed, and — when a node library (the definitions of
 `GET /api/nodes`) is given — known node types and edge handles that are pins of their node's type.

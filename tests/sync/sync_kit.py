@@ -9,8 +9,9 @@ from typing import Any
 
 import yaml
 
+from dragops_sync.essence import essence, short_hash
 from dragops_sync.live import LiveDeployment, LivePattern
-from dragops_sync.normalize import APPLIED_TAG_PREFIX, OWNER_TAG_PREFIX, essence, short_hash
+from dragops_sync.ownership import APPLIED_TAG_PREFIX, OWNER_TAG_PREFIX
 
 OWNER = "platform/automations"
 

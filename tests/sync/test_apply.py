@@ -10,12 +10,13 @@ from io_kit import client_for, cycle, init_repo, live_snapshot, write_file, writ
 from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
-from dragops_sync.actions import ActionKind
-from dragops_sync.apply import ResultStatus, apply_plan
-from dragops_sync.normalize import APPLIED_TAG_PREFIX, OWNER_TAG_PREFIX, essence, short_hash
+from dragops_sync.apply import ApplyOptions, ResultStatus, apply_plan
+from dragops_sync.directory import load_directory
+from dragops_sync.essence import essence, short_hash
 from dragops_sync.observe import LiveObserver
-from dragops_sync.plan import build_plan
-from dragops_sync.settings import load_directory
+from dragops_sync.ownership import APPLIED_TAG_PREFIX, OWNER_TAG_PREFIX
+from dragops_sync.plan import ActionKind, PlanOptions
+from dragops_sync.planner import build_plan
 
 OWNER = "acme/automations"
 
@@ -205,8 +206,8 @@ def test_a_deployment_that_never_becomes_active_is_a_failed_item(
     with client_for(emu, user) as client:
         desired = load_directory(repo)
         observer = LiveObserver(client)
-        plan = build_plan(desired, observer.observe(), owner=OWNER)
-        report = apply_plan(client, plan, desired, observer=observer, deploy_wait=1.0)
+        plan = build_plan(desired, observer.observe(), PlanOptions(owner=OWNER))
+        report = apply_plan(client, plan, desired, ApplyOptions(deploy_wait=1.0), observer=observer)
 
     (deploy,) = [r for r in report.results if r.item.kind == ActionKind.DEPLOY]
     assert deploy.status == ResultStatus.FAILED
@@ -239,10 +240,10 @@ def test_a_failed_create_skips_that_patterns_deploy_and_not_the_others(
     repo = _repo(tmp_path)
     with client_for(emu, user) as client:
         desired = load_directory(repo)
-        plan = build_plan(desired, LiveObserver(client).observe(), owner=OWNER)
+        plan = build_plan(desired, LiveObserver(client).observe(), PlanOptions(owner=OWNER))
         # Every retry of the first create fails with a non-retryable error.
         emu.inject_fault(method="POST", path="/api/patterns", kind="status", status=400, count=1)
-        report = apply_plan(client, plan, desired, concurrency=1)
+        report = apply_plan(client, plan, desired, ApplyOptions(concurrency=1))
 
     statuses = {(r.item.kind, r.item.name): r.status for r in report.results}
     assert statuses[(ActionKind.CREATE, "Nightly Report")] == ResultStatus.FAILED

@@ -10,10 +10,10 @@ from io_kit import client_for, copy_example, cycle
 from sync_kit import OWNER, webhook_logger, write_pattern, write_settings
 
 from dragops_emulator import Emulator, SeededUser
-from dragops_sync.actions import Plan
 from dragops_sync.apply import ResultStatus
 from dragops_sync.cycle import Selector
 from dragops_sync.desired import DesiredState
+from dragops_sync.plan import Plan
 
 EXAMPLE_ENV = {"SLACK_TOKEN": "xoxb-SENTINEL-slack", "GITHUB_TRIAGE_TOKEN": "ghp_SENTINEL-github"}
 

@@ -17,10 +17,10 @@ from daemon_kit import SETTINGS, git, live_message, pattern_file, sync_repo, wai
 from sync_kit import OWNER
 
 from dragops_emulator import Emulator, SeededUser
-from dragops_sync.actions import ActionKind
 from dragops_sync.api import Client
 from dragops_sync.cycle import run_cycle
 from dragops_sync.observe import LiveObserver
+from dragops_sync.plan import ActionKind
 
 _DAEMON = """
 import sys

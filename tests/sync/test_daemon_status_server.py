@@ -16,13 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
-from dragops_sync.status_server import (
-    DaemonMetrics,
-    DaemonStatus,
-    PatternStatus,
-    StatusServer,
-    parse_address,
-)
+from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus, PatternStatus, StatusServer, parse_address
 
 
 @pytest.fixture

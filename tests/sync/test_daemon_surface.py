@@ -13,7 +13,7 @@ MODULES = [
     "dragops_sync.daemon",
     "dragops_sync.gitpull",
     "dragops_sync.reconciler",
-    "dragops_sync.status_server",
+    "dragops_sync.daemon_http",
     "dragops_sync.tracking",
     "dragops_sync.watch",
 ]

@@ -12,18 +12,13 @@ from hypothesis import strategies as st
 from io_kit import client_for, cycle
 from sync_kit import OWNER, scheduled_report, webhook_logger, write_pattern, write_settings
 
-import dragops_sync.normalize as normalize
+import dragops_sync.essence as essence_module
 from dragops_emulator import Emulator, SeededUser
-from dragops_sync.normalize import (
-    Essence,
-    EssenceMemo,
-    canonical_json,
-    diff_essence,
-    essence,
-    short_hash,
-)
+from dragops_sync.diff import diff_essence
+from dragops_sync.essence import Essence, EssenceMemo, canonical_json, essence, short_hash
 from dragops_sync.observe import LiveObserver
-from dragops_sync.plan import build_plan
+from dragops_sync.plan import PlanOptions
+from dragops_sync.planner import build_plan
 
 IGNORE_POSITIONS = ("/graphData/nodes/*/position",)
 
@@ -44,13 +39,13 @@ def test_inputs_seen_before_are_not_normalised_again_whatever_document_carries_t
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[object] = []
-    original = normalize.essence
+    original = essence_module.essence
 
     def counting(pattern: Any, *, ignore: Any = ()) -> dict[str, Any]:
         calls.append(pattern)
         return original(pattern, ignore=ignore)
 
-    monkeypatch.setattr(normalize, "essence", counting)
+    monkeypatch.setattr(essence_module, "essence", counting)
     memo = EssenceMemo()
     first = memo.get(webhook_logger())
     again = memo.get(webhook_logger())  # a fresh dict with the same content: a file read again
@@ -94,7 +89,7 @@ def test_a_plan_through_the_memo_is_the_plan_without_it(
         cycle(client, tmp_path, observer)  # creates both
         write_pattern(tmp_path, "logger.json", webhook_logger(message="edited in git"))
         planned = cycle(client, tmp_path, observer, dry_run=True)
-    plain = build_plan(planned.desired, planned.observation.state, owner=OWNER)
+    plain = build_plan(planned.desired, planned.observation.state, PlanOptions(owner=OWNER))
     assert [i.kind for i in planned.plan.items] == [i.kind for i in plain.items]
     assert planned.plan == plain
 
@@ -110,13 +105,13 @@ def test_a_warm_no_op_reconcile_normalises_no_pattern(
         cycle(client, tmp_path, observer)  # cold: creates the patterns
         cycle(client, tmp_path, observer)  # warm: fills the memo with what is live now
         calls: list[object] = []
-        original = normalize.essence
+        original = essence_module.essence
 
         def counting(pattern: Any, *, ignore: Any = ()) -> dict[str, Any]:
             calls.append(pattern)
             return original(pattern, ignore=ignore)
 
-        monkeypatch.setattr(normalize, "essence", counting)
+        monkeypatch.setattr(essence_module, "essence", counting)
         result = cycle(client, tmp_path, observer)
     assert {str(i.kind) for i in result.plan.items} == {"noop"}
     assert result.report is not None and result.report.ok

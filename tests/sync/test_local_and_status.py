@@ -27,7 +27,7 @@ from io_kit import (
 from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
-from dragops_sync.status import SyncState, render_status_table, status_rows
+from dragops_sync.pattern_report import SyncState, render_status_table, status_rows
 
 PROJECT = Path(__file__).resolve().parents[2]
 DEMO_ENV = {"SLACK_TOKEN": "xoxb-demo-test", "GITHUB_TRIAGE_TOKEN": "ghp-demo-test"}

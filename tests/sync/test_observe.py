@@ -8,8 +8,8 @@ from io_kit import client_for, cycle, init_repo, write_file
 from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
-from dragops_sync.normalize import OWNER_TAG_PREFIX
 from dragops_sync.observe import LiveObserver
+from dragops_sync.ownership import OWNER_TAG_PREFIX
 
 
 def _gets_of_single_patterns(emu: Emulator) -> list[str]:

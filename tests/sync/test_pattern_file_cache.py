@@ -12,8 +12,8 @@ from sync_kit import OWNER, scheduled_report, webhook_logger, write_pattern, wri
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.daemon import Daemon, DaemonSettings
+from dragops_sync.directory import load_directory
 from dragops_sync.files import PatternFileCache, PatternFileError, load_pattern_file
-from dragops_sync.settings import load_directory
 
 
 def test_an_unchanged_file_is_handed_out_again_without_parsing(tmp_path: Path) -> None:

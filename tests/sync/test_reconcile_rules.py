@@ -9,10 +9,10 @@ from io_kit import client_for, commit, cycle, init_repo, live_snapshot, write_fi
 from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
-from dragops_sync.actions import ActionKind, RefusalReason
 from dragops_sync.api import Client
 from dragops_sync.apply import ResultStatus
 from dragops_sync.observe import LiveObserver
+from dragops_sync.plan import ActionKind, RefusalReason
 
 
 def _repo(tmp_path: Path, drift: str = "warn", extra: str = "") -> Path:

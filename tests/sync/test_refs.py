@@ -11,9 +11,9 @@ from sync_kit import webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.apply import ResultStatus
+from dragops_sync.directory import load_directory
 from dragops_sync.live import LiveConnection, LivePattern, LiveState
 from dragops_sync.refs import reference_ids, reference_targets, resolve_references
-from dragops_sync.settings import load_directory
 
 SLACK_ENV = {"SLACK_TOKEN": "xoxb-test-token-0000"}
 

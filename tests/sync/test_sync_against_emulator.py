@@ -13,13 +13,13 @@ import pytest
 from sync_kit import OWNER, scheduled_report, webhook_logger, write_pattern, write_settings
 
 from dragops_emulator import Emulator, SeededUser
-from dragops_sync.actions import ActionKind
 from dragops_sync.api import Client
+from dragops_sync.directory import load_directory
+from dragops_sync.essence import essence
 from dragops_sync.files import dump_pattern, load_pattern_file
 from dragops_sync.live import LiveDeployment, LivePattern, LiveState
-from dragops_sync.normalize import essence
-from dragops_sync.plan import build_plan
-from dragops_sync.settings import load_directory
+from dragops_sync.plan import ActionKind, PlanOptions
+from dragops_sync.planner import build_plan
 from dragops_sync.validate import NodeLibrary, validate_pattern
 
 
@@ -99,7 +99,7 @@ def test_an_unmanaged_live_pattern_of_the_same_name_is_left_alone_unless_adopted
     desired = load_directory(tmp_path)
     live = _live(client)
     assert [i.kind for i in build_plan(desired, live).items] == [ActionKind.UNMANAGED]
-    adopt = build_plan(desired, live, adopt=True)
+    adopt = build_plan(desired, live, PlanOptions(adopt=True))
     assert [(i.kind, i.changes) for i in adopt.items] == [(ActionKind.ADOPT, ())]
 
 

@@ -24,9 +24,9 @@ from sync_kit import scheduled_report, webhook_logger
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.cycle import run_cycle
-from dragops_sync.normalize import essence
+from dragops_sync.directory import load_directory
+from dragops_sync.essence import essence
 from dragops_sync.observe import LiveObserver
-from dragops_sync.settings import load_directory
 from dragops_sync.validate import validate_desired
 
 _OWNER = "acme/flows"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sync_kit import webhook_logger, write_pattern, write_settings
 
-from dragops_sync.settings import load_directory
+from dragops_sync.directory import load_directory
 from dragops_sync.validate import validate_desired
 
 

@@ -10,17 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sync_kit import webhook_logger
 
-from dragops_sync.normalize import (
+from dragops_sync.diff import diff_essence
+from dragops_sync.essence import canonical_json, essence, essence_hash, short_hash
+from dragops_sync.ownership import (
     APPLIED_TAG_PREFIX,
     KEEP_TAG,
     OWNER_TAG_PREFIX,
-    canonical_json,
-    diff_essence,
-    essence,
-    essence_hash,
     ownership_mark,
     ownership_tags,
-    short_hash,
 )
 
 # -- strategies ----------------------------------------------------------------------------------

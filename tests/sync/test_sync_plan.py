@@ -18,12 +18,12 @@ from sync_kit import (
     write_settings,
 )
 
-from dragops_sync.actions import ActionKind, Plan, Resource
 from dragops_sync.desired import DesiredState
+from dragops_sync.directory import load_directory
 from dragops_sync.live import LiveConnection, LiveDeployment, LiveState
-from dragops_sync.normalize import APPLIED_TAG_PREFIX, KEEP_TAG, OWNER_TAG_PREFIX
-from dragops_sync.plan import build_plan
-from dragops_sync.settings import load_directory
+from dragops_sync.ownership import APPLIED_TAG_PREFIX, KEEP_TAG, OWNER_TAG_PREFIX
+from dragops_sync.plan import ActionKind, Plan, PlanOptions, Resource
+from dragops_sync.planner import build_plan
 
 K = ActionKind
 
@@ -170,7 +170,9 @@ def test_force_overwrites_a_conflict(tmp_path: Path) -> None:
     base = webhook_logger()
     live = live_pattern(_edited(base, "live edit"), applied=applied_of(base))
     plan = build_plan(
-        _desired(tmp_path, _edited(base, "git edit")), LiveState.of([live], [active()]), force=True
+        _desired(tmp_path, _edited(base, "git edit")),
+        LiveState.of([live], [active()]),
+        PlanOptions(force=True),
     )
     assert _kinds(plan) == [
         ("update", "pattern", "Webhook Logger"),
@@ -197,7 +199,7 @@ def test_an_unmanaged_pattern_of_the_same_name_is_never_changed(tmp_path: Path) 
 
 def test_adoption_is_explicit_and_writes_the_mark_then_deploys(tmp_path: Path) -> None:
     live = live_pattern(_edited(webhook_logger()), owner=None, applied=None)
-    plan = build_plan(_desired(tmp_path, webhook_logger()), LiveState.of([live]), adopt=True)
+    plan = build_plan(_desired(tmp_path, webhook_logger()), LiveState.of([live]), PlanOptions(adopt=True))
     assert _kinds(plan) == [
         ("adopt", "pattern", "Webhook Logger"),
         ("deploy", "deployment", "Webhook Logger"),
@@ -209,14 +211,14 @@ def test_adoption_is_explicit_and_writes_the_mark_then_deploys(tmp_path: Path) -
 
 def test_another_owners_pattern_is_never_adopted(tmp_path: Path) -> None:
     live = live_pattern(webhook_logger(), owner="someone/else")
-    plan = build_plan(_desired(tmp_path, webhook_logger()), LiveState.of([live]), adopt=True)
+    plan = build_plan(_desired(tmp_path, webhook_logger()), LiveState.of([live]), PlanOptions(adopt=True))
     assert _kinds(plan) == [("unmanaged", "pattern", "Webhook Logger")]
     assert "someone/else" in plan.items[0].reason
 
 
 def test_two_unmanaged_patterns_of_one_name_are_not_adopted(tmp_path: Path) -> None:
     lives = [live_pattern(webhook_logger(), pattern_id=i, owner=None, applied=None) for i in ("a", "b")]
-    plan = build_plan(_desired(tmp_path, webhook_logger()), LiveState.of(lives), adopt=True)
+    plan = build_plan(_desired(tmp_path, webhook_logger()), LiveState.of(lives), PlanOptions(adopt=True))
     assert plan.items[0].kind == K.UNMANAGED and "2 unmanaged" in plan.items[0].reason
 
 
@@ -298,7 +300,7 @@ def test_two_live_managed_patterns_with_one_name_block_every_write(tmp_path: Pat
 def test_an_invalid_settings_file_blocks_every_write(tmp_path: Path) -> None:
     write_pattern(tmp_path, "p.yaml", webhook_logger())
     write_settings(tmp_path, "concurrency: many\n")
-    plan = build_plan(load_directory(tmp_path), LiveState(), owner=OWNER)
+    plan = build_plan(load_directory(tmp_path), LiveState(), PlanOptions(owner=OWNER))
     assert [e.code for e in plan.errors] == ["invalid_settings"]
 
 
@@ -348,7 +350,7 @@ def test_prune_undeploys_then_deletes_owned_patterns_without_a_file_after_all_wr
     lives, deps = _orphans(2, deployed=True)
     unowned = live_pattern(webhook_logger("Hand made"), pattern_id="hand", owner=None, applied=None)
     plan = build_plan(
-        _desired(tmp_path, scheduled_report()), LiveState.of([*lives, unowned], deps), prune=True
+        _desired(tmp_path, scheduled_report()), LiveState.of([*lives, unowned], deps), PlanOptions(prune=True)
     )
     assert _kinds(plan) == [
         ("create", "pattern", "Nightly Report"),
@@ -364,7 +366,7 @@ def test_prune_undeploys_then_deletes_owned_patterns_without_a_file_after_all_wr
 def test_prune_never_deletes_a_pattern_marked_keep(tmp_path: Path) -> None:
     kept = live_pattern(webhook_logger("Precious"), pattern_id="keep")
     kept = type(kept)(kept.id, kept.name, (*kept.tags, KEEP_TAG), kept.updated_at, kept.document)
-    plan = build_plan(_desired(tmp_path, scheduled_report()), LiveState.of([kept]), prune=True)
+    plan = build_plan(_desired(tmp_path, scheduled_report()), LiveState.of([kept]), PlanOptions(prune=True))
     assert "delete" not in [str(i.kind) for i in plan.items]
     assert "kept (sync.prune: false): Precious" in plan.notes
 
@@ -378,7 +380,7 @@ def test_prune_is_refused_when_any_file_is_invalid(tmp_path: Path) -> None:
     lives, _ = _orphans(1)
     (tmp_path / "patterns").mkdir()
     (tmp_path / "patterns" / "typo.yaml").write_text("name: [", encoding="utf-8")
-    plan = build_plan(_desired(tmp_path, scheduled_report()), LiveState.of(lives), prune=True)
+    plan = build_plan(_desired(tmp_path, scheduled_report()), LiveState.of(lives), PlanOptions(prune=True))
     assert [r.reason for r in plan.refusals] == ["invalid_files"]
     assert plan.refusals[0].candidates == ("Old 0",)
     assert "delete" not in [str(i.kind) for i in plan.items] and not plan.valid
@@ -386,7 +388,7 @@ def test_prune_is_refused_when_any_file_is_invalid(tmp_path: Path) -> None:
 
 def test_prune_is_refused_when_the_desired_set_is_empty(tmp_path: Path) -> None:
     lives, _ = _orphans(1)
-    plan = build_plan(_desired(tmp_path), LiveState.of(lives), prune=True)
+    plan = build_plan(_desired(tmp_path), LiveState.of(lives), PlanOptions(prune=True))
     assert [r.reason for r in plan.refusals] == ["empty_desired"]
     assert plan.items == ()
 

@@ -19,11 +19,11 @@ from sync_kit import (
     write_settings,
 )
 
-from dragops_sync.actions import Plan
+from dragops_sync.directory import load_directory
 from dragops_sync.live import LiveConnection, LiveState
-from dragops_sync.plan import build_plan
+from dragops_sync.plan import Plan
+from dragops_sync.planner import build_plan
 from dragops_sync.render import render, render_json, render_markdown, render_text
-from dragops_sync.settings import load_directory
 
 GOLDEN = Path(__file__).parent / "golden" / "plan.json"
 SENTINEL = "xoxb-SENTINEL-never-shown"

@@ -8,7 +8,7 @@ import pytest
 from sync_kit import scheduled_report, webhook_logger, write_pattern, write_settings
 
 from dragops_sync.desired import PruneBudget
-from dragops_sync.settings import (
+from dragops_sync.directory import (
     ConnectionsError,
     SettingsError,
     load_connections,

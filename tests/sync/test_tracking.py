@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from dragops_sync.actions import ActionKind, Plan, PlanItem, Resource
 from dragops_sync.apply import ApplyReport, ItemResult, ResultStatus
 from dragops_sync.backoff import Backoff
 from dragops_sync.desired import DesiredState
+from dragops_sync.plan import ActionKind, Plan, PlanItem, Resource
 from dragops_sync.tracking import CycleTracker, item_key
 
 DESIRED = DesiredState(root="repo")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import DragopsError
+
 __all__ = [
     "MAX_MESSAGE_CHARS",
     "APIConnectionError",
@@ -38,10 +40,6 @@ def cap_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1] + "…"
-
-
-class DragopsError(Exception):
-    """Root of every error raised by the DRAGOPS client."""
 
 
 class ConfigurationError(DragopsError):

@@ -8,11 +8,12 @@ Creates (create, import, clone) are not idempotent, and pattern names are not un
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from ..models import Pattern, PatternSummary, PatternVersion
+from ..spec import PatternSpec
 from ._envelope import unwrap, unwrap_list
 from ._pagination import Paginator
 from ._paths import segment
@@ -82,33 +83,8 @@ class PatternsAPI:
 
     def create(
         self,
-        *,
-        name: str,
-        description: str | None = None,
-        tags: Sequence[str] | None = None,
-        graph_data: Mapping[str, Any] | None = None,
-        is_public: bool | None = None,
-        is_template: bool | None = None,
-    ) -> Pattern:
-        """Create a pattern. A lost answer is recovered by finding the created pattern, never duplicated."""
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError("name must be a non-empty string")
-        body = _writable_fields(
-            name=name,
-            description=description,
-            tags=tags,
-            graph_data=graph_data,
-            is_public=is_public,
-            is_template=is_template,
-        )
-        response = self._transport.request(
-            "POST", "/patterns", json_body=body, recover=lambda: self._find_twin(body)
-        )
-        return Pattern.model_validate(unwrap(response.body))
-
-    def update(
-        self,
-        pattern_id: str,
+        spec: PatternSpec | None = None,
+        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -117,15 +93,59 @@ class PatternsAPI:
         is_public: bool | None = None,
         is_template: bool | None = None,
     ) -> Pattern:
-        """Change the given fields (a partial update, D6); fields left as None are not sent."""
-        body = _writable_fields(
-            name=name,
-            description=description,
-            tags=tags,
-            graph_data=graph_data,
-            is_public=is_public,
-            is_template=is_template,
+        """Create the pattern `spec` describes (or, as a convenience, the one the keyword fields do).
+
+        A lost answer is recovered by finding the created pattern, never duplicated.
+        """
+        if spec is not None:
+            _no_keywords_beside(spec, name, description, tags, graph_data, is_public, is_template)
+            body = spec.to_api()
+        else:
+            body = _writable_fields(
+                name=name,
+                description=description,
+                tags=tags,
+                graph_data=graph_data,
+                is_public=is_public,
+                is_template=is_template,
+            )
+        if not isinstance(body.get("name"), str) or not body["name"].strip():
+            raise ValueError("name must be a non-empty string")
+        response = self._transport.request(
+            "POST", "/patterns", json_body=body, recover=lambda: self._find_twin(body)
         )
+        return Pattern.model_validate(unwrap(response.body))
+
+    def update(
+        self,
+        pattern_id: str,
+        spec: PatternSpec | None = None,
+        /,
+        *,
+        fields: Iterable[str] | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        tags: Sequence[str] | None = None,
+        graph_data: Mapping[str, Any] | None = None,
+        is_public: bool | None = None,
+        is_template: bool | None = None,
+    ) -> Pattern:
+        """Write `spec` over a pattern: every field, or only the API keys in `fields` (a partial
+        update, D6). The keyword form sends the fields that are not None."""
+        if spec is not None:
+            _no_keywords_beside(spec, name, description, tags, graph_data, is_public, is_template)
+            body = spec.to_api(fields)
+        elif fields is not None:
+            raise TypeError("fields= selects fields of a PatternSpec; pass one")
+        else:
+            body = _writable_fields(
+                name=name,
+                description=description,
+                tags=tags,
+                graph_data=graph_data,
+                is_public=is_public,
+                is_template=is_template,
+            )
         if not body:
             raise ValueError("update needs at least one field to change")
         response = self._transport.request(
@@ -201,6 +221,13 @@ class PatternsAPI:
             if isinstance(live, dict) and _graph_matches(sent.get("graphData"), live.get("graphData")):
                 return live
         return None
+
+
+def _no_keywords_beside(spec: PatternSpec, *fields: object) -> None:
+    if not isinstance(spec, PatternSpec):
+        raise TypeError(f"expected a PatternSpec, got {type(spec).__name__}")
+    if any(value is not None for value in fields):
+        raise TypeError("pass either a PatternSpec or keyword fields, not both")
 
 
 def _writable_fields(

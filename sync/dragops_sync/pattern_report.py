@@ -24,8 +24,8 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from dragops_sync.actions import ActionKind, Plan, PlanItem, Resource
 from dragops_sync.observe import Observation
+from dragops_sync.plan import ActionKind, Plan, PlanItem, Resource
 from dragops_sync.render import buffer_console
 
 __all__ = ["StatusRow", "SyncState", "render_status_json", "render_status_table", "status_rows"]

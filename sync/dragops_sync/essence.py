@@ -7,8 +7,7 @@ what a user writes (name, description, tags, visibility flags, graph) and drops 
 ownership tags. It also removes representation noise: tag order, node/edge order, absent-vs-default
 values, and float-vs-int marshalling (Pulumi marshals every number as a float).
 
-This module is pure: no I/O, no clock, no network. It must not import the API client or anything above
-it in the layers (plan, apply, cli).
+This module is pure: no I/O, no clock, no network.
 """
 
 from __future__ import annotations
@@ -20,37 +19,25 @@ import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+
+from dragops_sync.ownership import is_ownership_tag
 
 __all__ = [
-    "APPLIED_TAG_PREFIX",
     "ESSENCE_KEYS",
-    "KEEP_TAG",
-    "OWNER_TAG_PREFIX",
+    "GRAPH_KEYS",
     "Essence",
     "EssenceMemo",
-    "FieldChange",
-    "OwnershipMark",
     "canonical_json",
-    "diff_essence",
     "essence",
     "essence_hash",
-    "is_ownership_tag",
-    "ownership_mark",
-    "ownership_tags",
+    "restore_integers",
     "short_hash",
-    "strip_ownership_tags",
 ]
 
-OWNER_TAG_PREFIX = "dragops-sync:owner="
-APPLIED_TAG_PREFIX = "dragops-sync:applied="
-# Written on patterns whose file says `sync.prune: false`, so they survive the loss of their file.
-KEEP_TAG = "dragops-sync:prune=false"
-
-# The comparable fields, in the order they are reported.
 ESSENCE_KEYS = ("name", "description", "tags", "isPublic", "isTemplate", "graphData")
 
-_GRAPH_KEYS = ("nodes", "edges", "variables")
+GRAPH_KEYS = ("nodes", "edges", "variables")
 
 # snake_case spellings accepted as well, so a model dump or Pulumi inputs normalise the same way.
 _ALIASES = {"is_public": "isPublic", "is_template": "isTemplate", "graph_data": "graphData"}
@@ -72,51 +59,6 @@ def essence_hash(ess: Mapping[str, Any]) -> str:
 def short_hash(ess: Mapping[str, Any]) -> str:
     """The first 12 hex digits of `essence_hash`: what the `applied` ownership tag records."""
     return essence_hash(ess)[:_SHORT_HASH_LEN]
-
-
-def is_ownership_tag(tag: object) -> bool:
-    """Whether `tag` is one of the sync's own tags (owner, applied hash, keep)."""
-    if not isinstance(tag, str):
-        return False
-    return tag.startswith((OWNER_TAG_PREFIX, APPLIED_TAG_PREFIX)) or tag == KEEP_TAG
-
-
-def strip_ownership_tags(tags: Sequence[Any]) -> list[Any]:
-    """`tags` without the ownership mark, order kept."""
-    return [t for t in tags if not is_ownership_tag(t)]
-
-
-@dataclass(frozen=True)
-class OwnershipMark:
-    """The ownership mark read from a live pattern's tags (None where a tag is absent)."""
-
-    owner: str | None
-    applied: str | None
-    keep: bool = False
-
-
-def ownership_mark(tags: Sequence[Any] | None) -> OwnershipMark:
-    """Read the owner and applied hash from a tag list; the first tag of each kind wins."""
-    owner: str | None = None
-    applied: str | None = None
-    keep = False
-    for tag in tags or ():
-        if not isinstance(tag, str):
-            continue
-        if owner is None and tag.startswith(OWNER_TAG_PREFIX):
-            owner = tag[len(OWNER_TAG_PREFIX) :]
-        elif applied is None and tag.startswith(APPLIED_TAG_PREFIX):
-            applied = tag[len(APPLIED_TAG_PREFIX) :]
-        elif tag == KEEP_TAG:
-            keep = True
-    return OwnershipMark(owner=owner, applied=applied, keep=keep)
-
-
-def ownership_tags(tags: Sequence[str], *, owner: str, applied: str, keep: bool = False) -> list[str]:
-    """The tags to write: the user's tags (sorted, without any old mark) plus a fresh mark."""
-    user_tags = sorted({t for t in tags if not is_ownership_tag(t)})
-    mark = [f"{OWNER_TAG_PREFIX}{owner}", f"{APPLIED_TAG_PREFIX}{applied}"]
-    return [*user_tags, *mark, *([KEEP_TAG] if keep else [])]
 
 
 def essence(pattern: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> dict[str, Any]:
@@ -147,7 +89,7 @@ def essence(pattern: Mapping[str, Any], *, ignore: Sequence[str] = ()) -> dict[s
         "isTemplate": bool(src.get("isTemplate") or False),
         "graphData": _graph(src.get("graphData")),
     }
-    ess = _numbers(ess)
+    ess = restore_integers(ess)
     for pointer in ignore:
         _remove_pointer(ess, _split_pointer(pointer))
     return ess
@@ -278,24 +220,27 @@ def _graph(graph: Any) -> Any:
     return out
 
 
-def _numbers(value: Any) -> Any:
-    """Integral floats become ints, recursively (1.0 -> 1, -0.0 -> 0); bools are left alone."""
+def restore_integers(value: Any) -> Any:
+    """Integral floats become ints, recursively (1.0 -> 1, -0.0 -> 0); bools are left alone.
+
+    Pulumi marshals every number as a double, so inputs read back from it need this too.
+    """
     # Exact-type fast paths for what parsed JSON is made of; the general checks below are the rule.
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
     if kind is dict:
-        return {k: _numbers(v) for k, v in value.items()}
+        return {k: restore_integers(v) for k, v in value.items()}
     if kind is list:
-        return [_numbers(v) for v in value]
+        return [restore_integers(v) for v in value]
     if isinstance(value, float):
         if math.isfinite(value) and value.is_integer():
             return int(value)
         return value
     if isinstance(value, Mapping):
-        return {k: _numbers(v) for k, v in value.items()}
+        return {k: restore_integers(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_numbers(v) for v in value]
+        return [restore_integers(v) for v in value]
     return value
 
 
@@ -324,111 +269,3 @@ def _remove_pointer(node: Any, parts: list[str]) -> None:
         else:
             for i in reversed(matches):
                 del node[i]
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One difference between two essences.
-
-    `path` is a JSON pointer into the essence, except that inside a list of objects with unique
-    string ids (nodes, edges) the segment is the element's id rather than its index, so inserting a
-    node does not shift every later path. `before` is the live value, `after` the desired one; `op`
-    says whether the field is added, removed or replaced (an absent side is None).
-    """
-
-    path: str
-    before: Any
-    after: Any
-    op: Literal["add", "remove", "replace"] = "replace"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "op": self.op, "before": self.before, "after": self.after}
-
-
-def diff_essence(desired: Mapping[str, Any], live: Mapping[str, Any]) -> list[FieldChange]:
-    """The field-level changes that turn `live` into `desired` (both already essences)."""
-    changes: list[FieldChange] = []
-    _diff(desired, live, "", changes)
-    return changes
-
-
-def _escape(segment: str) -> str:
-    return segment.replace("~", "~0").replace("/", "~1")
-
-
-def _ids(items: list[Any]) -> list[str] | None:
-    ids = [i.get("id") for i in items if isinstance(i, Mapping)]
-    if len(ids) != len(items) or not all(isinstance(i, str) for i in ids) or len(set(ids)) != len(ids):
-        return None
-    return ids  # type: ignore[return-value]
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Whether ``canonical_json(a) == canonical_json(b)``, without serialising plain JSON data.
-
-    Anything but plain JSON data (non-string keys, other types) is compared by the rule itself.
-    """
-    ta, tb = type(a), type(b)
-    if ta is dict and tb is dict:
-        if not all(type(k) is str for k in a) or not all(type(k) is str for k in b):
-            return canonical_json(a) == canonical_json(b)  # keys that JSON turns into strings
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if ta in _ARRAYS and tb in _ARRAYS:
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if ta is float and tb is float:
-        return repr(a) == repr(b)  # as JSON writes them: -0.0 is not 0.0, and NaN is NaN
-    if ta in _SCALARS and tb in _SCALARS:
-        # One JSON type each (True is not 1, 1 is not 1.0: their texts differ), else no match.
-        return ta is tb and a == b
-    return canonical_json(a) == canonical_json(b)
-
-
-# The exact types of plain JSON data, for `_same`.
-_ARRAYS = (list, tuple)
-_SCALARS = (str, int, bool, float, type(None))
-
-
-def _str_keys(mapping: Mapping[Any, Any]) -> bool:
-    return all(type(k) is str for k in mapping)
-
-
-def _diff(after: Any, before: Any, path: str, out: list[FieldChange]) -> None:
-    # Containers are descended without comparing them first (a comparison at every level would
-    # cost the depth times the size); equal parts simply report nothing. Values are compared where
-    # the descent stops, as their canonical JSON would be.
-    if isinstance(after, Mapping) and isinstance(before, Mapping):
-        if not (_str_keys(after) and _str_keys(before)) and canonical_json(after) == canonical_json(before):
-            return  # keys that JSON writes as strings ({1: x} is {"1": x}): equal, key for key or not
-        first = ESSENCE_KEYS if path == "" else _GRAPH_KEYS if path == "/graphData" else ()
-        keys = [k for k in first if k in after or k in before]
-        keys += sorted((set(after) | set(before)) - set(keys), key=str)
-        for key in keys:
-            sub = f"{path}/{_escape(str(key))}"
-            if key not in before:
-                out.append(FieldChange(sub, None, after[key], "add"))
-            elif key not in after:
-                out.append(FieldChange(sub, before[key], None, "remove"))
-            else:
-                _diff(after[key], before[key], sub, out)
-        return
-    if isinstance(after, list) and isinstance(before, list):
-        after_ids, before_ids = _ids(after), _ids(before)
-        if after_ids is not None and before_ids is not None and (after or before):
-            by_after = dict(zip(after_ids, after, strict=True))
-            by_before = dict(zip(before_ids, before, strict=True))
-            for item_id in sorted(set(after_ids) | set(before_ids)):
-                sub = f"{path}/{_escape(item_id)}"
-                if item_id not in by_before:
-                    out.append(FieldChange(sub, None, by_after[item_id], "add"))
-                elif item_id not in by_after:
-                    out.append(FieldChange(sub, by_before[item_id], None, "remove"))
-                else:
-                    _diff(by_after[item_id], by_before[item_id], sub, out)
-            return
-        scalars = all(not isinstance(v, Mapping | list) for v in [*after, *before])
-        if len(after) == len(before) and not scalars:
-            for index, (a, b) in enumerate(zip(after, before, strict=True)):
-                _diff(a, b, f"{path}/{index}", out)
-            return
-    if not _same(after, before):
-        out.append(FieldChange(path or "/", before, after, "replace"))
