@@ -42,19 +42,6 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
-def restore_ints(value: Any) -> Any:
-    """Integral floats back to ints: Pulumi marshals every number as a double (1 arrives as 1.0)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Mapping):
-        return {k: restore_ints(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [restore_ints(v) for v in value]
-    return value
-
-
 def text(value: Any) -> str | None:
     """A server timestamp or id as the plain string the outputs carry."""
     if value is None:

@@ -1,14 +1,15 @@
 """`Deployment`: a pattern deployed to the DRAGOPS execution engine, as a Pulumi dynamic resource.
 
-Deploy means deployed: after every deploy the provider reads the deployment back and waits until it is
-active at the version the deploy answered. A deploy that fails inside `create` is rolled back (the
-pattern is undeployed again unless it was deployed before), so a failed create leaves nothing behind.
+Deploy means deployed: every deploy goes through `dragops_sync.operations.deploy_pattern`, which reads
+the deployment back until it is active at the version the deploy answered (the same wait `dragops-sync
+apply` uses); then the provider pauses or resumes it as the `paused` input asks. A deploy that fails
+inside `create` is rolled back (the pattern is undeployed again unless it was deployed before), so a
+failed create leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +24,16 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from dragops_sync.api import Client, DragopsError, NotFoundError, ValidationError
+from dragops_sync.api import APIError, Client, DragopsError, NotFoundError, ValidationError
+from dragops_sync.models import Deployment as LiveDeployment
+from dragops_sync.operations import (
+    DeployConfirmationError,
+    Deployed,
+    current_deployment,
+    deploy_pattern,
+    describe_error,
+    undeploy_pattern,
+)
 
 from ._common import (
     DragopsProvider,
@@ -36,7 +46,6 @@ from ._config import ConfigurationError
 
 INPUT_KEYS = ("pattern_id", "environment_id", "paused", "content_hash")
 SERVER_KEYS = ("deployment_id", "status", "version_number", "triggers")
-LIVE_STATUSES = ("active", "paused", "pending")
 
 # How long a deploy may stay `pending` before the provider gives up (default of the
 # `activation_timeout` input and the `dragops:activationTimeout` stack config), and how often it looks.
@@ -47,21 +56,6 @@ POLL_INTERVAL_SECONDS = 0.2
 
 def _triggers(model: Any) -> list[dict[str, Any]]:
     return [{"type": t.type, "node_id": t.node_id} for t in (getattr(model, "triggers", None) or [])]
-
-
-def _deploy_failure(pattern_id: str, exc: DragopsError) -> DragopsProviderError:
-    """A deploy refusal with the server's per-node reasons, which is what the user has to fix."""
-    message = f"deploying pattern {pattern_id} failed: {exc}"
-    details = getattr(exc, "details", None)
-    if isinstance(details, list):
-        lines = []
-        for item in details:
-            if isinstance(item, Mapping):
-                where = item.get("nodeId") or item.get("edgeId") or "pattern"
-                lines.append(f"  {where}: {item.get('message')}")
-        if lines:
-            message += "\n" + "\n".join(lines)
-    return DragopsProviderError(message)
 
 
 class DeploymentProvider(DragopsProvider):
@@ -103,19 +97,19 @@ class DeploymentProvider(DragopsProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         pattern_id = props["pattern_id"]
         with self.client() as client, api_errors(f"deploying pattern {pattern_id}"):
-            was_deployed = _current(client, pattern_id) is not None
-            result = self._deploy(client, props)
+            was_deployed = current_deployment(client, pattern_id) is not None
+            # The deploy and its wait roll themselves back; pausing after it is this create's part too.
+            deployed = self._deploy(client, props, roll_back=True)
             try:
-                live = self._settle(
-                    client, props, expected_version=result.version_number, timeout=self._timeout(props)
-                )
+                live = _apply_paused(client, props, deployed.deployment)
             except Exception:
                 if not was_deployed:
                     # All-or-nothing: a deployment that never became what was asked for is removed.
                     # The original failure is what the user must see, not a failing cleanup.
                     with contextlib.suppress(DragopsError):
-                        client.deployments.undeploy(pattern_id)
+                        undeploy_pattern(client, pattern_id)
                 raise
+        result = deployed.result
         return CreateResult(result.deployment_id, _outputs(props, live, _triggers(result)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -123,7 +117,7 @@ class DeploymentProvider(DragopsProvider):
         if not pattern_id:
             return ReadResult("", {})
         with self.client() as client, api_errors(f"reading the deployment of pattern {pattern_id}"):
-            live = _current(client, pattern_id)
+            live = current_deployment(client, pattern_id)
         if live is None:
             return ReadResult("", {})  # undeployed (or the pattern is gone): drop it from the state
         inputs = {
@@ -143,16 +137,12 @@ class DeploymentProvider(DragopsProvider):
         )
         triggers = list(olds.get("triggers") or [])
         with self.client() as client, api_errors(f"updating the deployment of pattern {pattern_id}"):
-            expected = None
             if redeploy:
-                result = self._deploy(client, news)
-                expected, triggers = result.version_number, _triggers(result)
-            elif _current(client, pattern_id) is None:
-                raise DragopsProviderError(
-                    f"pattern {pattern_id} is no longer deployed; run `pulumi refresh`, then `pulumi up` "
-                    "deploys it again"
-                )
-            live = self._settle(client, news, expected_version=expected, timeout=self._timeout(news))
+                deployed = self._deploy(client, news, roll_back=False)
+                live, triggers = deployed.deployment, _triggers(deployed.result)
+            else:
+                live = self._running(client, news)
+            live = _apply_paused(client, news, live)
         return UpdateResult(_outputs(news, live, triggers))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -161,60 +151,83 @@ class DeploymentProvider(DragopsProvider):
             return
         with self.client() as client, api_errors(f"undeploying pattern {pattern_id}"):
             try:
-                client.deployments.undeploy(pattern_id)
+                undeploy_pattern(client, pattern_id)
             except NotFoundError:
                 return  # the pattern (or its deployment) is already gone
 
-    @staticmethod
-    def _deploy(client: Client, props: Mapping[str, Any]) -> Any:
+    def _deploy(self, client: Client, props: Mapping[str, Any], *, roll_back: bool) -> Deployed:
+        """Deploy and confirm active at the deployed version; a failure says what to fix."""
         pattern_id = props["pattern_id"]
+        timeout = self._timeout(props)
         try:
-            return client.deployments.deploy(pattern_id, environment_id=props.get("environment_id"))
+            return deploy_pattern(
+                client,
+                pattern_id,
+                environment_id=props.get("environment_id"),
+                wait=timeout,
+                interval=POLL_INTERVAL_SECONDS,
+                roll_back=roll_back,
+            )
         except NotFoundError as exc:
             raise DragopsProviderError(f"cannot deploy pattern {pattern_id}: it does not exist") from exc
         except ValidationError as exc:
-            raise _deploy_failure(pattern_id, exc) from exc
+            # The server's per-node reasons are what the user has to fix.
+            raise DragopsProviderError(
+                f"deploying pattern {pattern_id} failed: {describe_error(exc)}"
+            ) from exc
+        except DeployConfirmationError as exc:
+            raise DragopsProviderError(
+                f"deploying pattern {pattern_id} failed: {describe_error(exc)}"
+            ) from exc
+        except APIError:
+            raise  # a refusal or an outage of the API: api_errors says what the provider was doing
+        except DragopsError as exc:
+            # The deployment did not become active while the provider waited.
+            raise DragopsProviderError(
+                f"deploying pattern {pattern_id} failed: {describe_error(exc)}; a deploy may stay pending "
+                f"for {timeout:g}s: raise the Deployment's activation_timeout or the stack's "
+                f"{ACTIVATION_TIMEOUT_CONFIG} if the instance activates slowly"
+            ) from exc
+
+    def _running(self, client: Client, props: Mapping[str, Any]) -> LiveDeployment:
+        """The deployment an update without a redeploy works on: active or paused (a pending one is
+        waited for, as after a deploy)."""
+        pattern_id = props["pattern_id"]
+        live = current_deployment(client, pattern_id)
+        if live is None:
+            raise DragopsProviderError(
+                f"pattern {pattern_id} is no longer deployed; run `pulumi refresh`, then `pulumi up` "
+                "deploys it again"
+            )
+        if live.status == "pending":
+            live = client.deployments.wait_until_active(
+                pattern_id, timeout=self._timeout(props), interval=POLL_INTERVAL_SECONDS
+            )
+        return live
 
     def _timeout(self, props: Mapping[str, Any]) -> float:
         """The resource's `activation_timeout`, else the stack's `dragops:activationTimeout`, else 120 s."""
         timeout = props.get("activation_timeout")
         return float(timeout) if timeout is not None else self._default_timeout
 
-    @staticmethod
-    def _settle(
-        client: Client, props: Mapping[str, Any], *, expected_version: int | None, timeout: float
-    ) -> Any:
-        """Wait until the deployment is active at the expected version, then apply `paused`."""
-        pattern_id = props["pattern_id"]
-        deadline = time.monotonic() + timeout
-        while True:
-            live = _current(client, pattern_id)
-            if live is None:
-                raise DragopsProviderError(f"pattern {pattern_id} was deployed but reads back as undeployed")
-            version_ok = expected_version is None or live.version_number == expected_version
-            if live.status in ("active", "paused") and version_ok:
-                break
-            if time.monotonic() > deadline:
-                raise DragopsProviderError(
-                    f"the deployment of pattern {pattern_id} did not become active at version "
-                    f"{expected_version} within {timeout:g}s (status {live.status!r}, "
-                    f"version {live.version_number}); raise the Deployment's activation_timeout or the "
-                    f"stack's {ACTIVATION_TIMEOUT_CONFIG} if the instance activates slowly"
-                )
-            time.sleep(POLL_INTERVAL_SECONDS)
-        want_paused = bool(props.get("paused"))
-        if want_paused and live.status != "paused":
-            client.deployments.pause(live.deployment_id)
-            live = _current(client, pattern_id)
-        elif not want_paused and live.status == "paused":
-            client.deployments.resume(live.deployment_id)
-            live = _current(client, pattern_id)
-        if live is None or live.status != ("paused" if want_paused else "active"):
-            raise DragopsProviderError(
-                f"the deployment of pattern {pattern_id} is {getattr(live, 'status', 'gone')!r} after "
-                f"{'pausing' if want_paused else 'resuming'} it"
-            )
-        return live
+
+def _apply_paused(client: Client, props: Mapping[str, Any], live: LiveDeployment) -> LiveDeployment:
+    """Pause or resume a running deployment as the `paused` input asks (Pulumi's part of a deploy)."""
+    pattern_id = props["pattern_id"]
+    want_paused = bool(props.get("paused"))
+    after: LiveDeployment | None = live
+    if want_paused and live.status != "paused":
+        client.deployments.pause(live.deployment_id)
+        after = current_deployment(client, pattern_id)
+    elif not want_paused and live.status == "paused":
+        client.deployments.resume(live.deployment_id)
+        after = current_deployment(client, pattern_id)
+    if after is None or after.status != ("paused" if want_paused else "active"):
+        raise DragopsProviderError(
+            f"the deployment of pattern {pattern_id} is {getattr(after, 'status', 'gone')!r} after "
+            f"{'pausing' if want_paused else 'resuming'} it"
+        )
+    return after
 
 
 def activation_timeout_from_config(value: Any) -> float:
@@ -233,15 +246,6 @@ def activation_timeout_from_config(value: Any) -> float:
             f"{ACTIVATION_TIMEOUT_CONFIG} must be a positive number of seconds, got {value!r}"
         )
     return seconds
-
-
-def _current(client: Client, pattern_id: str) -> Any:
-    """The pattern's deployment when it is deployed (active, paused or pending), else None."""
-    try:
-        live = client.deployments.get(pattern_id)
-    except NotFoundError:
-        return None
-    return live if live.status in LIVE_STATUSES else None
 
 
 def _outputs(props: Mapping[str, Any], live: Any, triggers: list[dict[str, Any]]) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from dragops_sync.api import DragopsError
-from dragops_sync.essence import essence, essence_hash
+from dragops_sync.essence import essence_hash
+from dragops_sync.operations import AmbiguousNameError, find_pattern
+from dragops_sync.spec import PatternSpec
 
 from ._common import DragopsProviderError, text
 from ._config import credentials_from_program
@@ -40,28 +42,28 @@ def get_pattern(*, name: str) -> PatternInfo:
         raise DragopsProviderError("get_pattern(name=...) needs a non-empty pattern name")
     try:
         with credentials_from_program().open_client() as client:
-            ids = [p.id for p in client.patterns.find_by_name(name)]
-            if not ids:
+            try:
+                found = find_pattern(client, name)
+            except AmbiguousNameError as exc:
+                raise DragopsProviderError(f"{exc}; a lookup needs exactly one") from exc
+            if found is None:
                 raise DragopsProviderError(f"no pattern named {name!r} exists")
-            if len(ids) > 1:
-                raise DragopsProviderError(
-                    f"{len(ids)} patterns are named {name!r} ({', '.join(ids)}); a lookup needs exactly one"
-                )
-            live = client.patterns.get(ids[0]).to_api()
+            live = client.patterns.get(found.id).to_api()
     except DragopsError as exc:
         raise DragopsProviderError(f"looking up pattern {name!r} failed: {exc}") from exc
+    spec = PatternSpec.from_live(live)
     return PatternInfo(
         id=live["id"],
-        name=live["name"],
-        description=live.get("description") or "",
-        tags=list(live.get("tags") or []),
-        is_public=bool(live.get("isPublic")),
-        is_template=bool(live.get("isTemplate")),
-        graph=live.get("graphData") or {"nodes": [], "edges": []},
+        name=spec.name,
+        description=spec.description,
+        tags=list(spec.tags),
+        is_public=spec.is_public,
+        is_template=spec.is_template,
+        graph=dict(spec.graph_data),
         version_number=int(live.get("versionNumber") or 0),
         created_at=text(live.get("createdAt")),
         updated_at=text(live.get("updatedAt")),
-        content_hash=essence_hash(essence(live)),
+        content_hash=essence_hash(spec.essence().value),
     )
 
 

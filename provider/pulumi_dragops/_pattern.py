@@ -1,30 +1,33 @@
 """`Pattern`: a DRAGOPS pattern (name, metadata and node graph) as a Pulumi dynamic resource.
 
-The provider diffs locally through `dragops_sync.essence.essence`, the normaliser behind
-`dragops-sync plan`, so a `pulumi preview` and a sync plan never disagree and Pulumi's float marshalling
-or key order never shows up as a phantom change.
+The provider reads its inputs as a `dragops_sync.spec.PatternSpec` and diffs locally through the spec's
+essence, the normaliser behind `dragops-sync plan`, so a `pulumi preview` and a sync plan never disagree
+and Pulumi's float marshalling or key order never shows up as a phantom change. The writes are the shared
+`dragops_sync.operations`; what stays here is Pulumi's: inputs, outputs and their diff.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from dragops_sync.api import (
-    APIConnectionError,
-    Client,
-    ConflictError,
-    DragopsError,
-    NotFoundError,
-    ServerError,
-)
-from dragops_sync.essence import essence, essence_hash
+from dragops_sync.api import ConflictError, NotFoundError
+from dragops_sync.essence import essence_hash
 from dragops_sync.files import load_pattern_file
+from dragops_sync.operations import (
+    AmbiguousNameError,
+    NameTakenError,
+    create_pattern,
+    delete_pattern,
+    find_pattern,
+    update_pattern,
+)
 from dragops_sync.ownership import is_ownership_tag
+from dragops_sync.spec import FIELDS, PatternSpec
 
 from ._common import (
     DragopsProvider,
@@ -32,68 +35,33 @@ from ._common import (
     InputChecker,
     api_errors,
     contains_unknown,
-    restore_ints,
     text,
 )
 from ._pattern_checks import check_graph, check_ignore_paths
 
 # Inputs that are pattern content, in the order the API document lists them.
-CONTENT_KEYS = ("name", "description", "tags", "is_public", "is_template", "graph")
+CONTENT_KEYS = tuple(f.pulumi for f in FIELDS)
 # Outputs the server sets; declared up front so the resource exposes them as attributes.
 SERVER_KEYS = ("version_number", "created_at", "updated_at", "content_hash")
-# Pulumi input name -> keyword argument of `client.patterns.create/update`.
-_API_KWARGS = {
-    "name": "name",
-    "description": "description",
-    "tags": "tags",
-    "is_public": "is_public",
-    "is_template": "is_template",
-    "graph": "graph_data",
-}
 
 
-def pattern_document(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The camelCase API document of a pattern's inputs (ints restored from Pulumi's doubles)."""
-    document: dict[str, Any] = restore_ints(
-        {
-            "name": props.get("name"),
-            "description": props.get("description") or "",
-            "tags": list(props.get("tags") or []),
-            "isPublic": bool(props.get("is_public") or False),
-            "isTemplate": bool(props.get("is_template") or False),
-            "graphData": props.get("graph") or {"nodes": [], "edges": []},
-        }
-    )
-    return document
-
-
-def comparable(props: Mapping[str, Any], ignore_paths: Any = None) -> dict[str, Any]:
-    """The essence of a pattern's inputs, the `ignore_paths` JSON-pointer globs left out."""
-    return essence(pattern_document(props), ignore=list(ignore_paths or []))
+def _ignored(props: Mapping[str, Any]) -> list[str]:
+    """The `ignore_paths` JSON-pointer globs: left out of every comparison and of the content hash."""
+    return list(props.get("ignore_paths") or [])
 
 
 def _outputs(props: Mapping[str, Any], pattern: Mapping[str, Any]) -> dict[str, Any]:
     """Outputs: the inputs echoed (the engine diffs against OLD OUTPUTS) plus the server's fields."""
     outs = {key: props.get(key) for key in CONTENT_KEYS}
     outs["adopt"] = bool(props.get("adopt") or False)
-    outs["ignore_paths"] = list(props.get("ignore_paths") or [])
+    outs["ignore_paths"] = _ignored(props)
     outs["version_number"] = pattern.get("versionNumber")
     outs["created_at"] = text(pattern.get("createdAt"))
     outs["updated_at"] = text(pattern.get("updatedAt"))
     # Ignored paths stay out of the hash too, so e.g. a node moved in the dashboard redeploys nothing.
-    outs["content_hash"] = essence_hash(comparable(props, props.get("ignore_paths")))
+    # The hash is in users' state (and feeds Deployment.content_hash): its recipe never changes.
+    outs["content_hash"] = essence_hash(PatternSpec.from_pulumi(props).essence(ignore=_ignored(props)).value)
     return outs
-
-
-def _live_props(pattern: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "name": pattern.get("name"),
-        "description": pattern.get("description") or "",
-        "tags": list(pattern.get("tags") or []),
-        "is_public": bool(pattern.get("isPublic")),
-        "is_template": bool(pattern.get("isTemplate")),
-        "graph": pattern.get("graphData") or {"nodes": [], "edges": []},
-    }
 
 
 class PatternProvider(DragopsProvider):
@@ -124,36 +92,30 @@ class PatternProvider(DragopsProvider):
         # shapes the comparison, so neither is compared itself.
         if any(contains_unknown(news.get(key)) for key in (*CONTENT_KEYS, "ignore_paths")):
             return DiffResult(changes=True, replaces=[], delete_before_replace=False)
-        ignore = news.get("ignore_paths")
-        changed = comparable(olds, ignore) != comparable(news, ignore)
-        return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
+        changed = _changed_fields(olds, news)
+        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        document = pattern_document(props)
-        name = document["name"]
-        fields = _api_fields(document, CONTENT_KEYS)
+        spec = PatternSpec.from_pulumi(props)
+        name = spec.name
         with self.client() as client, api_errors(f"creating pattern {name!r}"):
-            same_name = _ids_named(client, name)
-            if same_name and not props.get("adopt"):
+            try:
+                found = find_pattern(client, name)
+            except AmbiguousNameError as exc:
+                ids = ", ".join(exc.ids)
+                if not props.get("adopt"):
+                    raise _name_in_use(name, ids) from exc
                 raise DragopsProviderError(
-                    f"a pattern named {name!r} already exists (id {', '.join(same_name)}); pattern names "
-                    "identify patterns, so pass adopt=True to take it over, or choose another name"
-                )
-            if len(same_name) > 1:
-                raise DragopsProviderError(
-                    f"cannot adopt pattern {name!r}: {len(same_name)} patterns carry that name "
-                    f"({', '.join(same_name)}); rename or delete all but one"
-                )
-            if same_name:
-                pattern = client.patterns.update(same_name[0], **fields)
+                    f"cannot adopt pattern {name!r}: {len(exc.ids)} patterns carry that name ({ids}); "
+                    "rename or delete all but one"
+                ) from exc
+            if found is not None and not props.get("adopt"):
+                raise _name_in_use(name, found.id)
+            if found is not None:
+                pattern = update_pattern(client, found.id, spec)
             else:
-                try:
-                    pattern = client.patterns.create(**fields)
-                except (ServerError, APIConnectionError):
-                    # The answer may have been lost after the server committed the create: remove any
-                    # pattern of that name that appeared meanwhile, so a failed create leaves nothing.
-                    _remove_new(client, name, known=same_name)
-                    raise
+                # All or nothing: a create whose answer was lost removes what it may have left.
+                pattern = create_pattern(client, spec, all_or_nothing=True)
         live = pattern.to_api()
         return CreateResult(live["id"], _outputs(props, live))
 
@@ -165,28 +127,23 @@ class PatternProvider(DragopsProvider):
                 return ReadResult("", {})  # gone: a blank id drops it from the state
         live = pattern.to_api()
         inputs = {
-            **_live_props(live),
+            **PatternSpec.from_live(live).to_pulumi(),
             "adopt": bool(props.get("adopt") or False),
-            "ignore_paths": list(props.get("ignore_paths") or []),
+            "ignore_paths": _ignored(props),
         }
         return ReadResult(id_, _outputs(inputs, live), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        ignore = news.get("ignore_paths")
-        desired, current = comparable(news, ignore), comparable(olds, ignore)
         # Send only the fields whose essence changed: a partial PUT leaves the rest as it is.
-        changed = [key for key in CONTENT_KEYS if desired[_ESSENCE_KEY[key]] != current[_ESSENCE_KEY[key]]]
-        fields = _api_fields(pattern_document(news), changed)
+        changed = _changed_fields(olds, news)
+        spec = PatternSpec.from_pulumi(news)
         with self.client() as client, api_errors(f"updating pattern {id_}"):
-            if "name" in fields:
-                taken = [other for other in _ids_named(client, fields["name"]) if other != id_]
-                if taken:
-                    raise DragopsProviderError(
-                        f"cannot rename pattern {id_} to {fields['name']!r}: another pattern has that name "
-                        f"({', '.join(taken)})"
-                    )
             try:
-                pattern = client.patterns.update(id_, **fields) if fields else client.patterns.get(id_)
+                pattern = update_pattern(
+                    client, id_, spec, fields=changed, previous_name=PatternSpec.from_pulumi(olds).name
+                )
+            except NameTakenError as exc:
+                raise DragopsProviderError(str(exc)) from exc
             except NotFoundError as exc:
                 raise DragopsProviderError(
                     f"pattern {id_} no longer exists in DRAGOPS; run `pulumi refresh` to drop it from the "
@@ -197,9 +154,7 @@ class PatternProvider(DragopsProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with self.client() as client, api_errors(f"deleting pattern {id_}"):
             try:
-                client.patterns.delete(id_)
-            except NotFoundError:
-                return  # already gone: that is what delete wanted
+                delete_pattern(client, id_)  # already gone is what delete wanted
             except ConflictError as exc:
                 raise DragopsProviderError(
                     f"pattern {id_} is still deployed, and DRAGOPS refuses to delete a deployed pattern; "
@@ -208,36 +163,17 @@ class PatternProvider(DragopsProvider):
                 ) from exc
 
 
-_ESSENCE_KEY = {
-    "name": "name",
-    "description": "description",
-    "tags": "tags",
-    "is_public": "isPublic",
-    "is_template": "isTemplate",
-    "graph": "graphData",
-}
+def _changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[str, ...]:
+    """The API keys whose essence differs between the old outputs and the new inputs (the new
+    `ignore_paths` left out of both)."""
+    return PatternSpec.from_pulumi(news).changed_fields(PatternSpec.from_pulumi(olds), ignore=_ignored(news))
 
 
-def _api_fields(document: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
-    """Keyword arguments of `client.patterns.create/update` for the given input keys."""
-    return {_API_KWARGS[key]: document[_ESSENCE_KEY[key]] for key in keys}
-
-
-def _ids_named(client: Client, name: str) -> list[str]:
-    # Identity is the exact name (the server's `search` is a partial match; find_by_name filters it).
-    return [summary.id for summary in client.patterns.find_by_name(name)]
-
-
-def _remove_new(client: Client, name: str, *, known: list[str]) -> None:
-    try:
-        for stray in _ids_named(client, name):
-            if stray not in known:
-                client.patterns.delete(stray)
-    except DragopsError as exc:
-        raise DragopsProviderError(
-            f"creating pattern {name!r} failed, and removing what the failed create may have left also "
-            f"failed ({exc}); look for a stray pattern named {name!r}"
-        ) from exc
+def _name_in_use(name: str, ids: str) -> DragopsProviderError:
+    return DragopsProviderError(
+        f"a pattern named {name!r} already exists (id {ids}); pattern names identify patterns, so pass "
+        "adopt=True to take it over, or choose another name"
+    )
 
 
 class PatternArgs:
@@ -332,15 +268,8 @@ class Pattern(Resource, module="dragops", name="Pattern"):
         deployment with a `Deployment` resource instead, so it is ignored here. `name` overrides the
         file's name (e.g. to suffix it per stack). A bad file raises `PatternFileError` naming the field.
         """
-        document = load_pattern_file(Path(path)).document()
-        args = PatternArgs(
-            name=name if name is not None else document["name"],
-            graph=document["graphData"],
-            description=document["description"],
-            tags=document["tags"],
-            is_public=document["isPublic"],
-            is_template=document["isTemplate"],
-            adopt=adopt,
-            ignore_paths=ignore_paths,
-        )
+        content = PatternSpec.from_document(load_pattern_file(Path(path)).document()).to_pulumi()
+        if name is not None:
+            content["name"] = name
+        args = PatternArgs(**content, adopt=adopt, ignore_paths=ignore_paths)
         return cls(resource_name, args, opts)

@@ -1,8 +1,11 @@
-"""Validation of a `Pattern`'s structured inputs for `check()`: the graph's shape and `ignore_paths`.
+"""Validation of a `Pattern`'s structured inputs for `check()`: the graph and `ignore_paths`.
 
-Each failure names the property (`graph`, `ignore_paths`) and where inside it, so `pulumi preview`
-points at the offending node or edge. Preview unknowns anywhere are let through: they are checked again
-once known. The server stays the judge of what compiles (deploy answers 422 with per-node reasons).
+The graph is checked by the sync's one validator (`dragops_sync.files.GraphData` for its shape,
+`dragops_sync.validate.validate_graph` for ids and edges), so `pulumi preview` and `dragops-sync validate`
+never disagree about a graph. Each problem becomes a failure of the `graph` property naming where inside
+it (`graph.nodes[1].id: ...`), so the preview points at the offending node or edge. A graph with a
+preview unknown anywhere inside is let through unchecked: it is checked again once it is known. The
+server stays the judge of what compiles (deploy answers 422 with per-node reasons).
 """
 
 from __future__ import annotations
@@ -10,57 +13,43 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._common import InputChecker, contains_unknown, is_unknown
+from dragops_sync.files import FileIssue, PatternFileError, parse_pattern
+from dragops_sync.validate import validate_graph
+
+from ._common import InputChecker, contains_unknown
+
+# What the sync's validator calls the graph (its field in a pattern file) and what a Pulumi user calls it.
+_FILE_FIELD = "graphData"
+_INPUT = "graph"
 
 
 def check_graph(checker: InputChecker, graph: Any) -> Any:
-    if is_unknown(graph):
+    """Fail `checker` on every problem of the `graph` input; the input is returned as it is."""
+    if contains_unknown(graph):
         return graph
     if not isinstance(graph, Mapping):
-        checker.fail("graph", f"graph must be an object with nodes and edges, got {type(graph).__name__}")
+        checker.fail(_INPUT, f"graph must be an object with nodes and edges, got {type(graph).__name__}")
         return graph
-    nodes, edges, variables = graph.get("nodes"), graph.get("edges"), graph.get("variables")
-    node_ids: set[str] = set()
-    if not is_unknown(nodes):
-        if not isinstance(nodes, list):
-            checker.fail("graph", "graph.nodes must be a list of nodes")
-        else:
-            for index, node in enumerate(nodes):
-                if is_unknown(node):
-                    continue
-                where = f"graph.nodes[{index}]"
-                if not isinstance(node, Mapping):
-                    checker.fail("graph", f"{where} must be an object")
-                    continue
-                node_id, node_type = node.get("id"), node.get("type")
-                if not is_unknown(node_id):
-                    if not isinstance(node_id, str) or not node_id:
-                        checker.fail("graph", f"{where}.id must be a non-empty string")
-                    elif node_id in node_ids:
-                        checker.fail("graph", f"{where}.id {node_id!r} is used by another node")
-                    else:
-                        node_ids.add(node_id)
-                if not is_unknown(node_type) and (not isinstance(node_type, str) or not node_type):
-                    checker.fail("graph", f"{where}.type must be a node type id such as 'OnWebhook'")
-    if edges is not None and not is_unknown(edges):
-        if not isinstance(edges, list):
-            checker.fail("graph", "graph.edges must be a list of edges")
-        else:
-            for index, edge in enumerate(edges):
-                if is_unknown(edge):
-                    continue
-                if not isinstance(edge, Mapping):
-                    checker.fail("graph", f"graph.edges[{index}] must be an object")
-                    continue
-                for end in ("source", "target"):
-                    ref = edge.get(end)
-                    if is_unknown(ref) or contains_unknown(nodes):
-                        continue
-                    if ref not in node_ids:
-                        checker.fail("graph", f"graph.edges[{index}].{end} {ref!r} is not the id of a node")
-    if variables is not None and not is_unknown(variables) and not isinstance(variables, list):
-        checker.fail("graph", "graph.variables must be a list of variables")
+    # An absent `edges` has always been accepted as "no edges" (the server stores an empty list).
+    shape = {**graph, "edges": []} if graph.get("edges") is None else dict(graph)
+    try:
+        # The graph as the graphData of a pattern document: the name is a stand-in, only the graph's
+        # issues are reported (the other inputs have their own checks).
+        parsed = parse_pattern({"name": "graph", _FILE_FIELD: shape}, source=_INPUT).graph_data
+    except PatternFileError as exc:
+        for issue in exc.issues:
+            if issue.field.startswith(_FILE_FIELD):
+                checker.fail(_INPUT, _where(issue))
+        return graph
+    # A Pattern is not necessarily deployed (that is a Deployment's business): no trigger node required.
+    for issue in validate_graph(parsed, file=_INPUT, deploy=False):
+        checker.fail(_INPUT, _where(issue))
     return graph
+
+
+def _where(issue: FileIssue) -> str:
+    """`graph.nodes[1].id: duplicate node id ...`: the issue, its field spelt as the Pulumi input."""
+    return f"{_INPUT}{issue.field.removeprefix(_FILE_FIELD)}: {issue.message}"
 
 
 def check_ignore_paths(checker: InputChecker) -> Any:

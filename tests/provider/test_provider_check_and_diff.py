@@ -59,12 +59,16 @@ def test_pattern_check_fills_defaults_for_the_optional_inputs() -> None:
         ({"tags": ["dragops-sync:owner=me"]}, "tags", "reserved for dragops-sync"),
         ({"is_public": "yes"}, "is_public", "must be true or false"),
         ({"graph": None}, "graph", "graph is required"),
-        ({"graph": {"nodes": "x", "edges": []}}, "graph", "graph.nodes must be a list"),
-        ({"graph": {"nodes": [{"id": "a"}], "edges": []}}, "graph", "graph.nodes[0].type"),
+        ({"graph": {"nodes": "x", "edges": []}}, "graph", "graph.nodes: input should be a valid list"),
+        (
+            {"graph": {"nodes": [{"id": "a"}], "edges": []}},
+            "graph",
+            "graph.nodes[0].type: required field is missing",
+        ),
         (
             {"graph": {"nodes": [{"id": "a", "type": "Log"}] * 2, "edges": []}},
             "graph",
-            "used by another node",
+            "graph.nodes[1].id: duplicate node id 'a' (also nodes[0])",
         ),
         (
             {
@@ -74,7 +78,7 @@ def test_pattern_check_fills_defaults_for_the_optional_inputs() -> None:
                 }
             },
             "graph",
-            "graph.edges[0].target 'z' is not the id of a node",
+            "graph.edges[0].target: edge 'e' references unknown node 'z'",
         ),
     ],
 )
