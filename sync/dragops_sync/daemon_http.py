@@ -153,9 +153,10 @@ class DaemonMetrics:
 class PatternStatus:
     """What the daemon knows about one pattern (or connection: `resource`) after its last cycle.
 
-    `state`: synced, drifted, conflict, unmanaged, invalid, pending (a write not made yet: the daemon
-    was stopping, or the plan was blocked), deleted (pruned this cycle), failed (its write failed this
-    cycle) or backoff (failed before; held back until `next_retry_at`). `last_action` is the last write
+    `state`: one of `states.DAEMON_STATES`, shown by its value: synced, drifted, conflict, unmanaged,
+    invalid, pending (a write not made yet: the daemon was stopping, or the plan was blocked), deleted
+    (pruned this cycle), failed (its write failed this cycle) or backoff (failed before; held back
+    until `next_retry_at`). `last_action` is the last write
     made for it ("update, redeploy") at `last_action_at`; `last_commit` the commit of the last cycle
     that left it in sync. Times are Unix seconds.
     """

@@ -42,8 +42,8 @@ _S = PatternState
 # States worth a warning when an object enters them (said once, not every cycle), with the kind of
 # plan item whose reason explains it.
 _NOTABLE = {
-    _S.DRIFTED: (_K.DRIFT, "drifted"),
-    _S.CONFLICT: (_K.CONFLICT, "conflict"),
+    _S.DRIFTED: (_K.DRIFT, _S.DRIFTED.label),
+    _S.CONFLICT: (_K.CONFLICT, _S.CONFLICT.label),
     _S.UNMANAGED: (_K.UNMANAGED, _S.UNMANAGED.label),
     _S.INVALID: (_K.INVALID, "invalid file, nothing is written for it"),
 }
