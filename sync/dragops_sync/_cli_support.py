@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn, TypedDict, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -28,11 +28,11 @@ from dragops_sync.desired import SyncOptions
 from dragops_sync.directory import SETTINGS_FILE, SettingsError, load_settings
 from dragops_sync.files import FileFormatError
 from dragops_sync.local import LocalError, local_instance
+from dragops_sync.plan import PlanOptions
 
 __all__ = [
     "Cli",
     "Options",
-    "Planning",
     "connection_options",
     "directory_arg",
     "merge_options",
@@ -189,25 +189,16 @@ def directory_arg(path: str) -> Path:
     return root
 
 
-class Planning(TypedDict):
-    """The plan options as one value, ready to pass on as keyword arguments of run_cycle/run_daemon."""
-
-    owner: str | None
-    prune: bool | None
-    force: bool
-    adopt: bool
-
-
 def plan_options(func: F) -> F:
     """The options of the commands that plan: --owner, --prune/--no-prune, --force, --adopt.
 
-    The command receives them together as `planning` (a `Planning`), so each command passes them on
-    in one piece instead of naming all four twice.
+    The command receives them together as `planning`, the one `PlanOptions` that travels whole to
+    `run_cycle` and the daemon's settings.
     """
 
     @functools.wraps(func)
     def gather(*args: Any, **kwargs: Any) -> Any:
-        planning = Planning(
+        planning = PlanOptions(
             owner=kwargs.pop("owner"),
             prune=kwargs.pop("prune"),
             force=kwargs.pop("force"),

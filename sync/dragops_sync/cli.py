@@ -24,7 +24,6 @@ from rich.text import Text
 
 from dragops_sync._cli_support import (
     Cli,
-    Planning,
     connection_options,
     directory_arg,
     merge_options,
@@ -32,12 +31,13 @@ from dragops_sync._cli_support import (
     plan_options,
     stop_on_signals,
 )
-from dragops_sync.apply import ItemResult, ResultStatus
+from dragops_sync.apply import ApplyOptions, ItemResult, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.directory import SETTINGS_FILE, load_directory
 from dragops_sync.export import export_patterns
 from dragops_sync.observe import LiveObserver
 from dragops_sync.pattern_report import render_status_json, render_status_table, status_rows
+from dragops_sync.plan import PlanOptions
 from dragops_sync.refs import reference_targets, resolve_references
 from dragops_sync.render import render
 from dragops_sync.schema import SCHEMA_KINDS, all_schemas, json_schema
@@ -96,13 +96,27 @@ def _progress() -> Callable[[ItemResult], None] | None:
     return show
 
 
-def _cycle(ctx: click.Context, directory: Path, *, dry_run: bool, **kwargs: Any) -> CycleResult:
+def _plan(ctx: click.Context, directory: Path, planning: PlanOptions) -> CycleResult:
+    """A dry-run cycle (plan, status): nothing is written."""
     with open_client(ctx, directory) as client:
-        observer = LiveObserver(client)
-        if dry_run:
-            return run_cycle(client, directory, observer=observer, dry_run=True, env=os.environ, **kwargs)
-        with stop_on_signals() as stop:
-            return run_cycle(client, directory, observer=observer, env=os.environ, stop_event=stop, **kwargs)
+        return run_cycle(
+            client, directory, observer=LiveObserver(client), planning=planning, dry_run=True, env=os.environ
+        )
+
+
+def _apply(ctx: click.Context, directory: Path, planning: PlanOptions, applying: ApplyOptions) -> CycleResult:
+    """A cycle that writes; SIGTERM or a first Ctrl-C lets the writes in flight finish."""
+    with open_client(ctx, directory) as client, stop_on_signals() as stop:
+        return run_cycle(
+            client,
+            directory,
+            observer=LiveObserver(client),
+            planning=planning,
+            applying=applying,
+            env=os.environ,
+            stop_event=stop,
+            on_result=_progress(),
+        )
 
 
 # -- commands --------------------------------------------------------------------------------------
@@ -173,13 +187,13 @@ def plan(
     directory: str,
     detailed_exitcode: bool,
     output: str,
-    planning: Planning,
+    planning: PlanOptions,
     **options: Any,
 ) -> int:
     """Show what apply would change (nothing is written)."""
     merge_options(ctx, **options)
     root = directory_arg(directory)
-    result = _cycle(ctx, root, dry_run=True, **planning)
+    result = _plan(ctx, root, planning)
     click.echo(render(result.plan, output, color=output == "text" and _stdout_tty()), nl=False)  # type: ignore[arg-type]
     return result.exit_code(detailed=detailed_exitcode)
 
@@ -198,7 +212,7 @@ def apply(
     directory: str,
     concurrency: int | None,
     output: str,
-    planning: Planning,
+    planning: PlanOptions,
     **options: Any,
 ) -> int:
     """Make the instance match the directory (the plan, then one result per item).
@@ -209,14 +223,7 @@ def apply(
     """
     merge_options(ctx, **options)
     root = directory_arg(directory)
-    result = _cycle(
-        ctx,
-        root,
-        dry_run=False,
-        concurrency=concurrency,
-        on_result=_progress(),
-        **planning,
-    )
+    result = _apply(ctx, root, planning, ApplyOptions(concurrency=concurrency))
     report = result.report
     assert report is not None
     if output == "json":
@@ -289,7 +296,7 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
     """Per pattern: sync state, deployment and version, last run."""
     merge_options(ctx, **options)
     root = directory_arg(directory)
-    result = _cycle(ctx, root, dry_run=True, owner=owner)
+    result = _plan(ctx, root, PlanOptions(owner=owner))
     rows = status_rows(result.plan, result.observation)
     if output == "json":
         click.echo(render_status_json(rows, owner=result.owner), nl=False)
@@ -328,25 +335,20 @@ def watch(
     interval: float,
     status_addr: str,
     git_pull: bool,
-    planning: Planning,
+    planning: PlanOptions,
     **options: Any,
 ) -> int:
     """Reconcile on every file change and every --interval seconds, until SIGTERM/SIGINT."""
     merge_options(ctx, **options)
     root = directory_arg(directory)
     # Imported here: the daemon (and watchfiles) load only when watching.
-    from dragops_sync.daemon import run_daemon
+    from dragops_sync.daemon import DaemonSettings, run_daemon
 
     with open_client(ctx, root) as client:
-        code = run_daemon(
-            root,
-            client=client,
-            interval=interval,
-            status_addr=status_addr,
-            git_pull=git_pull,
-            env=os.environ,
-            **planning,
+        settings = DaemonSettings(
+            root, interval=interval, status_addr=status_addr, git_pull=git_pull, planning=planning
         )
+        code = run_daemon(settings, client=client, env=os.environ)
     return int(code or 0)
 
 

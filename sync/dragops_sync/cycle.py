@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from dragops_sync.api import Client
 from dragops_sync.apply import ApplyOptions, ApplyReport, ItemResult, ResultStatus, apply_plan
@@ -90,10 +89,13 @@ def _plan(
     client: Client,
     desired: DesiredState,
     observer: LiveObserver,
-    owner: str,
-    **options: Any,
+    planning: PlanOptions,
 ) -> tuple[Observation, Plan, list[WaitingRef]]:
-    """Observe, resolve references by name, plan (noting the references that must wait)."""
+    """Observe, resolve references by name, plan (noting the references that must wait).
+
+    `planning.owner` is the resolved owner (never None here)."""
+    owner = planning.owner
+    assert owner is not None
     names = {dp.name for dp in desired.patterns}
     observation = observer.observe_detailed(names=names, owner=owner)
     resolved, waiting = resolve_references(desired, reference_targets(observation.state, owner))
@@ -101,7 +103,7 @@ def _plan(
     plan = build_plan(
         resolved,
         observation.state,
-        PlanOptions(owner=owner, **options),
+        planning,
         node_library=library,
         essences=observer.essences,
     )
@@ -118,12 +120,9 @@ def run_cycle(
     directory: Path,
     *,
     observer: LiveObserver,
-    owner: str | None = None,
-    prune: bool | None = None,
-    force: bool = False,
-    adopt: bool = False,
+    planning: PlanOptions = PlanOptions(),  # noqa: B008 (frozen: one shared default is safe)
+    applying: ApplyOptions = ApplyOptions(),  # noqa: B008 (frozen)
     dry_run: bool = False,
-    concurrency: int | None = None,
     stop_event: threading.Event | None = None,
     env: Mapping[str, str] | None = None,
     on_result: Callable[[ItemResult], None] | None = None,
@@ -132,8 +131,10 @@ def run_cycle(
 ) -> CycleResult:
     """Reconcile `directory` with the instance once; see the module docstring.
 
-    `env` resolves the connections' `${VAR}` keys when applying (default `os.environ`; a plan does not
-    need them). `concurrency` defaults to the settings' `concurrency`. `select` narrows what each
+    `planning` says how to plan (its `owner` None: see `resolve_owner`), `applying` how to write (its
+    `concurrency` None: the settings'); both are built once by the caller (the CLI, the daemon's
+    settings) and passed on whole. `env` resolves the connections' `${VAR}` keys when applying
+    (default `os.environ`; a plan does not need them). `select` narrows what each
     round applies (the daemon leaves out the writes of patterns still backing off); the result's
     `plan` stays the full plan. `files` keeps parsed pattern files between the cycles of a
     long-running caller. Raises `DragopsError` when the instance cannot be read; problems with the
@@ -143,9 +144,9 @@ def run_cycle(
     root = Path(directory)
     environment = os.environ if env is None else env
     desired = load_directory(root, env=None if dry_run else environment, files=files)
-    who = resolve_owner(root, desired, owner)
-    options: dict[str, Any] = {"prune": prune, "force": force, "adopt": adopt}
-    observation, plan, waiting = _plan(client, desired, observer, who, **options)
+    who = resolve_owner(root, desired, planning.owner)
+    planning = replace(planning, owner=who)
+    observation, plan, waiting = _plan(client, desired, observer, planning)
     if dry_run:
         return CycleResult(root, who, desired, observation, plan, None, time.monotonic() - started)
 
@@ -154,7 +155,7 @@ def run_cycle(
             client,
             current,
             desired,
-            ApplyOptions(concurrency=concurrency),
+            applying,
             observer=observer,
             stop_event=stop_event,
             on_result=on_result,
@@ -180,7 +181,7 @@ def run_cycle(
             reason = f"not written: it waits for a reference this apply could not create ({why})"
             results += [ItemResult(item, ResultStatus.SKIPPED, reason, item.pattern_id) for item in held]
             break
-        _, current, waiting = _plan(client, desired, observer, who, **options)
+        _, current, waiting = _plan(client, desired, observer, planning)
         follow_up = current
     report = ApplyReport(tuple(results), blocked=blocked, stopped=stopped)
     duration = time.monotonic() - started

@@ -1,6 +1,7 @@
 """The watch daemon behind `dragops-sync watch`: reconcile at start, on file changes, and on an interval.
 
     run_daemon("gitops/", client=client, interval=60, status_addr="127.0.0.1:9099", git_pull=True)
+    run_daemon(DaemonSettings(Path("gitops"), planning=PlanOptions(prune=True)), client=client)
 
 Level-triggered (style.md habit 9, after kopf and gitops-engine): every cycle re-reads the whole
 directory and reconciles it with the instance through the same code as `plan` and `apply`
@@ -31,19 +32,23 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import TypedDict, Unpack
 
 from dragops_sync.api import Client
+from dragops_sync.apply import ApplyOptions
 from dragops_sync.backoff import Backoff
 from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus, StatusServer
 from dragops_sync.observe import LiveObserver
-from dragops_sync.reconciler import CycleOutcome, ReconcileOptions, Reconciler
+from dragops_sync.plan import PlanOptions
+from dragops_sync.reconciler import CycleOutcome, Reconciler
+from dragops_sync.states import Trigger
 from dragops_sync.tracking import CycleTracker, Key
 from dragops_sync.watch import DEFAULT_DEBOUNCE, DirectoryWatcher
 
-__all__ = ["CycleOutcome", "Daemon", "DaemonSettings", "run_daemon"]
+__all__ = ["CycleOutcome", "Daemon", "DaemonOptions", "DaemonSettings", "run_daemon"]
 
 log = logging.getLogger(__name__)
 
@@ -51,26 +56,41 @@ log = logging.getLogger(__name__)
 _STOP_POLL = 0.1
 
 
+class DaemonOptions(TypedDict, total=False):
+    """The flat keywords `run_daemon` (and `DaemonSettings.of`) accept besides a settings object."""
+
+    interval: float
+    status_addr: str | None
+    git_pull: bool
+    owner: str | None
+    prune: bool | None
+    force: bool
+    adopt: bool
+    concurrency: int | None
+    watch: bool
+    debounce: float
+    backoff_initial: float
+    backoff_max: float
+
+
 @dataclass(frozen=True)
 class DaemonSettings:
-    """What the daemon does, as plain options (the CLI's flags map onto these).
+    """What the daemon does (the CLI's flags map onto these).
 
     `interval`: seconds between resyncs; `status_addr`: HOST:PORT of /healthz, /metrics and /status
     (None: no server); `git_pull`: fast-forward the checkout before the first and each interval
-    cycle; `prune`, `force`, `adopt`, `owner`, `concurrency`: as for `apply` (None: from `dragops-sync.yaml`);
-    `watch`: react to file events (debounced by `debounce` s); `backoff_initial`/`backoff_max`: the
-    wait after a pattern's first failed write, and its cap.
+    cycle; `planning` and `applying`: the options of every cycle's plan and apply, as for `apply`
+    (held whole and passed on whole; their None fields come from `dragops-sync.yaml`); `watch`: react
+    to file events (debounced by `debounce` s); `backoff_initial`/`backoff_max`: the wait after a
+    pattern's first failed write, and its cap.
     """
 
     directory: Path
     interval: float = 60.0
     status_addr: str | None = "127.0.0.1:9099"
     git_pull: bool = False
-    prune: bool | None = None
-    force: bool = False
-    adopt: bool = False
-    owner: str | None = None
-    concurrency: int | None = None
+    planning: PlanOptions = field(default_factory=PlanOptions)
+    applying: ApplyOptions = field(default_factory=ApplyOptions)
     watch: bool = True
     debounce: float = DEFAULT_DEBOUNCE
     backoff_initial: float = 10.0
@@ -83,12 +103,34 @@ class DaemonSettings:
             )
         if not (math.isfinite(self.interval) and self.interval > 0):
             raise ValueError(f"interval must be a positive number of seconds, got {self.interval!r}")
-        if self.concurrency is not None and self.concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, got {self.concurrency}")
+        concurrency = self.applying.concurrency
+        if concurrency is not None and concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
         if not self.debounce > 0:
             raise ValueError(f"debounce must be a positive number of seconds, got {self.debounce!r}")
         if not 0 < self.backoff_initial <= self.backoff_max:
             raise ValueError("backoff_initial must be positive and at most backoff_max")
+
+    @classmethod
+    def of(cls, directory: str | Path, **options: Unpack[DaemonOptions]) -> DaemonSettings:
+        """The settings from the flat keywords of `run_daemon` (docs/watch-daemon.md, "Embedding"):
+        `owner`, `prune`, `force` and `adopt` go into `planning`, `concurrency` into `applying`.
+
+        Raises `TypeError` for a keyword that is none of these (a typo never passes silently).
+        """
+        known = set(DaemonOptions.__annotations__)
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(f"unknown daemon option(s): {', '.join(unknown)}")
+        planning = PlanOptions(
+            owner=options.pop("owner", None),
+            prune=options.pop("prune", None),
+            force=options.pop("force", False),
+            adopt=options.pop("adopt", False),
+        )
+        applying = ApplyOptions(concurrency=options.pop("concurrency", None))
+        # What is left are DaemonSettings' own fields (interval, status_addr, ...).
+        return cls(Path(directory), planning=planning, applying=applying, **options)  # type: ignore[misc]
 
 
 class Daemon:
@@ -114,22 +156,16 @@ class Daemon:
         self.env = env
         self.on_cycle = on_cycle
         self.requested = threading.Event()
-        self.observer = LiveObserver(client, concurrency=settings.concurrency or 8)
+        self.observer = LiveObserver(client, concurrency=settings.applying.concurrency or 8)
         backoff: Backoff[Key] = Backoff(initial=settings.backoff_initial, maximum=settings.backoff_max)
         self.tracker = CycleTracker(backoff)
         self.metrics = DaemonMetrics()
         self.status = DaemonStatus(directory=str(self.directory), interval=settings.interval)
-        options = ReconcileOptions(
-            owner=settings.owner,
-            prune=settings.prune,
-            force=settings.force,
-            adopt=settings.adopt,
-            concurrency=settings.concurrency,
-        )
         self.reconciler = Reconciler(
             self.directory,
             client=client,
-            options=options,
+            planning=settings.planning,
+            applying=settings.applying,
             observer=self.observer,
             tracker=self.tracker,
             status=self.status,
@@ -168,18 +204,18 @@ class Daemon:
             ", file events on" if watcher is not None else "",
         )
         try:
-            trigger = "start"
+            trigger: Trigger | None = Trigger.START
             next_resync = time.monotonic()
-            while not self.stop_event.is_set():
-                if trigger in ("start", "interval"):
+            while trigger is not None and not self.stop_event.is_set():
+                if trigger in (Trigger.START, Trigger.INTERVAL):
                     next_resync = time.monotonic() + self.settings.interval
-                pull = self.settings.git_pull and trigger in ("start", "interval")
+                pull = self.settings.git_pull and trigger in (Trigger.START, Trigger.INTERVAL)
                 outcome = self.run_once(trigger=trigger, pull=pull)
-                if trigger != "follow-up" and outcome.wrote and not self.stop_event.is_set():
+                if trigger != Trigger.FOLLOW_UP and outcome.wrote and not self.stop_event.is_set():
                     # What a cycle wrote can unblock more (a reference by name to a pattern it just
                     # created resolves only now): one more cycle at once converges, as `apply`'s second
                     # round does. Only one, so a write that never converges cannot spin the loop.
-                    trigger = "follow-up"
+                    trigger = Trigger.FOLLOW_UP
                     continue
                 trigger = self._wait(next_resync)
         finally:
@@ -206,26 +242,26 @@ class Daemon:
         ]
         return min(times, default=None)
 
-    def _wait(self, next_resync: float) -> str:
-        """Sleep until a stop, a file event, the next resync or a backoff retry; say which."""
+    def _wait(self, next_resync: float) -> Trigger | None:
+        """Sleep until a stop (None), a file event, the next resync or a backoff retry; say which."""
         while True:
             if self.stop_event.is_set():
-                return "stop"
+                return None
             if self.requested.is_set():
                 self.requested.clear()
-                return "files"
+                return Trigger.FILES
             now = time.monotonic()
             if now >= next_resync:
-                return "interval"
+                return Trigger.INTERVAL
             retry = self._next_retry()
             if retry is not None and now >= retry:
-                return "retry"
+                return Trigger.RETRY
             until = min(next_resync, retry if retry is not None else math.inf)
             self.requested.wait(min(until - now, _STOP_POLL))
 
     # -- one cycle --------------------------------------------------------------------------------
 
-    def run_once(self, *, trigger: str = "manual", pull: bool = False) -> CycleOutcome:
+    def run_once(self, *, trigger: Trigger = Trigger.MANUAL, pull: bool = False) -> CycleOutcome:
         """One reconcile cycle (with a fast-forward first when `pull`); never raises a cycle's failure."""
         self.cycles += 1
         return self._finish(self.reconciler.run(self.cycles, trigger, pull=pull))
@@ -260,50 +296,31 @@ def _install_signal_handlers(stop_event: threading.Event) -> Callable[[], None]:
 
 
 def run_daemon(
-    directory: str | Path,
+    settings: DaemonSettings | str | Path,
     *,
     client: Client | None = None,
     client_factory: Callable[[], Client] | None = None,
-    interval: float = 60.0,
-    status_addr: str | None = "127.0.0.1:9099",
-    git_pull: bool = False,
-    prune: bool | None = None,
-    force: bool = False,
-    adopt: bool = False,
-    owner: str | None = None,
-    concurrency: int | None = None,
-    watch: bool = True,
-    debounce: float = DEFAULT_DEBOUNCE,
-    backoff_initial: float = 10.0,
-    backoff_max: float = 600.0,
     stop_event: threading.Event | None = None,
     env: Mapping[str, str] | None = None,
     handle_signals: bool = True,
     on_cycle: Callable[[CycleOutcome], None] | None = None,
+    **options: Unpack[DaemonOptions],
 ) -> int:
-    """Run the watch daemon on `directory` until stopped; return the exit code (0).
+    """Run the watch daemon until stopped; return the exit code (0).
 
-    Give a ready `client` (left open) or a `client_factory` (its client is closed at the end).
-    With `handle_signals` (and on the main thread), SIGTERM and SIGINT stop the daemon cleanly.
-    Raises `ValueError` for bad options and `OSError` when the status address cannot be bound.
+    `settings` is a `DaemonSettings`, or the directory with the settings as flat keywords
+    (`options`, see `DaemonOptions`; the documented embedding form). Give a ready `client` (left
+    open) or a `client_factory` (its client is closed at the end). With `handle_signals` (and on the
+    main thread), SIGTERM and SIGINT stop the daemon cleanly. Raises `ValueError` for bad options,
+    `TypeError` for an unknown keyword, and `OSError` when the status address cannot be bound.
     """
     if (client is None) == (client_factory is None):
         raise ValueError("pass exactly one of client= or client_factory=")
-    settings = DaemonSettings(
-        directory=Path(directory),
-        interval=interval,
-        status_addr=status_addr,
-        git_pull=git_pull,
-        prune=prune,
-        force=force,
-        adopt=adopt,
-        owner=owner,
-        concurrency=concurrency,
-        watch=watch,
-        debounce=debounce,
-        backoff_initial=backoff_initial,
-        backoff_max=backoff_max,
-    )
+    if isinstance(settings, DaemonSettings):
+        if options:
+            raise TypeError(f"options given beside a DaemonSettings: {', '.join(sorted(options))}")
+    else:
+        settings = DaemonSettings.of(settings, **options)
     if not logging.getLogger().handlers:
         # A daemon's log is its output: without a configured handler, its INFO lines (the commit of
         # each cycle, each write) would vanish. Whoever configured logging already keeps control.

@@ -38,6 +38,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from dragops_sync.states import PatternState, ReconcileResult
+
 __all__ = [
     "CYCLE_RESULTS",
     "DaemonMetrics",
@@ -51,7 +53,7 @@ log = logging.getLogger(__name__)
 
 # The `result` label of dragops_sync_reconciles_total: every write succeeded; some item failed; the
 # plan forbade every write (duplicate names, invalid settings); the cycle itself failed (API down).
-CYCLE_RESULTS = ("ok", "partial", "blocked", "error")
+CYCLE_RESULTS: tuple[ReconcileResult, ...] = tuple(ReconcileResult)
 
 # A healthy daemon finished a cycle within this many intervals.
 HEALTHY_INTERVALS = 3.0
@@ -91,7 +93,7 @@ class DaemonMetrics:
             registry=self.registry,
         )
         for result in CYCLE_RESULTS:
-            self.reconciles.labels(result=result)  # every series exists from the start, at 0
+            self.reconciles.labels(result=result.value)  # every series exists from the start, at 0
         self.item_failures = Counter(
             "dragops_sync_item_failures",
             "Plan items (pattern, deployment or connection writes) that failed.",
@@ -122,7 +124,7 @@ class DaemonMetrics:
     def record_cycle(
         self,
         *,
-        result: str,
+        result: ReconcileResult,
         duration: float,
         finished_at: float,
         item_failures: int = 0,
@@ -132,7 +134,7 @@ class DaemonMetrics:
         """Count one finished cycle. `drifted`/`conflicts` None (a failed cycle) keep the last values."""
         if result not in CYCLE_RESULTS:
             raise ValueError(f"result must be one of {', '.join(CYCLE_RESULTS)}, got {result!r}")
-        self.reconciles.labels(result=result).inc()
+        self.reconciles.labels(result=ReconcileResult(result).value).inc()
         if item_failures:
             self.item_failures.inc(item_failures)
         if drifted is not None:
@@ -151,16 +153,17 @@ class DaemonMetrics:
 class PatternStatus:
     """What the daemon knows about one pattern (or connection: `resource`) after its last cycle.
 
-    `state`: synced, drifted, conflict, unmanaged, invalid, pending (a write not made yet: the daemon
-    was stopping, or the plan was blocked), deleted (pruned this cycle), failed (its write failed this
-    cycle) or backoff (failed before; held back until `next_retry_at`). `last_action` is the last write
+    `state`: one of `states.DAEMON_STATES`, shown by its value: synced, drifted, conflict, unmanaged,
+    invalid, pending (a write not made yet: the daemon was stopping, or the plan was blocked), deleted
+    (pruned this cycle), failed (its write failed this cycle) or backoff (failed before; held back
+    until `next_retry_at`). `last_action` is the last write
     made for it ("update, redeploy") at `last_action_at`; `last_commit` the commit of the last cycle
     that left it in sync. Times are Unix seconds.
     """
 
     name: str
     file: str | None
-    state: str
+    state: PatternState
     resource: str = "pattern"
     last_action: str | None = None
     last_action_at: float | None = None
@@ -173,7 +176,7 @@ class PatternStatus:
         return {
             "name": self.name,
             "file": self.file,
-            "state": self.state,
+            "state": self.state.value,
             "lastAction": self.last_action,
             "lastActionAt": _iso(self.last_action_at),
             "lastError": self.last_error,
@@ -185,7 +188,7 @@ class PatternStatus:
 
 @dataclass
 class _Cycle:
-    result: str
+    result: ReconcileResult
     started_at: float
     finished_at: float
     duration: float
@@ -227,7 +230,7 @@ class DaemonStatus:
     def cycle_finished(
         self,
         *,
-        result: str,
+        result: ReconcileResult,
         started_at: float,
         duration: float,
         commit: str | None,
@@ -277,7 +280,7 @@ class DaemonStatus:
             cycle = None
             if last is not None:
                 cycle = {
-                    "result": last.result,
+                    "result": last.result.value,
                     "startedAt": _iso(last.started_at),
                     "finishedAt": _iso(last.finished_at),
                     "durationSeconds": round(last.duration, 3),

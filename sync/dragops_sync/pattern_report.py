@@ -4,10 +4,12 @@ Built from a dry-run plan and the observation it was made from (`cycle.run_cycle
 it costs the same three list calls as a warm plan: the deployment status, version and last run all
 come from the deployments list (its `lastRun`), with no per-pattern call.
 
-Sync states: `synced`; `out of sync` (the file differs, or the pattern or its deployment is still to
-be created or changed); `drifted` (live edited since the last apply, git unchanged); `conflict` (both
-changed); `invalid` (the file has issues); `not managed` (a live pattern of that name is not ours);
-`no file` (ours, but no file declares it any more: prune would delete it).
+Sync states: `states.STATUS_STATES`, printed by their `label` (so `PatternState.UNMANAGED`, which
+the daemon's `/status` calls `unmanaged`, reads `not managed` here, as docs/sync-json.md says):
+`synced`; `out of sync` (the file differs, or the pattern or its deployment is still to be created or
+changed); `drifted` (live edited since the last apply, git unchanged); `conflict` (both changed);
+`invalid` (the file has issues); `not managed` (a live pattern of that name is not ours); `no file`
+(ours, but no file declares it any more: prune would delete it).
 
 Pure apart from rendering to a string.
 """
@@ -18,7 +20,6 @@ import io
 import json
 from collections import Counter
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from rich.table import Table
@@ -27,42 +28,33 @@ from rich.text import Text
 from dragops_sync.observe import Observation
 from dragops_sync.plan import ActionKind, Plan, PlanItem, Resource
 from dragops_sync.render import buffer_console
+from dragops_sync.states import STATUS_STATES, PatternState
 
-__all__ = ["StatusRow", "SyncState", "render_status_json", "render_status_table", "status_rows"]
+__all__ = ["StatusRow", "render_status_json", "render_status_table", "status_rows"]
 
 _K = ActionKind
 
 
-class SyncState(StrEnum):
-    SYNCED = "synced"
-    OUT_OF_SYNC = "out of sync"
-    DRIFTED = "drifted"
-    CONFLICT = "conflict"
-    INVALID = "invalid"
-    NOT_MANAGED = "not managed"
-    NO_FILE = "no file"
-
-
 _STATE_OF_KIND = {
-    _K.NOOP: SyncState.SYNCED,
-    _K.CREATE: SyncState.OUT_OF_SYNC,
-    _K.UPDATE: SyncState.OUT_OF_SYNC,
-    _K.DRIFT: SyncState.DRIFTED,
-    _K.CONFLICT: SyncState.CONFLICT,
-    _K.INVALID: SyncState.INVALID,
-    _K.UNMANAGED: SyncState.NOT_MANAGED,
-    _K.ADOPT: SyncState.NOT_MANAGED,
-    _K.DELETE: SyncState.NO_FILE,
+    _K.NOOP: PatternState.SYNCED,
+    _K.CREATE: PatternState.OUT_OF_SYNC,
+    _K.UPDATE: PatternState.OUT_OF_SYNC,
+    _K.DRIFT: PatternState.DRIFTED,
+    _K.CONFLICT: PatternState.CONFLICT,
+    _K.INVALID: PatternState.INVALID,
+    _K.UNMANAGED: PatternState.UNMANAGED,
+    _K.ADOPT: PatternState.UNMANAGED,
+    _K.DELETE: PatternState.NO_FILE,
 }
 
 _STYLE = {
-    SyncState.SYNCED: "green",
-    SyncState.OUT_OF_SYNC: "yellow",
-    SyncState.DRIFTED: "magenta",
-    SyncState.CONFLICT: "bold red",
-    SyncState.INVALID: "bold red",
-    SyncState.NOT_MANAGED: "blue",
-    SyncState.NO_FILE: "dim",
+    PatternState.SYNCED: "green",
+    PatternState.OUT_OF_SYNC: "yellow",
+    PatternState.DRIFTED: "magenta",
+    PatternState.CONFLICT: "bold red",
+    PatternState.INVALID: "bold red",
+    PatternState.UNMANAGED: "blue",
+    PatternState.NO_FILE: "dim",
 }
 
 
@@ -71,7 +63,7 @@ class StatusRow:
     """One pattern's line of `status`."""
 
     name: str
-    state: SyncState
+    state: PatternState
     detail: str = ""
     file: str | None = None
     pattern_id: str | None = None
@@ -83,7 +75,7 @@ class StatusRow:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "state": str(self.state),
+            "state": self.state.label,
             "detail": self.detail,
             "file": self.file,
             "patternId": self.pattern_id,
@@ -96,12 +88,12 @@ class StatusRow:
         }
 
 
-def _pattern_state(item: PlanItem) -> SyncState:
+def _pattern_state(item: PlanItem) -> PatternState:
     if item.kind == _K.UPDATE and item.drift_mode == "enforce":
-        return SyncState.DRIFTED  # an enforce-mode drift is planned as a reverting update
+        return PatternState.DRIFTED  # an enforce-mode drift is planned as a reverting update
     if item.kind == _K.UPDATE and item.forced:
-        return SyncState.CONFLICT
-    return _STATE_OF_KIND.get(item.kind, SyncState.OUT_OF_SYNC)
+        return PatternState.CONFLICT
+    return _STATE_OF_KIND.get(item.kind, PatternState.OUT_OF_SYNC)
 
 
 def status_rows(plan: Plan, observation: Observation) -> list[StatusRow]:
@@ -115,8 +107,8 @@ def status_rows(plan: Plan, observation: Observation) -> list[StatusRow]:
         state = _pattern_state(item)
         detail = item.reason
         pending = deploy_items.get(item.name)
-        if state == SyncState.SYNCED and pending is not None:
-            state, detail = SyncState.OUT_OF_SYNC, f"{pending.kind.value}: {pending.reason}"
+        if state == PatternState.SYNCED and pending is not None:
+            state, detail = PatternState.OUT_OF_SYNC, f"{pending.kind.value}: {pending.reason}"
         pattern_id = item.pattern_id
         seen.add(item.name)
         rows.append(_with_deployment(StatusRow(item.name, state, detail, item.file, pattern_id), observation))
@@ -126,7 +118,7 @@ def status_rows(plan: Plan, observation: Observation) -> list[StatusRow]:
         detail = (
             "kept (sync.prune: false)" if live.mark.keep else "no file declares it; --prune would delete it"
         )
-        row = StatusRow(live.name, SyncState.NO_FILE, detail, None, live.id)
+        row = StatusRow(live.name, PatternState.NO_FILE, detail, None, live.id)
         rows.append(_with_deployment(row, observation))
     return sorted(rows, key=lambda r: (r.name, r.file or ""))
 
@@ -151,7 +143,7 @@ def _with_deployment(row: StatusRow, observation: Observation) -> StatusRow:
 
 def _summary(rows: list[StatusRow]) -> dict[str, int]:
     counts = Counter(row.state for row in rows)
-    return {str(state): counts.get(state, 0) for state in SyncState}
+    return {state.label: counts.get(state, 0) for state in STATUS_STATES}
 
 
 def render_status_json(rows: list[StatusRow], *, owner: str) -> str:
@@ -179,7 +171,7 @@ def render_status_table(rows: list[StatusRow], *, owner: str, color: bool = Fals
         # Text cells, never markup strings: a pattern named "[red]x" must print as written.
         table.add_row(
             Text(row.name),
-            Text(str(row.state), style=_STYLE[row.state] if color else ""),
+            Text(row.state.label, style=_STYLE[row.state] if color else ""),
             Text(row.deployment or "not deployed"),
             Text(str(row.version) if row.version is not None else "-"),
             Text(last),

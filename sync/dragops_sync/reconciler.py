@@ -21,15 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dragops_sync.api import Client, DragopsError
-from dragops_sync.apply import ApplyReport, ResultStatus
+from dragops_sync.apply import ApplyOptions, ApplyReport, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus
 from dragops_sync.files import PatternFileCache
 from dragops_sync.gitpull import fast_forward, has_uncommitted_changes, head_commit
 from dragops_sync.observe import LiveObserver
+from dragops_sync.plan import PlanOptions
+from dragops_sync.states import PatternState, ReconcileResult, Trigger
 from dragops_sync.tracking import CycleTracker, Key
 
-__all__ = ["CycleOutcome", "ReconcileOptions", "Reconciler"]
+__all__ = ["CycleOutcome", "Reconciler"]
 
 log = logging.getLogger("dragops_sync.daemon")
 
@@ -43,8 +45,8 @@ class CycleOutcome:
     """
 
     number: int
-    trigger: str
-    result: str
+    trigger: Trigger
+    result: ReconcileResult
     commit: str | None
     duration: float
     cycle: CycleResult | None = None
@@ -61,17 +63,6 @@ class CycleOutcome:
         )
 
 
-@dataclass(frozen=True)
-class ReconcileOptions:
-    """The `apply` options of every cycle (None: the value of `dragops-sync.yaml`)."""
-
-    owner: str | None = None
-    prune: bool | None = None
-    force: bool = False
-    adopt: bool = False
-    concurrency: int | None = None
-
-
 def short_commit(commit: str | None) -> str:
     return commit[:12] if commit else "(not a git checkout)"
 
@@ -84,7 +75,8 @@ class Reconciler:
         directory: Path,
         *,
         client: Client,
-        options: ReconcileOptions,
+        planning: PlanOptions,
+        applying: ApplyOptions,
         observer: LiveObserver,
         tracker: CycleTracker,
         status: DaemonStatus,
@@ -94,7 +86,8 @@ class Reconciler:
     ) -> None:
         self.directory = directory
         self.client = client
-        self.options = options
+        self.planning = planning  # the options of every cycle, as for `apply`
+        self.applying = applying
         self.observer = observer
         self.tracker = tracker
         self.status = status
@@ -104,7 +97,7 @@ class Reconciler:
         self.last_started = float("-inf")  # monotonic start of the last cycle
         self.files = PatternFileCache()  # an unchanged file is not parsed again by the next cycle
 
-    def run(self, number: int, trigger: str, *, pull: bool = False) -> CycleOutcome:
+    def run(self, number: int, trigger: Trigger, *, pull: bool = False) -> CycleOutcome:
         """Cycle number `number`, started by `trigger`; never raises a cycle's failure."""
         started_wall, started = time.time(), time.monotonic()
         self.last_started = started
@@ -119,11 +112,8 @@ class Reconciler:
                 self.client,
                 self.directory,
                 observer=self.observer,
-                owner=self.options.owner,
-                prune=self.options.prune,
-                force=self.options.force,
-                adopt=self.options.adopt,
-                concurrency=self.options.concurrency,
+                planning=self.planning,
+                applying=self.applying,
                 stop_event=self.stop_event,
                 env=self.env,
                 select=lambda plan, desired: self.tracker.select(plan, desired, started),
@@ -141,14 +131,20 @@ class Reconciler:
         )
         duration = time.monotonic() - started
         failures = report.count(ResultStatus.FAILED)
-        result = "blocked" if report.blocked else "partial" if failures else "ok"
+        result = (
+            ReconcileResult.BLOCKED
+            if report.blocked
+            else ReconcileResult.PARTIAL
+            if failures
+            else ReconcileResult.OK
+        )
         self.metrics.record_cycle(
             result=result,
             duration=duration,
             finished_at=time.time(),
             item_failures=failures,
-            drifted=sum(1 for s in statuses.values() if s.state == "drifted"),
-            conflicts=sum(1 for s in statuses.values() if s.state == "conflict"),
+            drifted=sum(1 for s in statuses.values() if s.state == PatternState.DRIFTED),
+            conflicts=sum(1 for s in statuses.values() if s.state == PatternState.CONFLICT),
         )
         plan = planned.plan
         notes = tuple(e.message for e in plan.errors) + tuple(r.message for r in plan.refusals) + plan.notes
@@ -201,7 +197,7 @@ class Reconciler:
     def _failed(
         self,
         number: int,
-        trigger: str,
+        trigger: Trigger,
         *,
         commit: str | None,
         started_wall: float,
@@ -213,8 +209,9 @@ class Reconciler:
             log.error("cycle %d failed, will try again: %s", number, message)
         else:  # not an API problem: a bug or an environment problem, so keep the traceback
             log.exception("cycle %d failed unexpectedly, will try again: %s", number, message)
-        self.metrics.record_cycle(result="error", duration=duration, finished_at=time.time())
+        error = ReconcileResult.ERROR
+        self.metrics.record_cycle(result=error, duration=duration, finished_at=time.time())
         self.status.cycle_finished(
-            result="error", started_at=started_wall, duration=duration, commit=commit, error=message
+            result=error, started_at=started_wall, duration=duration, commit=commit, error=message
         )
-        return CycleOutcome(number, trigger, "error", commit, duration, error=message)
+        return CycleOutcome(number, trigger, error, commit, duration, error=message)

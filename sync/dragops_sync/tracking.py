@@ -28,6 +28,7 @@ from dragops_sync.backoff import Backoff
 from dragops_sync.daemon_http import PatternStatus
 from dragops_sync.desired import DesiredState
 from dragops_sync.plan import ActionKind, Plan, PlanItem, Resource
+from dragops_sync.states import PatternState
 
 __all__ = ["CycleTracker", "Key", "item_key"]
 
@@ -36,14 +37,15 @@ log = logging.getLogger("dragops_sync.daemon")
 Key = tuple[str, str]
 
 _K = ActionKind
+_S = PatternState
 
 # States worth a warning when an object enters them (said once, not every cycle), with the kind of
 # plan item whose reason explains it.
 _NOTABLE = {
-    "drifted": (_K.DRIFT, "drifted"),
-    "conflict": (_K.CONFLICT, "conflict"),
-    "unmanaged": (_K.UNMANAGED, "not managed"),
-    "invalid": (_K.INVALID, "invalid file, nothing is written for it"),
+    _S.DRIFTED: (_K.DRIFT, _S.DRIFTED.label),
+    _S.CONFLICT: (_K.CONFLICT, _S.CONFLICT.label),
+    _S.UNMANAGED: (_K.UNMANAGED, _S.UNMANAGED.label),
+    _S.INVALID: (_K.INVALID, "invalid file, nothing is written for it"),
 }
 
 
@@ -68,26 +70,26 @@ def _fingerprints(plan: Plan, desired: DesiredState) -> dict[Key, str]:
     return prints
 
 
-def _state(items: list[PlanItem], results: list[ItemResult], waiting: bool) -> str:
+def _state(items: list[PlanItem], results: list[ItemResult], waiting: bool) -> PatternState:
     kinds = {i.kind for i in items}
     statuses = {r.status for r in results}
     if _K.INVALID in kinds:
-        return "invalid"
+        return _S.INVALID
     if ResultStatus.FAILED in statuses:
-        return "failed"
+        return _S.FAILED
     if waiting:
-        return "backoff"
+        return _S.BACKOFF
     if _K.CONFLICT in kinds:
-        return "conflict"
+        return _S.CONFLICT
     if _K.UNMANAGED in kinds:
-        return "unmanaged"
+        return _S.UNMANAGED
     if ResultStatus.SKIPPED in statuses:
-        return "pending"
+        return _S.PENDING
     if _K.DELETE in kinds:
-        return "deleted"
+        return _S.DELETED
     if _K.DRIFT in kinds:
-        return "drifted"
-    return "synced"
+        return _S.DRIFTED
+    return _S.SYNCED
 
 
 def _action(result: ItemResult) -> str:
@@ -208,7 +210,7 @@ class CycleTracker:
             last_action = ", ".join(dict.fromkeys(_action(r) for r in written))
             last_action_at = wall
         last_commit = previous.last_commit if previous is not None else None
-        if state in ("synced", "drifted", "deleted"):
+        if state in (_S.SYNCED, _S.DRIFTED, _S.DELETED):
             last_commit = commit
         entry = self.backoff.entry(key)
         if state in _NOTABLE and (previous is None or previous.state != state):

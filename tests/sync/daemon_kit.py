@@ -155,7 +155,7 @@ def running_daemon(directory: Path, client: Client, **options: Any) -> Iterator[
     """Run a daemon on `directory` in a thread (status server on a free port); stop it on exit."""
     options.setdefault("status_addr", "127.0.0.1:0")
     options.setdefault("debounce", 0.2)
-    settings = DaemonSettings(directory=directory, **options)
+    settings = DaemonSettings.of(directory, **options)
     daemon = Daemon(settings, client=client)
     runner = DaemonThread(daemon)
     runner.start()

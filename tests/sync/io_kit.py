@@ -15,9 +15,11 @@ from click.testing import CliRunner, Result
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
+from dragops_sync.apply import ApplyOptions
 from dragops_sync.cli import cli
 from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.observe import LiveObserver
+from dragops_sync.plan import PlanOptions
 
 EXAMPLE_REPO = Path(__file__).resolve().parents[2] / "examples" / "gitops-repo"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -93,8 +95,27 @@ def client_for(emu: Emulator, user: SeededUser) -> Iterator[Client]:
         yield client
 
 
-def cycle(client: Client, repo: Path, observer: LiveObserver | None = None, **options: Any) -> CycleResult:
-    return run_cycle(client, repo, observer=observer or LiveObserver(client), **options)
+def cycle(
+    client: Client,
+    repo: Path,
+    observer: LiveObserver | None = None,
+    *,
+    owner: str | None = None,
+    prune: bool | None = None,
+    force: bool = False,
+    adopt: bool = False,
+    concurrency: int | None = None,
+    **rest: Any,
+) -> CycleResult:
+    """`run_cycle` with the plan and apply options as the CLI's flags (gathered into their objects)."""
+    return run_cycle(
+        client,
+        repo,
+        observer=observer or LiveObserver(client),
+        planning=PlanOptions(owner=owner, prune=prune, force=force, adopt=adopt),
+        applying=ApplyOptions(concurrency=concurrency),
+        **rest,
+    )
 
 
 def writes(emu: Emulator) -> list[dict[str, Any]]:

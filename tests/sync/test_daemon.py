@@ -26,7 +26,9 @@ from sync_kit import OWNER
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
+from dragops_sync.apply import ApplyOptions
 from dragops_sync.daemon import Daemon, DaemonSettings, run_daemon
+from dragops_sync.plan import PlanOptions
 
 
 @pytest.fixture
@@ -240,3 +242,23 @@ def test_the_example_repository_converges_in_one_cycle_with_references_resolved_
     assert client.deployments.get(alert.id).status == "active"
     assert "SENTINEL" not in caplog.text  # the connections' keys never reach the log
     assert "SENTINEL" not in json.dumps(daemon.status.to_dict())
+
+
+def test_the_flat_keywords_fill_the_plan_and_apply_options_and_a_typo_is_refused(tmp_path: Path) -> None:
+    settings = DaemonSettings.of(
+        tmp_path, prune=True, adopt=True, owner="acme/flows", concurrency=3, interval=5
+    )
+    assert settings.planning == PlanOptions(owner="acme/flows", prune=True, force=False, adopt=True)
+    assert settings.applying == ApplyOptions(concurrency=3)
+    assert settings.interval == 5
+    with pytest.raises(TypeError, match=r"unknown daemon option\(s\): prnue"):
+        DaemonSettings.of(tmp_path, prnue=True)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="concurrency must be at least 1"):
+        DaemonSettings.of(tmp_path, concurrency=0)
+
+
+def test_run_daemon_refuses_a_typo_and_options_beside_settings(tmp_path: Path, client: Client) -> None:
+    with pytest.raises(TypeError, match=r"unknown daemon option\(s\): intervall"):
+        run_daemon(tmp_path, client=client, intervall=5)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="options given beside a DaemonSettings: interval"):
+        run_daemon(DaemonSettings(tmp_path), client=client, interval=5)

@@ -14,6 +14,7 @@ from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.daemon import Daemon, DaemonSettings
 from dragops_sync.gitpull import fast_forward, has_uncommitted_changes, head_commit, redact_url_credentials
+from dragops_sync.states import Trigger
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_a_diverged_checkout_is_not_pulled_and_the_cycle_runs_on_it(
     daemon = Daemon(
         DaemonSettings(directory=checkout, status_addr=None, watch=False, git_pull=True), client=client
     )
-    outcome = daemon.run_once(trigger="interval", pull=True)
+    outcome = daemon.run_once(trigger=Trigger.INTERVAL, pull=True)
     assert outcome.result == "ok"
     assert outcome.commit == local
     assert live_message(client, "Beta") == "got it"

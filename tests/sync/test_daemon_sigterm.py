@@ -20,7 +20,7 @@ from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.cycle import run_cycle
 from dragops_sync.observe import LiveObserver
-from dragops_sync.plan import ActionKind
+from dragops_sync.plan import ActionKind, PlanOptions
 
 _DAEMON = """
 import sys
@@ -103,7 +103,9 @@ def test_sigterm_mid_apply_finishes_the_write_in_flight_skips_the_rest_and_exits
         assert sorted(messages.values()) == ["got it", "got it", "v2"]
         # Nothing half-written: the completed pattern carries the mark of what it holds (in sync), the
         # others are plain pending updates of their changed files, and nothing reads as a conflict.
-        check = run_cycle(client, repo, observer=LiveObserver(client), owner=OWNER, dry_run=True)
+        check = run_cycle(
+            client, repo, observer=LiveObserver(client), planning=PlanOptions(owner=OWNER), dry_run=True
+        )
     kinds = {item.name: item.kind for item in check.plan.items}
     done = next(name for name, message in messages.items() if message == "v2")
     assert kinds[done] == ActionKind.NOOP

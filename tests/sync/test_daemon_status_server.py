@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus, PatternStatus, StatusServer, parse_address
+from dragops_sync.states import PatternState, ReconcileResult
 
 
 @pytest.fixture
@@ -106,7 +107,9 @@ def test_healthz_turns_503_when_no_cycle_finished_within_three_intervals() -> No
         now[0] += 31
         code, _, body = _get(server.url + "/healthz")
         assert code == 503 and "no reconcile cycle finished" in body
-        status.cycle_finished(result="error", started_at=0.0, duration=1.0, commit=None, error="API down")
+        status.cycle_finished(
+            result=ReconcileResult.ERROR, started_at=0.0, duration=1.0, commit=None, error="API down"
+        )
         assert _get(server.url + "/healthz")[0] == 200  # the loop is alive, even if the API is not
         now[0] += 29
         assert _get(server.url + "/healthz")[0] == 200
@@ -117,7 +120,7 @@ def test_healthz_turns_503_when_no_cycle_finished_within_three_intervals() -> No
 def test_a_long_cycle_in_progress_is_healthy_until_it_is_three_intervals_old() -> None:
     now = [1000.0]
     status = DaemonStatus(directory="/repo", interval=10.0, monotonic=lambda: now[0])
-    status.cycle_finished(result="ok", started_at=0.0, duration=1.0, commit=None)
+    status.cycle_finished(result=ReconcileResult.OK, started_at=0.0, duration=1.0, commit=None)
     now[0] += 25
     status.cycle_started()  # a big apply begins
     now[0] += 20  # 45 s since the last finish, 20 s into the cycle
@@ -125,16 +128,20 @@ def test_a_long_cycle_in_progress_is_healthy_until_it_is_three_intervals_old() -
     assert status.to_dict()["cycleInProgress"] is True
     now[0] += 11  # the cycle has run for 31 s: stuck
     assert not status.healthy()
-    status.cycle_finished(result="ok", started_at=0.0, duration=31.0, commit=None)
+    status.cycle_finished(result=ReconcileResult.OK, started_at=0.0, duration=31.0, commit=None)
     assert status.healthy()
     assert status.to_dict()["cycleInProgress"] is False
 
 
 def test_a_failed_cycle_keeps_the_last_pattern_view_and_reports_its_error() -> None:
     status = DaemonStatus(directory="/repo", interval=60.0)
-    synced = PatternStatus(name="Alpha", file="patterns/a.json", state="synced")
-    status.cycle_finished(result="ok", started_at=1.7e9, duration=0.2, commit="a" * 40, patterns=[synced])
-    status.cycle_finished(result="error", started_at=1.7e9, duration=0.1, commit="a" * 40, error="API down")
+    synced = PatternStatus(name="Alpha", file="patterns/a.json", state=PatternState.SYNCED)
+    status.cycle_finished(
+        result=ReconcileResult.OK, started_at=1.7e9, duration=0.2, commit="a" * 40, patterns=[synced]
+    )
+    status.cycle_finished(
+        result=ReconcileResult.ERROR, started_at=1.7e9, duration=0.1, commit="a" * 40, error="API down"
+    )
     doc = status.to_dict()
     assert doc["cycles"] == 2
     assert doc["lastCycle"]["result"] == "error" and doc["lastCycle"]["error"] == "API down"
@@ -143,7 +150,9 @@ def test_a_failed_cycle_keeps_the_last_pattern_view_and_reports_its_error() -> N
 
 def test_the_metrics_of_two_daemons_are_independent() -> None:
     first, second = DaemonMetrics(), DaemonMetrics()
-    first.record_cycle(result="ok", duration=0.5, finished_at=1.7e9, item_failures=2, drifted=1, conflicts=0)
+    first.record_cycle(
+        result=ReconcileResult.OK, duration=0.5, finished_at=1.7e9, item_failures=2, drifted=1, conflicts=0
+    )
     assert first.registry.get_sample_value("dragops_sync_item_failures_total") == 2
     assert second.registry.get_sample_value("dragops_sync_item_failures_total") == 0
     with pytest.raises(ValueError, match="result must be one of ok, partial, blocked, error"):

@@ -27,7 +27,8 @@ from io_kit import (
 from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
-from dragops_sync.pattern_report import SyncState, render_status_table, status_rows
+from dragops_sync.pattern_report import render_status_table, status_rows
+from dragops_sync.states import PatternState
 
 PROJECT = Path(__file__).resolve().parents[2]
 DEMO_ENV = {"SLACK_TOKEN": "xoxb-demo-test", "GITHUB_TRIAGE_TOKEN": "ghp-demo-test"}
@@ -130,13 +131,13 @@ def test_status_shows_drift_conflict_invalid_not_managed_and_orphans(
 
     rows = {row.name: row for row in status_rows(result.plan, result.observation)}
     assert {name: row.state for name, row in rows.items()} == {
-        "Conflicted": SyncState.CONFLICT,
-        "Drifted": SyncState.DRIFTED,
-        "Hand Made": SyncState.NOT_MANAGED,
-        "New One": SyncState.OUT_OF_SYNC,
-        "Orphan": SyncState.NO_FILE,
-        "Synced": SyncState.SYNCED,
-        "patterns/f.json": SyncState.INVALID,
+        "Conflicted": PatternState.CONFLICT,
+        "Drifted": PatternState.DRIFTED,
+        "Hand Made": PatternState.UNMANAGED,
+        "New One": PatternState.OUT_OF_SYNC,
+        "Orphan": PatternState.NO_FILE,
+        "Synced": PatternState.SYNCED,
+        "patterns/f.json": PatternState.INVALID,
     }
     assert (rows["Synced"].deployment, rows["Synced"].version) == ("active", 1)
     assert rows["Synced"].last_run_status in ("completed", "running")

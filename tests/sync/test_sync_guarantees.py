@@ -23,6 +23,7 @@ from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
+from dragops_sync.apply import ApplyOptions
 from dragops_sync.cycle import run_cycle
 from dragops_sync.directory import load_directory
 from dragops_sync.essence import essence
@@ -318,7 +319,7 @@ def test_apply_never_has_more_writes_in_flight_than_its_concurrency_and_reports_
     emu.inject_fault(method="POST", path="/api/patterns", kind="latency", latency_ms=150, probability=1.0)
     transport = _CountingTransport()
     with Client(base_url=emu.url, token=user.token, env={}, transport=transport) as client:
-        result = run_cycle(client, repo, observer=LiveObserver(client), concurrency=3)
+        result = run_cycle(client, repo, observer=LiveObserver(client), applying=ApplyOptions(concurrency=3))
 
     assert result.ok and result.report is not None
     assert 2 <= transport.peak <= 3
