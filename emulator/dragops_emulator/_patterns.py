@@ -29,6 +29,7 @@ from dragops_emulator._http import (
 )
 from dragops_emulator._pattern_docs import (
     WRITABLE_FIELDS,
+    check_name,
     export_document,
     full_pattern,
     import_issues,
@@ -180,8 +181,8 @@ async def clone_pattern(request: Request) -> Response:
     fields = Fields(await read_optional_json(request))
     fields.reject_unknown({"name"})
     name = fields.optional_str("name", max_length=200)
-    if name is not None and not name.strip():
-        raise ApiError(400, "VALIDATION", "name must not be empty")
+    if name is not None:
+        check_name(name)
     emulator = state(request)
     source = load_pattern(request, user)
     values = {key: source[key] for key in WRITABLE_FIELDS}

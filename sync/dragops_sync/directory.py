@@ -9,6 +9,11 @@ that names the file and the entry, never the value. `resolve_connections` turns 
 from an environment mapping passed in (the caller reads `os.environ` at the edge); a missing variable
 is an error naming the variable. Resolved keys are hidden from reprs.
 
+The directory is untrusted (a pull request can add any file): a file or folder that resolves outside
+it (a symbolic link to /etc/passwd, or to a valid pattern file elsewhere on the host) is an issue and
+is never read, so its content can neither be echoed in a message nor written to DRAGOPS. Links that
+stay inside are followed. The caps on what is read are in `limits`.
+
 Reads files only; no network, no clock, no writes, no environment access of its own.
 """
 
@@ -62,6 +67,7 @@ __all__ = [
     "load_connections",
     "load_directory",
     "load_settings",
+    "outside_directory",
     "parse_budget",
     "resolve_connections",
 ]
@@ -215,7 +221,23 @@ _SETTINGS_ALLOWED = {
 }
 
 
+# The issue on a file or folder that leads out of the sync directory; says nothing of the target.
+_OUTSIDE = "a symbolic link to a place outside the sync directory; not read"
+
+
+def outside_directory(root: Path, path: Path) -> bool:
+    """Whether `path` (under `root`) resolves to a place outside `root`: through a symbolic link of
+    its own or of a folder on the way. A link loop counts as outside (it leads nowhere readable)."""
+    try:
+        return not path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return True
+
+
 def _read_mapping(path: Path) -> tuple[dict[str, Any] | None, list[FileIssue]]:
+    # Settings and connections live at the root of the sync directory: their folder is the root.
+    if outside_directory(path.parent, path):
+        return None, [FileIssue(DOCUMENT_FIELD, _OUTSIDE)]
     data, issues = read_document(path)
     if data is None and issues:
         return None, issues
@@ -229,7 +251,7 @@ def _read_mapping(path: Path) -> tuple[dict[str, Any] | None, list[FileIssue]]:
 
 def load_settings(path: Path) -> SyncSettings:
     """Read `dragops-sync.yaml`; a missing file means every default. Raise `SettingsError`."""
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return SyncSettings()
     data, issues = _read_mapping(path)
     settings: SyncSettings | None = None
@@ -245,7 +267,7 @@ def load_settings(path: Path) -> SyncSettings:
 
 def load_connections(path: Path) -> ConnectionsFile:
     """Read `connections.yaml`; a missing file means no connections. Raise `ConnectionsError`."""
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return ConnectionsFile()
     data, issues = _read_mapping(path)
     parsed: ConnectionsFile | None = None
@@ -372,6 +394,9 @@ def _load_patterns(root: Path, options: SyncOptions, files: PatternFileCache | N
     found = _FoundPatterns()
     read: list[Path] = []
     patterns_dir = root / PATTERNS_DIR
+    if patterns_dir.is_symlink() and outside_directory(root, patterns_dir):
+        found.issues.append(FileIssue(DOCUMENT_FIELD, _OUTSIDE, PATTERNS_DIR))
+        return found
     if not patterns_dir.is_dir():
         if patterns_dir.exists():
             found.issues.append(FileIssue(DOCUMENT_FIELD, "patterns must be a folder", PATTERNS_DIR))
@@ -380,6 +405,10 @@ def _load_patterns(root: Path, options: SyncOptions, files: PatternFileCache | N
         rel = f"{PATTERNS_DIR}/{entry.name}"
         if entry.name.startswith("."):
             continue  # .gitkeep and editor files
+        # patterns/ itself stays inside (checked above), so only a link can lead out.
+        if entry.is_symlink() and outside_directory(root, entry):
+            found.issues.append(FileIssue(DOCUMENT_FIELD, _OUTSIDE, rel))
+            continue
         if entry.is_dir():
             found.issues.append(FileIssue(DOCUMENT_FIELD, "sub-folders of patterns/ are not read", rel))
             continue

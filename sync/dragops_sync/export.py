@@ -30,11 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from dragops_sync.api import Client
-from dragops_sync.directory import PATTERNS_DIR, SETTINGS_FILE
-from dragops_sync.files import PATTERN_SUFFIXES, PatternFileError, dump_pattern, load_pattern_file
+from dragops_sync.directory import PATTERNS_DIR, SETTINGS_FILE, outside_directory
+from dragops_sync.files import (
+    PATTERN_SUFFIXES,
+    PatternFileError,
+    dump_pattern,
+    load_pattern_file,
+    read_document,
+)
 from dragops_sync.live import LiveConnection, LivePattern, LiveState
 from dragops_sync.models import Deployment, PatternSummary
 from dragops_sync.ownership import ownership_mark, strip_ownership_tags
@@ -91,6 +95,8 @@ def _existing_files(patterns_dir: Path) -> dict[str, Path]:
     for path in sorted(patterns_dir.iterdir()):
         if path.name.startswith(".") or path.suffix.lower() not in PATTERN_SUFFIXES or not path.is_file():
             continue
+        if outside_directory(patterns_dir.parent, path):
+            continue  # never read, nor written through: it leads out of the directory
         try:
             found.setdefault(load_pattern_file(path).name, path)
         except PatternFileError:
@@ -199,12 +205,10 @@ def export_patterns(
 
 
 def _default_environment(settings_path: Path) -> str | None:
-    if not settings_path.exists():
+    if not settings_path.exists() or outside_directory(settings_path.parent, settings_path):
         return None
-    try:
-        data = yaml.safe_load(settings_path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return None
+    # The bounded reader: an alias bomb or a huge file in dragops-sync.yaml must not hang export.
+    data, _ = read_document(settings_path)
     defaults = data.get("defaults") if isinstance(data, Mapping) else None
     env = defaults.get("environmentId") if isinstance(defaults, Mapping) else None
     return env if isinstance(env, str) else None

@@ -7,6 +7,11 @@ deployment intent (design.md §4). JSON or YAML, chosen by the file's suffix. Lo
 beyond the shape every graph must have: `nodes` with string `id` and `type`, `edges` with string `id`,
 `source` and `target`. Every problem in a file is reported at once, each naming the field.
 
+The file is untrusted input: besides what `_documents` bounds (size, depth, YAML aliases), the name,
+description and tags are held to the server's rules (length, control characters, a name or tag not
+blank) and the graph to `MAX_NODES` nodes and `MAX_EDGES` edges (`limits`), so nothing that loads is
+refused by the server for its size or its characters.
+
 `dump_pattern` writes the canonical form: important keys first, the rest sorted, two-space JSON (or
 block YAML), a trailing newline, so exporting twice gives identical bytes.
 
@@ -31,6 +36,15 @@ from dragops_sync._documents import (
     format_location,
     issues_from_validation,
     read_document,
+    read_limited,
+)
+from dragops_sync.limits import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_EDGES,
+    MAX_NAME_CHARS,
+    MAX_NODES,
+    MAX_TAG_CHARS,
+    control_characters,
 )
 from dragops_sync.ownership import is_ownership_tag
 
@@ -114,6 +128,25 @@ class GraphEdge(BaseModel):
     target_handle: str | None = Field(default=None, alias="targetHandle")
 
 
+def _at_most(items: object, limit: int, noun: str, constant: str) -> object:
+    """`items` unchanged, or ValueError when it is a list longer than `limit` (checked before the
+    items themselves are validated, so an oversized graph costs one `len`)."""
+    if isinstance(items, list) and len(items) > limit:
+        raise ValueError(f"{len(items):,} {noun}; the limit is {limit:,} (limits.{constant})")
+    return items
+
+
+def _text_problem(value: str, what: str, limit: int, constant: str, *, multiline: bool = False) -> str | None:
+    """What is wrong with a name, description or tag as the server sees it (never quoting it), or None."""
+    if len(value) > limit:
+        return f"{what} is {len(value):,} characters; the limit is {limit:,} (limits.{constant})"
+    controls = control_characters(value, multiline=multiline)
+    if controls:
+        shown = ", ".join(controls[:5]) + (", ..." if len(controls) > 5 else "")
+        return f"{what} holds control characters ({shown}); remove them"
+    return None
+
+
 class GraphData(BaseModel):
     """`graphData`: opaque JSON with the shape every graph must have (other keys pass through)."""
 
@@ -122,6 +155,16 @@ class GraphData(BaseModel):
     nodes: list[GraphNode]
     edges: list[GraphEdge]
     variables: list[dict[str, Any]] | None = None
+
+    @field_validator("nodes", mode="before")
+    @classmethod
+    def _node_cap(cls, value: object) -> object:
+        return _at_most(value, MAX_NODES, "nodes", "MAX_NODES")
+
+    @field_validator("edges", mode="before")
+    @classmethod
+    def _edge_cap(cls, value: object) -> object:
+        return _at_most(value, MAX_EDGES, "edges", "MAX_EDGES")
 
     def document(self) -> dict[str, Any]:
         """The graph as it was written (unset optional keys stay absent)."""
@@ -153,16 +196,37 @@ class PatternFile(BaseModel):
 
     @field_validator("name")
     @classmethod
-    def _name_not_blank(cls, value: str) -> str:
+    def _name_as_the_server_takes_it(cls, value: str) -> str:
+        # Surrounding whitespace is the server's to strip (names are compared stripped); a name
+        # with nothing else is refused, as the server refuses it.
         if not value.strip():
             raise ValueError("name must not be empty")
+        problem = _text_problem(value, "name", MAX_NAME_CHARS, "MAX_NAME_CHARS")
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("description")
+    @classmethod
+    def _description_as_the_server_takes_it(cls, value: str | None) -> str | None:
+        if value is not None:
+            limit, constant = MAX_DESCRIPTION_CHARS, "MAX_DESCRIPTION_CHARS"
+            problem = _text_problem(value, "description", limit, constant, multiline=True)
+            if problem:
+                raise ValueError(problem)
         return value
 
     @field_validator("tags")
     @classmethod
-    def _no_ownership_tags(cls, value: list[str]) -> list[str]:
+    def _tags_as_the_server_takes_them(cls, value: list[str]) -> list[str]:
         if any(is_ownership_tag(tag) for tag in value):
             raise ValueError("dragops-sync:owner=/applied= tags are written by dragops-sync; remove them")
+        for index, tag in enumerate(value):
+            if not tag.strip():
+                raise ValueError(f"tags[{index}] must not be empty")
+            problem = _text_problem(tag, f"tags[{index}]", MAX_TAG_CHARS, "MAX_TAG_CHARS")
+            if problem:
+                raise ValueError(problem)
         return value
 
     def document(self) -> dict[str, Any]:
@@ -243,10 +307,11 @@ class PatternFileCache:
     def load(self, path: Path) -> PatternFile:
         """`load_pattern_file(path)`, from memory when the file's bytes have not changed."""
         path = path if isinstance(path, Path) else Path(path)  # Path(path) would parse it again
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            return load_pattern_file(path)  # it says what is wrong with the file
+        raw, problems = read_limited(path)
+        if raw is None:
+            with self._lock:
+                self._entries.pop(path, None)
+            raise PatternFileError(path, problems)
         with self._lock:
             entry = self._entries.get(path)
         if entry is not None and entry[0] == raw:

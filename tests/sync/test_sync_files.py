@@ -113,7 +113,8 @@ def test_json_duplicate_keys_and_nan_are_refused(tmp_path: Path) -> None:
         load_pattern_file(nan)
 
 
-def test_yaml_anchors_and_merge_keys_are_allowed(tmp_path: Path) -> None:
+def test_yaml_anchors_and_merge_keys_are_refused_naming_the_field(tmp_path: Path) -> None:
+    # Decided in docs/limits.md: a pattern file has no use for them, and aliases make alias bombs.
     path = tmp_path / "p.yaml"
     path.write_text(
         "name: A\ngraphData:\n  nodes:\n"
@@ -122,8 +123,11 @@ def test_yaml_anchors_and_merge_keys_are_allowed(tmp_path: Path) -> None:
         "  edges: []\n",
         encoding="utf-8",
     )
-    nodes = load_pattern_file(path).document()["graphData"]["nodes"]
-    assert nodes[1] == {"id": "n2", "type": "Log", "data": {"x": 1}}
+    with pytest.raises(PatternFileError) as caught:
+        load_pattern_file(path)
+    [issue] = caught.value.issues
+    assert issue.field == "graphData.nodes[0]"
+    assert "anchors and aliases" in issue.message and "line 4" in issue.message
 
 
 def test_the_canonical_json_puts_important_keys_first_and_ends_with_a_newline() -> None:
@@ -183,10 +187,16 @@ _json_values = st.recursive(
 )
 
 
+# What the server accepts in a name (no control characters) and in a description (line breaks and
+# tabs too); anything else is refused when the file loads (tests/sync/test_hostile_input.py).
+_name_chars = st.characters(exclude_categories=("Cc", "Cs"))
+_description_chars = _name_chars | st.sampled_from("\t\n\r")
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    name=st.text(min_size=1, max_size=20).filter(lambda s: s.strip() != ""),
-    description=st.text(max_size=30),
+    name=st.text(_name_chars, min_size=1, max_size=20).filter(lambda s: s.strip() != ""),
+    description=st.text(_description_chars, max_size=30),
     data=_json_values,
     fmt=st.sampled_from(["json", "yaml"]),
 )
