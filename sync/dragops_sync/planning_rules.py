@@ -5,10 +5,8 @@ returns what it plans as a `Planned`: items, plan errors, prune refusals and not
 made complete here, once: its operation (what applying it writes), its phase and the keys of the
 items it depends on. `planner.build_plan` concatenates the rules' results and sorts them.
 
-* Ownership: a live pattern is ours when its `dragops-sync:owner=` tag names our owner. A file whose
-  name matches an unmarked live pattern gives an UNMANAGED item, unless adoption is asked for, which
-  gives an ADOPT item writing the file's content with our mark. Another owner's pattern is never
-  adopted, changed or deleted.
+* Ownership: a live pattern is ours when its `dragops-sync:owner=` tag names our owner. An unmarked
+  pattern of a file's name gives UNMANAGED, or ADOPT when asked for; another owner's is never touched.
 * In sync means live essence == desired essence, whatever the recorded hash says; a stale mark then
   gets a quiet refresh (a NOOP with `refresh_mark`, writing only `tags`).
 * Otherwise, with `applied` the hash in the mark: live == applied -> UPDATE (git changed); desired ==
