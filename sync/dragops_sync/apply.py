@@ -9,8 +9,10 @@ and create-recovery make a "committed, then the answer was lost" write safe to r
 Rules kept here:
 
 * a plan with errors (duplicate names, invalid settings) writes nothing at all;
-* a failed item does not stop the others, but what depends on it is skipped with the reason (a
-  pattern's deploy after its failed write; a delete after its failed undeploy);
+* a failed item does not stop the others, but the items that depend on it (`PlanItem.depends_on`,
+  always of an earlier phase) are skipped with the reason: a pattern's deploy after its failed
+  write, a delete after its failed undeploy; the results of earlier phases, by item key, decide;
+* each item's `operation` says what it writes, and the applier `match`es on it;
 * "deployed" means deployed: after a deploy the deployment is read back and must be active at the
   version the deploy answered (a `pending` one is polled for a bounded time);
 * `stop_event` set (SIGTERM): the items in flight finish, the rest are skipped;
@@ -31,10 +33,22 @@ from dragops_sync import operations
 from dragops_sync.api import Client, ConflictError, DragopsError
 from dragops_sync.desired import DesiredState
 from dragops_sync.directory import ConnectionsError, resolve_connections
+from dragops_sync.models import Pattern
 from dragops_sync.observe import LiveObserver
 from dragops_sync.operations import DEFAULT_DEPLOY_WAIT, describe_error
-from dragops_sync.plan import ActionKind, Plan, PlanItem, Resource
-from dragops_sync.spec import PatternSpec
+from dragops_sync.plan import (
+    ActionKind,
+    ConnectionCreate,
+    DeploymentChange,
+    ItemKey,
+    PatternCreate,
+    PatternDelete,
+    PatternUpdate,
+    Phase,
+    Plan,
+    PlanItem,
+    Undeploy,
+)
 
 __all__ = ["ApplyOptions", "ApplyReport", "ItemResult", "ResultStatus", "apply_plan"]
 
@@ -118,19 +132,16 @@ class ApplyReport:
         }
 
 
-def _phase(item: PlanItem, deleted: set[str]) -> int:
-    if item.resource == Resource.CONNECTION:
-        return 0
-    if item.resource == Resource.PATTERN:
-        return 4 if item.kind == _K.DELETE else 1
-    return 3 if item.name in deleted else 2
+# A dependency that ended so skips the items that need it.
+_UNSUCCESSFUL = frozenset({ResultStatus.FAILED, ResultStatus.SKIPPED})
 
 
 class _Applier:
+    """Runs one item at a time (from several threads); `done` holds the results of earlier phases."""
+
     def __init__(
         self,
         client: Client,
-        plan: Plan,
         desired: DesiredState,
         *,
         observer: LiveObserver | None,
@@ -139,16 +150,13 @@ class _Applier:
         deploy_wait: float,
     ) -> None:
         self.client = client
-        self.plan = plan
         self.desired = desired
         self.observer = observer
         self.stop_event = stop_event
         self.env = env
         self.deploy_wait = deploy_wait
-        self.lock = threading.Lock()
-        self.ids: dict[str, str] = {}  # pattern name -> id (creates fill it for the deploys after them)
-        self.failed_patterns: set[str] = set()  # names whose write failed or was skipped
-        self.failed_undeploys: set[str] = set()
+        # Results by item key, filled between phases (an item depends only on items of earlier phases).
+        self.done: dict[ItemKey, ItemResult] = {}
 
     # -- dispatch ---------------------------------------------------------------------------------
 
@@ -157,38 +165,47 @@ class _Applier:
             status = ResultStatus.REFUSED if item.kind in _REFUSED_KINDS else ResultStatus.UNCHANGED
             return ItemResult(item, status, item.reason, item.pattern_id)
         if self.stop_event is not None and self.stop_event.is_set():
-            return self._skip(item, "stop requested before this item started")
-        if item.resource == Resource.DEPLOYMENT and item.name in self.failed_patterns:
-            return self._skip(item, f"the write of pattern {item.name!r} did not succeed")
-        if item.kind == _K.DELETE and item.name in self.failed_undeploys:
-            return self._skip(item, f"pattern {item.name!r} could not be undeployed, so it is not deleted")
+            return ItemResult(
+                item, ResultStatus.SKIPPED, "stop requested before this item started", item.pattern_id
+            )
+        if (blocker := self._unsuccessful_dependency(item)) is not None:
+            return ItemResult(item, ResultStatus.SKIPPED, _skip_reason(item, blocker), item.pattern_id)
         try:
             return self._write(item)
         except DragopsError as exc:
-            self._mark_failed(item)
             return ItemResult(item, ResultStatus.FAILED, describe_error(exc), item.pattern_id)
 
-    def _skip(self, item: PlanItem, why: str) -> ItemResult:
-        self._mark_failed(item)
-        return ItemResult(item, ResultStatus.SKIPPED, why, item.pattern_id)
-
-    def _mark_failed(self, item: PlanItem) -> None:
-        with self.lock:
-            if item.resource == Resource.PATTERN and item.kind != _K.DELETE:
-                self.failed_patterns.add(item.name)
-            elif item.kind == _K.UNDEPLOY:
-                self.failed_undeploys.add(item.name)
+    def _unsuccessful_dependency(self, item: PlanItem) -> PlanItem | None:
+        """The first item `item` needs that failed or was skipped (one not in the plan is no obstacle)."""
+        for key in item.depends_on:
+            result = self.done.get(key)
+            if result is not None and result.status in _UNSUCCESSFUL:
+                return result.item
+        return None
 
     def _write(self, item: PlanItem) -> ItemResult:
-        if item.resource == Resource.CONNECTION:
-            return self._connection(item)
-        if item.kind == _K.DELETE:
-            return self._delete(item)
-        if item.resource == Resource.PATTERN:
-            return self._pattern(item)
-        if item.kind == _K.UNDEPLOY:
-            return self._undeploy(item)
-        return self._deploy(item)
+        match item.operation:
+            case ConnectionCreate():
+                return self._connection(item)
+            case PatternCreate(spec=spec):
+                pattern = operations.create_pattern(self.client, spec)
+                return self._written(item, pattern, f"created {pattern.id}")
+            case PatternUpdate(spec=spec, fields=fields):
+                assert item.pattern_id is not None  # the planner sets it for every live pattern
+                pattern = operations.update_pattern(self.client, item.pattern_id, spec, fields=fields)
+                return self._written(item, pattern, _update_message(item))
+            case DeploymentChange(environment_id=environment_id):
+                return self._deploy(item, environment_id)
+            case Undeploy():
+                pattern_id = self._pattern_id(item)
+                operations.undeploy_pattern(self.client, pattern_id)
+                return ItemResult(item, ResultStatus.OK, "undeployed", pattern_id)
+            case PatternDelete():
+                return self._delete(item)
+            case None:
+                raise ValueError(
+                    f"plan item {item.key!r} writes but has no operation (plans come from build_plan)"
+                )
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -197,7 +214,6 @@ class _Applier:
         try:
             resolved = resolve_connections(wanted, self.env)
         except ConnectionsError as exc:
-            self._mark_failed(item)
             return ItemResult(item, ResultStatus.FAILED, "; ".join(i.message for i in exc.issues))
         conn = resolved[0]
         created = self.client.connections.create_api_key(
@@ -205,46 +221,28 @@ class _Applier:
         )
         return ItemResult(item, ResultStatus.OK, f"created connection {created.id}")
 
-    def _pattern(self, item: PlanItem) -> ItemResult:
-        spec = PatternSpec.from_document(item.write or {})
-        if item.kind == _K.CREATE:
-            pattern = operations.create_pattern(self.client, spec)
-            message = f"created {pattern.id}"
-        else:
-            assert item.pattern_id is not None  # the planner sets it for every live pattern
-            if item.kind == _K.NOOP:  # only the ownership mark is stale
-                pattern = operations.update_pattern(self.client, item.pattern_id, spec, fields=("tags",))
-                message = "ownership mark refreshed"
-            else:
-                pattern = operations.update_pattern(self.client, item.pattern_id, spec)
-                message = {_K.ADOPT: "adopted", _K.UPDATE: "updated"}.get(item.kind, "written")
-                if item.forced:
-                    message += " (--force)"
-        with self.lock:
-            self.ids[item.name] = pattern.id
+    def _written(self, item: PlanItem, pattern: Pattern, message: str) -> ItemResult:
         if self.observer is not None:
             self.observer.remember(pattern)
         return ItemResult(item, ResultStatus.OK, message, pattern.id)
 
     def _pattern_id(self, item: PlanItem) -> str:
-        with self.lock:
-            pattern_id = item.pattern_id or self.ids.get(item.name)
+        """The item's pattern: as planned, or as created by the item it depends on (same apply)."""
+        pattern_id = item.pattern_id
+        for key in item.depends_on:
+            if pattern_id is None and (result := self.done.get(key)) is not None:
+                pattern_id = result.pattern_id
         if pattern_id is None:
             raise DragopsError(f"no pattern id known for {item.name!r} (its create did not report one)")
         return pattern_id
 
-    def _deploy(self, item: PlanItem) -> ItemResult:
+    def _deploy(self, item: PlanItem, environment_id: str | None) -> ItemResult:
         pattern_id = self._pattern_id(item)
         deployed = operations.deploy_pattern(
-            self.client, pattern_id, environment_id=item.environment_id, wait=self.deploy_wait
+            self.client, pattern_id, environment_id=environment_id, wait=self.deploy_wait
         )
         version = deployed.deployment.version_number
         return ItemResult(item, ResultStatus.OK, f"active at version {version}", pattern_id)
-
-    def _undeploy(self, item: PlanItem) -> ItemResult:
-        pattern_id = self._pattern_id(item)
-        operations.undeploy_pattern(self.client, pattern_id)
-        return ItemResult(item, ResultStatus.OK, "undeployed", pattern_id)
 
     def _delete(self, item: PlanItem) -> ItemResult:
         pattern_id = self._pattern_id(item)
@@ -256,6 +254,30 @@ class _Applier:
         if self.observer is not None:
             self.observer.invalidate(pattern_id)
         return ItemResult(item, ResultStatus.OK, message, pattern_id)
+
+
+def _update_message(item: PlanItem) -> str:
+    if item.kind == _K.NOOP:  # only the ownership mark was stale
+        return "ownership mark refreshed"
+    message = {_K.ADOPT: "adopted", _K.UPDATE: "updated"}.get(item.kind, "written")
+    return message + " (--force)" if item.forced else message
+
+
+def _skip_reason(item: PlanItem, blocker: PlanItem) -> str:
+    """Why `item` is not tried: what the failed or skipped `blocker` it depends on did not do."""
+    if isinstance(blocker.operation, Undeploy):
+        return f"pattern {item.name!r} could not be undeployed, so it is not deleted"
+    return f"the write of pattern {item.name!r} did not succeed"
+
+
+def _by_phase(plan: Plan) -> dict[Phase, list[tuple[int, PlanItem]]]:
+    """The items of each phase with their index in the plan, in plan order."""
+    phases: dict[Phase, list[tuple[int, PlanItem]]] = {}
+    for index, item in enumerate(plan.items):
+        if item.phase is None:
+            raise ValueError(f"plan item {item.key!r} has no phase (plans come from build_plan)")
+        phases.setdefault(item.phase, []).append((index, item))
+    return phases
 
 
 def apply_plan(
@@ -290,18 +312,13 @@ def apply_plan(
 
     applier = _Applier(
         client,
-        plan,
         desired,
         observer=observer,
         stop_event=stop_event,
         env=os.environ if env is None else env,
         deploy_wait=options.deploy_wait,
     )
-    deleted = {i.name for i in plan.items if i.kind == _K.DELETE}
-    phases: dict[int, list[tuple[int, PlanItem]]] = {}
-    for index, item in enumerate(plan.items):
-        phases.setdefault(_phase(item, deleted), []).append((index, item))
-
+    phases = _by_phase(plan)
     results: dict[int, ItemResult] = {}
 
     def run(pair: tuple[int, PlanItem]) -> tuple[int, ItemResult]:
@@ -315,8 +332,11 @@ def apply_plan(
             batch: Sequence[tuple[int, PlanItem]] = phases[phase]
             # Items that write nothing are answered here: handing each to a worker thread would cost
             # more than answering it (a no-op reconcile of 1,000 patterns is 1,000 such items).
-            results.update(run(pair) for pair in batch if not pair[1].writes)
+            finished = [run(pair) for pair in batch if not pair[1].writes]
             # A phase ends before the next starts: creates before deploys, undeploys before deletes.
-            results.update(pool.map(run, [pair for pair in batch if pair[1].writes]))
+            finished += pool.map(run, [pair for pair in batch if pair[1].writes])
+            for index, result in finished:
+                results[index] = result
+                applier.done[result.item.key] = result
     stopped = stop_event is not None and stop_event.is_set()
     return ApplyReport(tuple(results[i] for i in range(len(plan.items))), stopped=stopped)

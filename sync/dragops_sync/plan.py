@@ -5,6 +5,11 @@ prints it, and `Plan.to_dict()` is the documented machine form (`docs/plan-json.
 `formatVersion` 1). Nothing here computes anything: it is the vocabulary shared by the planner and
 whoever executes or shows a plan.
 
+Each item that writes carries its *operation*, a small tagged union (`PatternCreate`, `PatternUpdate`,
+`DeploymentChange`, `Undeploy`, `PatternDelete`, `ConnectionCreate`) that the applier `match`es on;
+its `phase` (the apply order) and `depends_on` (the keys of the items it needs) are set once by the
+planner. None of the three is part of the JSON form.
+
 Pure data, no I/O. Secrets never enter a plan: connections carry the *name* of their environment
 variable only.
 """
@@ -12,18 +17,26 @@ variable only.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from dragops_sync.diff import FieldChange
 from dragops_sync.files import FileIssue
+from dragops_sync.spec import PatternSpec
 
 __all__ = [
     "CHANGE_KINDS",
     "PLAN_FORMAT_VERSION",
     "ActionKind",
+    "ConnectionCreate",
+    "DeploymentChange",
+    "ItemKey",
+    "Operation",
+    "PatternCreate",
+    "PatternDelete",
+    "PatternUpdate",
+    "Phase",
     "Plan",
     "PlanError",
     "PlanItem",
@@ -31,6 +44,8 @@ __all__ = [
     "PlanRefusal",
     "RefusalReason",
     "Resource",
+    "Undeploy",
+    "key_of",
 ]
 
 PLAN_FORMAT_VERSION = 1
@@ -111,13 +126,86 @@ class PlanOptions:
     adopt: bool = False
 
 
+class Phase(IntEnum):
+    """When an item is applied: every item of a phase finishes before the next phase starts.
+
+    Connections first (patterns may use them), then pattern writes (a deploy needs its pattern),
+    deployment changes, and last the prune: undeploys, then deletes (the API refuses to delete a
+    deployed pattern).
+    """
+
+    CONNECTIONS = 0
+    PATTERN_WRITES = 1
+    DEPLOYMENTS = 2
+    PRUNE_UNDEPLOYS = 3
+    PRUNE_DELETES = 4
+
+
+# -- operations: what applying an item writes -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatternCreate:
+    """Create the pattern `spec` (its tags already carry the ownership mark)."""
+
+    spec: PatternSpec
+
+
+@dataclass(frozen=True)
+class PatternUpdate:
+    """Write `spec` over the item's pattern: every field, or only the API keys in `fields`.
+
+    An update, an adoption and a drift revert write every field; a mark refresh writes only `tags`.
+    """
+
+    spec: PatternSpec
+    fields: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class DeploymentChange:
+    """Deploy (or redeploy) the item's pattern, into `environment_id` (None: the default one)."""
+
+    environment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Undeploy:
+    """Undeploy the item's pattern."""
+
+
+@dataclass(frozen=True)
+class PatternDelete:
+    """Delete the item's pattern (prune)."""
+
+
+@dataclass(frozen=True)
+class ConnectionCreate:
+    """Create an API-key connection; the key is read from the environment variable `env_var` at apply."""
+
+    provider: str
+    env_var: str
+
+
+Operation = PatternCreate | PatternUpdate | DeploymentChange | Undeploy | PatternDelete | ConnectionCreate
+
+# How one item of a plan is named by the items that depend on it (`PlanItem.key`).
+ItemKey = str
+
+
+def key_of(resource: Resource, name: str) -> ItemKey:
+    """The key of the item on `resource` named `name` (see `PlanItem.key`)."""
+    return f"{resource}:{name}"
+
+
 @dataclass(frozen=True)
 class PlanItem:
     """One action on one object.
 
-    `write` is what apply sends for pattern writes (create, update, adopt, and a NOOP with
-    `refresh_mark`): the API body with the ownership mark already in `tags`. It is not part of the
-    JSON form. `pattern_id` is None for a pattern the same apply creates (apply resolves it by name).
+    `operation` is what applying it writes (None: nothing); `phase` and `depends_on` (keys of the
+    items it needs: a deploy its pattern's write, a prune delete its undeploy) are set by the planner,
+    and an item built without a phase is never applied. `pattern_id` is None for a pattern the same
+    apply creates (apply takes the id from the result of the create it depends on).
     """
 
     kind: ActionKind
@@ -136,7 +224,15 @@ class PlanItem:
     forced: bool = False
     provider: str | None = None
     env_var: str | None = None
-    write: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    operation: Operation | None = None
+    phase: Phase | None = None
+    depends_on: tuple[ItemKey, ...] = ()
+
+    @property
+    def key(self) -> ItemKey:
+        """This item's name in other items' `depends_on`: its resource and name (unique in a plan
+        without errors: one pattern item and at most one deployment item per name)."""
+        return key_of(self.resource, self.name)
 
     @property
     def is_change(self) -> bool:

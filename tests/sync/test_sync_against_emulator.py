@@ -18,7 +18,7 @@ from dragops_sync.directory import load_directory
 from dragops_sync.essence import essence
 from dragops_sync.files import dump_pattern, load_pattern_file
 from dragops_sync.live import LiveDeployment, LivePattern, LiveState
-from dragops_sync.plan import ActionKind, PlanOptions
+from dragops_sync.plan import ActionKind, PatternCreate, PlanOptions
 from dragops_sync.planner import build_plan
 from dragops_sync.validate import NodeLibrary, validate_pattern
 
@@ -44,8 +44,8 @@ def _live(client: Client) -> LiveState:
 def _apply_writes(client: Client, plan: Any) -> None:
     """The few writes these tests need (apply itself is built elsewhere)."""
     for item in plan.items:
-        body = dict(item.write or {})
-        if item.kind == ActionKind.CREATE and item.resource == "pattern":
+        if isinstance(item.operation, PatternCreate):
+            body = item.operation.spec.to_api()
             client.patterns.create(
                 name=body["name"],
                 description=body["description"],

@@ -22,7 +22,7 @@ from dragops_sync.desired import DesiredState
 from dragops_sync.directory import load_directory
 from dragops_sync.live import LiveConnection, LiveDeployment, LiveState
 from dragops_sync.ownership import APPLIED_TAG_PREFIX, KEEP_TAG, OWNER_TAG_PREFIX
-from dragops_sync.plan import ActionKind, Plan, PlanOptions, Resource
+from dragops_sync.plan import ActionKind, PatternCreate, PatternUpdate, Plan, PlanItem, PlanOptions, Resource
 from dragops_sync.planner import build_plan
 
 K = ActionKind
@@ -33,6 +33,12 @@ def _desired(root: Path, *docs: dict[str, Any], settings: str = "") -> DesiredSt
     for i, doc in enumerate(docs):
         write_pattern(root, f"p{i}.yaml", doc)
     return load_directory(root)
+
+
+def _body(item: PlanItem) -> dict[str, Any]:
+    """The API body a pattern item writes (its operation's spec, ownership mark in `tags`)."""
+    assert isinstance(item.operation, (PatternCreate, PatternUpdate)), item.operation
+    return item.operation.spec.to_api()
 
 
 def _kinds(plan: Plan) -> list[tuple[str, str, str]]:
@@ -55,14 +61,15 @@ def test_a_new_file_is_created_then_deployed(tmp_path: Path) -> None:
         ("deploy", "deployment", "Webhook Logger"),
     ]
     create = plan.items[0]
-    assert create.write is not None
-    assert create.write["tags"] == [
+    assert _body(create)["tags"] == [
         "logging",
         "webhooks",
         f"{OWNER_TAG_PREFIX}{OWNER}",
         f"{APPLIED_TAG_PREFIX}{applied_of(webhook_logger())}",
     ]
-    assert "formatVersion" not in create.write and create.write["graphData"] == webhook_logger()["graphData"]
+    assert (
+        "formatVersion" not in _body(create) and _body(create)["graphData"] == webhook_logger()["graphData"]
+    )
     assert {c.path for c in create.changes} >= {"/name", "/graphData"}
     assert plan.has_changes and plan.valid
 
@@ -85,7 +92,7 @@ def test_in_sync_whatever_the_hash_says_with_a_quiet_mark_refresh(tmp_path: Path
     plan = build_plan(_desired(tmp_path, doc), LiveState.of([live], [active()]))
     item = plan.items[0]
     assert (item.kind, item.refresh_mark) == (K.NOOP, True)
-    assert item.write is not None and f"{APPLIED_TAG_PREFIX}{applied_of(doc)}" in item.write["tags"]
+    assert f"{APPLIED_TAG_PREFIX}{applied_of(doc)}" in _body(item)["tags"]
     assert not plan.has_changes
 
 
@@ -135,7 +142,7 @@ def test_a_live_edit_with_git_unchanged_is_drift_reported_not_reverted(
     )
     assert _kinds(plan) == [("drift", "pattern", "Webhook Logger")]
     item = plan.items[0]
-    assert item.drift_mode == mode and item.write is None
+    assert item.drift_mode == mode and item.operation is None
     assert item.changes[0].before == "edited" and item.changes[0].after == "got it"
     assert plan.has_changes is is_change
 
@@ -157,7 +164,7 @@ def test_both_sides_changed_is_a_conflict_never_overwritten(tmp_path: Path) -> N
     plan = build_plan(_desired(tmp_path, _edited(base, "git edit")), LiveState.of([live], [active()]))
     assert _kinds(plan) == [("conflict", "pattern", "Webhook Logger")]
     item = plan.items[0]
-    assert item.write is None and "use --force" in item.reason
+    assert item.operation is None and "use --force" in item.reason
     assert (item.desired_hash, item.live_hash, item.applied_hash) == (
         applied_of(_edited(base, "git edit")),
         applied_of(_edited(base, "live edit")),
@@ -178,7 +185,7 @@ def test_force_overwrites_a_conflict(tmp_path: Path) -> None:
         ("update", "pattern", "Webhook Logger"),
         ("redeploy", "deployment", "Webhook Logger"),
     ]
-    assert plan.items[0].forced and plan.items[0].write is not None and plan.force
+    assert plan.items[0].forced and _body(plan.items[0]) and plan.force
 
 
 def test_an_owned_pattern_without_an_applied_hash_is_a_conflict(tmp_path: Path) -> None:
@@ -194,7 +201,7 @@ def test_an_unmanaged_pattern_of_the_same_name_is_never_changed(tmp_path: Path) 
     live = live_pattern(_edited(webhook_logger()), owner=None, applied=None)
     plan = build_plan(_desired(tmp_path, webhook_logger()), LiveState.of([live]))
     assert _kinds(plan) == [("unmanaged", "pattern", "Webhook Logger")]
-    assert plan.items[0].write is None and "--adopt" in plan.items[0].reason
+    assert plan.items[0].operation is None and "--adopt" in plan.items[0].reason
 
 
 def test_adoption_is_explicit_and_writes_the_mark_then_deploys(tmp_path: Path) -> None:
@@ -205,7 +212,7 @@ def test_adoption_is_explicit_and_writes_the_mark_then_deploys(tmp_path: Path) -
         ("deploy", "deployment", "Webhook Logger"),
     ]
     adopt = plan.items[0]
-    assert adopt.write is not None and f"{OWNER_TAG_PREFIX}{OWNER}" in adopt.write["tags"]
+    assert f"{OWNER_TAG_PREFIX}{OWNER}" in _body(adopt)["tags"]
     assert len(adopt.changes) == 1
 
 
@@ -294,7 +301,7 @@ def test_two_live_managed_patterns_with_one_name_block_every_write(tmp_path: Pat
     plan = build_plan(_desired(tmp_path, webhook_logger()), LiveState.of(lives))
     assert plan.blocked and plan.errors[0].code == "duplicate_live_names"
     assert "pat_a, pat_b" in plan.errors[0].message
-    assert plan.items[0].kind == K.CONFLICT and plan.items[0].write is None
+    assert plan.items[0].kind == K.CONFLICT and plan.items[0].operation is None
 
 
 def test_an_invalid_settings_file_blocks_every_write(tmp_path: Path) -> None:
@@ -322,7 +329,7 @@ def test_an_invalid_file_changes_nothing_for_it_while_other_files_proceed(tmp_pa
     assert ("invalid", "pattern", "patterns/unreadable.json") in kinds
     assert ("create", "pattern", "Nightly Report") in kinds
     assert not plan.valid and not plan.blocked
-    assert all(i.write is None for i in plan.items if i.kind == K.INVALID)
+    assert all(i.operation is None for i in plan.items if i.kind == K.INVALID)
 
 
 def test_an_owner_is_required() -> None:
@@ -373,7 +380,7 @@ def test_prune_never_deletes_a_pattern_marked_keep(tmp_path: Path) -> None:
 
 def test_a_file_with_prune_false_writes_the_keep_tag(tmp_path: Path) -> None:
     plan = build_plan(_desired(tmp_path, webhook_logger() | {"sync": {"prune": False}}), LiveState())
-    assert plan.items[0].write is not None and KEEP_TAG in plan.items[0].write["tags"]
+    assert KEEP_TAG in _body(plan.items[0])["tags"]
 
 
 def test_prune_is_refused_when_any_file_is_invalid(tmp_path: Path) -> None:

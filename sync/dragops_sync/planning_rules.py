@@ -1,0 +1,400 @@
+"""The planning rules of design.md §4, as pure functions over one `LiveIndex`.
+
+Each rule looks at one desired object (a pattern file, the connections, the prune candidates) and
+returns what it plans as a `Planned`: items, plan errors, prune refusals and notes. Every item is
+made complete here, once: its operation (what applying it writes), its phase and the keys of the
+items it depends on. `planner.build_plan` concatenates the rules' results and sorts them.
+
+* Ownership: a live pattern is ours when its `dragops-sync:owner=` tag names our owner. An unmarked
+  pattern of a file's name gives UNMANAGED, or ADOPT when asked for; another owner's is never touched.
+* In sync means live essence == desired essence, whatever the recorded hash says; a stale mark then
+  gets a quiet refresh (a NOOP with `refresh_mark`, writing only `tags`).
+* Otherwise, with `applied` the hash in the mark: live == applied -> UPDATE (git changed); desired ==
+  applied -> drift: DRIFT in observe/warn, an UPDATE reverting it in enforce; neither (or no mark
+  hash) -> CONFLICT, or an UPDATE with `forced` under `force`.
+* Deployment intent is judged only for patterns that will be in sync after the writes: DEPLOY when
+  it should be deployed and is not, REDEPLOY when the graph changes while deployed, when the
+  environment differs or when the deployment is stale, UNDEPLOY when the file says `deploy: false`.
+* Prune deletes only our patterns whose file is gone, never one marked keep, and is refused when any
+  file has an issue, when the desired set is empty, or over the budget; a deployed pattern is
+  undeployed (an earlier phase) before its deletion, which depends on that undeploy.
+* Connections are created when no live connection has their display name, never updated or deleted.
+
+No I/O, no clock, no network.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dragops_sync.desired import DesiredConnection, DesiredPattern, DesiredState
+from dragops_sync.diff import FieldChange, diff_essence
+from dragops_sync.essence import Essence, canonical_json
+from dragops_sync.files import FileIssue
+from dragops_sync.live import LiveConnection, LiveDeployment, LivePattern
+from dragops_sync.live_index import LiveIndex
+from dragops_sync.ownership import ownership_tags
+from dragops_sync.plan import (
+    ActionKind,
+    ConnectionCreate,
+    DeploymentChange,
+    PatternCreate,
+    PatternDelete,
+    PatternUpdate,
+    Phase,
+    PlanError,
+    PlanItem,
+    PlanRefusal,
+    RefusalReason,
+    Resource,
+    Undeploy,
+    key_of,
+)
+from dragops_sync.spec import PatternSpec
+
+__all__ = [
+    "Planned",
+    "plan_connections",
+    "plan_deployment",
+    "plan_invalid",
+    "plan_pattern",
+    "plan_prune",
+]
+
+_K = ActionKind
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What one rule plans: items (complete with operation, phase and dependencies) and findings."""
+
+    items: tuple[PlanItem, ...] = ()
+    errors: tuple[PlanError, ...] = ()
+    refusals: tuple[PlanRefusal, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __add__(self, other: Planned) -> Planned:
+        return Planned(
+            self.items + other.items,
+            self.errors + other.errors,
+            self.refusals + other.refusals,
+            self.notes + other.notes,
+        )
+
+    @classmethod
+    def concat(cls, parts: Iterable[Planned]) -> Planned:
+        """Every part's findings, in order (linear, unlike a chain of `+`)."""
+        items: list[PlanItem] = []
+        errors: list[PlanError] = []
+        refusals: list[PlanRefusal] = []
+        notes: list[str] = []
+        for part in parts:
+            items += part.items
+            errors += part.errors
+            refusals += part.refusals
+            notes += part.notes
+        return cls(tuple(items), tuple(errors), tuple(refusals), tuple(notes))
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A valid pattern file about to be planned: its document and desired essence, computed once."""
+
+    dp: DesiredPattern
+    document: Mapping[str, Any]
+    essence: Essence
+
+    def spec(self, owner: str) -> PatternSpec:
+        """The content to write: the file's, with the ownership mark (and keep tag) in `tags`."""
+        tags = ownership_tags(
+            self.dp.pattern.tags, owner=owner, applied=self.essence.short_hash, keep=self.dp.keep
+        )
+        return PatternSpec.from_document(self.document).with_tags(tags)
+
+
+# -- patterns -------------------------------------------------------------------------------------
+
+
+def plan_invalid(name: str, file: str, issue: FileIssue) -> Planned:
+    """An INVALID item for a file with issues (the first one is shown): nothing is written for it."""
+    reason = f"{issue.field}: {issue.message}"
+    item = PlanItem(_K.INVALID, Resource.PATTERN, name, reason=reason, file=file, phase=Phase.PATTERN_WRITES)
+    return Planned((item,))
+
+
+def plan_pattern(
+    dp: DesiredPattern, index: LiveIndex, *, force: bool = False, adopt: bool = False
+) -> Planned:
+    """The items for one valid pattern file: its pattern write (or why not) and its deployment change."""
+    document = dp.pattern.document()
+    target = _Target(dp, document, index.essence(document))
+    base = PlanItem(
+        _K.NOOP,
+        Resource.PATTERN,
+        dp.name,
+        file=dp.path,
+        desired_hash=target.essence.short_hash,
+        phase=Phase.PATTERN_WRITES,
+    )
+    ours = index.ours_named(dp.name)
+    if len(ours) > 1:
+        ids = ", ".join(p.id for p in ours)
+        message = f"{len(ours)} live patterns named {dp.name!r} carry owner {index.owner!r} ({ids})"
+        error = PlanError("duplicate_live_names", message, (dp.name,), (dp.path,))
+        return Planned((replace(base, kind=_K.CONFLICT, reason=message),), (error,))
+    if ours:
+        return _plan_managed(target, ours[0], base, index, force=force)
+    unmarked = index.unmarked_named(dp.name)
+    if unmarked and adopt and len(unmarked) == 1:
+        return _plan_adopt(target, unmarked[0], base, index)
+    if unmarked:
+        if len(unmarked) > 1:
+            reason = f"{len(unmarked)} unmanaged live patterns are named {dp.name!r}; rename them apart"
+        else:
+            reason = f"an unmanaged live pattern named {dp.name!r} exists; adopt it explicitly (--adopt)"
+        return Planned((replace(base, kind=_K.UNMANAGED, reason=reason, pattern_id=unmarked[0].id),))
+    if foreign := index.foreign_named(dp.name):
+        other = foreign[0].mark.owner
+        reason = f"a live pattern named {dp.name!r} is managed by another owner ({other!r}); left alone"
+        return Planned((replace(base, kind=_K.UNMANAGED, reason=reason, pattern_id=foreign[0].id),))
+    return _plan_create(target, base, index)
+
+
+def _plan_create(target: _Target, base: PlanItem, index: LiveIndex) -> Planned:
+    dp = target.dp
+    create = replace(
+        base,
+        kind=_K.CREATE,
+        reason="no live pattern has this name",
+        changes=tuple(diff_essence(target.essence.value, {})),  # every field is new
+        operation=PatternCreate(target.spec(index.owner)),
+    )
+    if not dp.deploy:
+        return Planned((create,))
+    return Planned((create, _deployment_item(_K.DEPLOY, dp, "new pattern, deploy: true", pattern_id=None)))
+
+
+def _plan_adopt(target: _Target, live: LivePattern, base: PlanItem, index: LiveIndex) -> Planned:
+    if live.document is None:
+        return _not_fetched(live, base)
+    changes = tuple(diff_essence(target.essence.value, index.essence(live.document).value))
+    adopt = replace(
+        base,
+        kind=_K.ADOPT,
+        reason="adopting an unmanaged pattern: writing the file's content and the ownership mark",
+        pattern_id=live.id,
+        changes=changes,
+        operation=PatternUpdate(target.spec(index.owner)),
+    )
+    return Planned((adopt,)) + plan_deployment(target.dp, live, index, graph_changed=_graph_changed(changes))
+
+
+def _not_fetched(live: LivePattern, base: PlanItem) -> Planned:
+    message = f"the live pattern {live.name!r} ({live.id}) was listed but its content was not fetched"
+    error = PlanError("live_not_fetched", message, (live.name,))
+    return Planned((replace(base, kind=_K.CONFLICT, reason=message, pattern_id=live.id),), (error,))
+
+
+def _plan_managed(
+    target: _Target, live: LivePattern, base: PlanItem, index: LiveIndex, *, force: bool
+) -> Planned:
+    if live.document is None:
+        return _not_fetched(live, base)
+    live_ess = index.essence(live.document)
+    base = replace(base, pattern_id=live.id, live_hash=live_ess.short_hash, applied_hash=live.mark.applied)
+    if live_ess.canonical == target.essence.canonical:
+        dp = target.dp
+        refresh = live.mark.applied != base.desired_hash or live.mark.keep != dp.keep
+        reason = "in sync; refreshing a stale ownership mark" if refresh else "in sync"
+        write = PatternUpdate(target.spec(index.owner), fields=("tags",)) if refresh else None
+        item = replace(base, reason=reason, refresh_mark=refresh, operation=write)
+        return Planned((item,)) + plan_deployment(dp, live, index, graph_changed=False)
+    changes = tuple(diff_essence(target.essence.value, live_ess.value))
+    item, writes = _judge_update(target.dp, replace(base, kind=_K.UPDATE, changes=changes), force=force)
+    if not writes:  # drift reported or conflict: nothing is written, the deployment is left as it is
+        return Planned((item,))
+    item = replace(item, operation=PatternUpdate(target.spec(index.owner)))
+    return Planned((item,)) + plan_deployment(target.dp, live, index, graph_changed=_graph_changed(changes))
+
+
+def _judge_update(dp: DesiredPattern, update: PlanItem, *, force: bool) -> tuple[PlanItem, bool]:
+    """Whose change this is (the file's, live's or both's), so what is done: the item, and whether it
+    writes (an UPDATE) or only reports (DRIFT, CONFLICT)."""
+    applied = update.applied_hash
+    if applied is not None and applied == update.live_hash:
+        return replace(update, reason="the file changed"), True
+    if applied is not None and applied == update.desired_hash:
+        if dp.drift != "enforce":
+            reason = f"live was edited since the last apply (drift: {dp.drift}; not reverted)"
+            return replace(update, kind=_K.DRIFT, reason=reason, drift_mode=dp.drift), False
+        reason = "live was edited since the last apply; reverting it (drift: enforce)"
+        return replace(update, reason=reason, drift_mode="enforce"), True
+    why = "no applied hash is recorded" if applied is None else "the file and live both changed"
+    if not force:
+        reason = f"conflict: {why} since the last apply; not overwritten (use --force)"
+        return replace(update, kind=_K.CONFLICT, reason=reason), False
+    return replace(update, reason=f"conflict ({why}); overwritten with the file (--force)", forced=True), True
+
+
+def _graph_changed(changes: Sequence[FieldChange]) -> bool:
+    return any(change.path == "/graphData" or change.path.startswith("/graphData/") for change in changes)
+
+
+# -- deployments ----------------------------------------------------------------------------------
+
+
+def _deployment_item(
+    kind: ActionKind, dp: DesiredPattern, reason: str, *, pattern_id: str | None
+) -> PlanItem:
+    """A deployment change for a file's pattern: after (and depending on) that pattern's write."""
+    operation = Undeploy() if kind == _K.UNDEPLOY else DeploymentChange(dp.environment_id)
+    return PlanItem(
+        kind,
+        Resource.DEPLOYMENT,
+        dp.name,
+        reason=reason,
+        file=dp.path,
+        pattern_id=pattern_id,
+        environment_id=dp.environment_id,
+        operation=operation,
+        phase=Phase.DEPLOYMENTS,
+        depends_on=(key_of(Resource.PATTERN, dp.name),),
+    )
+
+
+def plan_deployment(
+    dp: DesiredPattern, live: LivePattern, index: LiveIndex, *, graph_changed: bool
+) -> Planned:
+    """The deployment change (if any) that makes `live`, in sync after the writes, deployed as `dp` says."""
+    dep = index.deployment(live.id)
+    deployed = dep is not None and dep.deployed
+    kind, reason = _K.NOOP, ""
+    if not dp.deploy:
+        if deployed:
+            kind, reason = _K.UNDEPLOY, "the file says deploy: false"
+    elif dep is None or not deployed:
+        kind, reason = _K.DEPLOY, "not deployed" if dep is None else f"deployment is {dep.status}"
+    elif graph_changed:
+        kind, reason = _K.REDEPLOY, "the graph changes while deployed"
+    elif dp.environment_id and dep.environment_id and dp.environment_id != dep.environment_id:
+        kind, reason = _K.REDEPLOY, f"deployed to {dep.environment_id}, the file asks for {dp.environment_id}"
+    elif stale := _stale(dep, live, index):
+        kind, reason = _K.REDEPLOY, stale
+    if kind == _K.NOOP:
+        return Planned()
+    return Planned((_deployment_item(kind, dp, reason, pattern_id=live.id),))
+
+
+def _stale(dep: LiveDeployment, live: LivePattern, index: LiveIndex) -> str | None:
+    version = live.version_number
+    if dep.version_number is not None and version is not None and dep.version_number != version:
+        return f"deployed version {dep.version_number} is not the pattern's version {version}"
+    if dep.graph_data is not None and live.document is not None:
+        deployed = index.essence({"graphData": dep.graph_data}).value["graphData"]
+        current = index.essence(live.document).value["graphData"]
+        if canonical_json(deployed) != canonical_json(current):
+            return "the live graph differs from the deployed version"
+    return None
+
+
+# -- connections ----------------------------------------------------------------------------------
+
+
+def plan_connections(desired: Sequence[DesiredConnection], live: Sequence[LiveConnection]) -> Planned:
+    """One item per desired connection: created when no live connection has its display name."""
+    live_by_name: dict[str, list[str]] = defaultdict(list)
+    for conn in live:
+        live_by_name[conn.display_name].append(conn.provider)
+    items: list[PlanItem] = []
+    for dc in desired:
+        base = PlanItem(
+            _K.NOOP,
+            Resource.CONNECTION,
+            dc.server_name,
+            file=dc.path,
+            provider=dc.provider,
+            env_var=dc.api_key_env,
+            phase=Phase.CONNECTIONS,
+        )
+        providers = live_by_name.get(dc.server_name)
+        if not providers:
+            reason = f"no live connection named {dc.server_name!r}; key from ${{{dc.api_key_env}}}"
+            operation = ConnectionCreate(dc.provider, dc.api_key_env)
+            items.append(replace(base, kind=_K.CREATE, reason=reason, operation=operation))
+        elif dc.provider not in providers:
+            reason = f"a live connection named {dc.server_name!r} exists for provider {providers[0]!r}"
+            items.append(replace(base, kind=_K.CONFLICT, reason=reason))
+        else:
+            items.append(replace(base, reason="exists (keys are never read back: rotation is not detected)"))
+    return Planned(tuple(items))
+
+
+# -- prune ----------------------------------------------------------------------------------------
+
+
+def plan_prune(desired: DesiredState, index: LiveIndex, *, enabled: bool, any_issue: bool) -> Planned:
+    """Our live patterns that no file declares: deleted (after an undeploy) when prune is on and safe."""
+    declared = {dp.name for dp in desired.patterns}
+    managed = index.all_ours()
+    orphans = sorted((p for p in managed if p.name not in declared), key=lambda p: (p.name, p.id))
+    kept = [p for p in orphans if p.mark.keep]
+    doomed = [p for p in orphans if not p.mark.keep]
+    notes = ("kept (sync.prune: false): " + ", ".join(p.name for p in kept),) if kept else ()
+    if not doomed:
+        return Planned(notes=notes)
+    names = tuple(p.name for p in doomed)
+    if not enabled:
+        note = f"{len(doomed)} managed pattern(s) have no file; --prune would delete: " + ", ".join(names)
+        return Planned(notes=(*notes, note))
+    refusals = _prune_refusals(desired, names, managed=len(managed), any_issue=any_issue)
+    if refusals:
+        return Planned(refusals=refusals, notes=notes)
+    return Planned(tuple(item for live in doomed for item in _prune_items(live, index)), notes=notes)
+
+
+def _prune_refusals(
+    desired: DesiredState, names: tuple[str, ...], *, managed: int, any_issue: bool
+) -> tuple[PlanRefusal, ...]:
+    refusals: list[PlanRefusal] = []
+    if any_issue:
+        message = "prune refused: some files failed to load or validate, so their patterns could look deleted"
+        refusals.append(PlanRefusal(RefusalReason.INVALID_FILES, message, names))
+    if not desired.patterns:
+        message = (
+            "prune refused: the directory declares no pattern (an empty checkout would delete everything)"
+        )
+        refusals.append(PlanRefusal(RefusalReason.EMPTY_DESIRED, message, names))
+    budget = desired.options.prune_budget
+    limit = budget.limit(managed)
+    if len(names) > limit:
+        message = f"prune refused: {len(names)} deletions exceed the budget ({limit}; budget: {budget})"
+        refusals.append(PlanRefusal(RefusalReason.OVER_BUDGET, message, names))
+    return tuple(refusals)
+
+
+def _prune_items(live: LivePattern, index: LiveIndex) -> tuple[PlanItem, ...]:
+    delete = PlanItem(
+        _K.DELETE,
+        Resource.PATTERN,
+        live.name,
+        reason="managed by this owner and no file declares it (prune)",
+        pattern_id=live.id,
+        applied_hash=live.mark.applied,
+        operation=PatternDelete(),
+        phase=Phase.PRUNE_DELETES,
+    )
+    if not index.deployed(live.id):
+        return (delete,)
+    undeploy = PlanItem(
+        _K.UNDEPLOY,
+        Resource.DEPLOYMENT,
+        live.name,
+        reason="deployed; undeploying before the prune deletes it",
+        pattern_id=live.id,
+        operation=Undeploy(),
+        phase=Phase.PRUNE_UNDEPLOYS,
+    )
+    return (undeploy, replace(delete, depends_on=(undeploy.key,)))
