@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..models import Pattern, PatternSummary, PatternVersion
 from ..spec import PatternSpec
@@ -97,18 +97,8 @@ class PatternsAPI:
 
         A lost answer is recovered by finding the created pattern, never duplicated.
         """
-        if spec is not None:
-            _no_keywords_beside(spec, name, description, tags, graph_data, is_public, is_template)
-            body = spec.to_api()
-        else:
-            body = _writable_fields(
-                name=name,
-                description=description,
-                tags=tags,
-                graph_data=graph_data,
-                is_public=is_public,
-                is_template=is_template,
-            )
+        keywords = _Keywords(name, description, tags, graph_data, is_public, is_template)
+        body = _request_body(spec, None, keywords)
         if not isinstance(body.get("name"), str) or not body["name"].strip():
             raise ValueError("name must be a non-empty string")
         response = self._transport.request(
@@ -132,20 +122,8 @@ class PatternsAPI:
     ) -> Pattern:
         """Write `spec` over a pattern: every field, or only the API keys in `fields` (a partial
         update, D6). The keyword form sends the fields that are not None."""
-        if spec is not None:
-            _no_keywords_beside(spec, name, description, tags, graph_data, is_public, is_template)
-            body = spec.to_api(fields)
-        elif fields is not None:
-            raise TypeError("fields= selects fields of a PatternSpec; pass one")
-        else:
-            body = _writable_fields(
-                name=name,
-                description=description,
-                tags=tags,
-                graph_data=graph_data,
-                is_public=is_public,
-                is_template=is_template,
-            )
+        keywords = _Keywords(name, description, tags, graph_data, is_public, is_template)
+        body = _request_body(spec, fields, keywords)
         if not body:
             raise ValueError("update needs at least one field to change")
         response = self._transport.request(
@@ -223,35 +201,42 @@ class PatternsAPI:
         return None
 
 
-def _no_keywords_beside(spec: PatternSpec, *fields: object) -> None:
-    if not isinstance(spec, PatternSpec):
-        raise TypeError(f"expected a PatternSpec, got {type(spec).__name__}")
-    if any(value is not None for value in fields):
-        raise TypeError("pass either a PatternSpec or keyword fields, not both")
+class _Keywords(NamedTuple):
+    """The keyword form of a pattern's fields (None: not given), as `create`/`update` take them."""
+
+    name: str | None
+    description: str | None
+    tags: Sequence[str] | None
+    graph_data: Mapping[str, Any] | None
+    is_public: bool | None
+    is_template: bool | None
 
 
-def _writable_fields(
-    *,
-    name: str | None,
-    description: str | None,
-    tags: Sequence[str] | None,
-    graph_data: Mapping[str, Any] | None,
-    is_public: bool | None,
-    is_template: bool | None,
+def _request_body(
+    spec: PatternSpec | None, fields: Iterable[str] | None, keywords: _Keywords
 ) -> dict[str, Any]:
-    if isinstance(tags, str):
+    """The JSON body of a create or update: `spec`'s fields (all, or `fields`), else the keywords given."""
+    if spec is not None:
+        if not isinstance(spec, PatternSpec):
+            raise TypeError(f"expected a PatternSpec, got {type(spec).__name__}")
+        if any(value is not None for value in keywords):
+            raise TypeError("pass either a PatternSpec or keyword fields, not both")
+        return spec.to_api(fields)
+    if fields is not None:
+        raise TypeError("fields= selects fields of a PatternSpec; pass one")
+    if isinstance(keywords.tags, str):
         raise TypeError("tags must be a list of strings, not a single string")
-    if graph_data is not None and not isinstance(graph_data, Mapping):
-        raise TypeError(f"graph_data must be a JSON object, got {type(graph_data).__name__}")
-    fields: dict[str, Any] = {
-        "name": name,
-        "description": description,
-        "tags": list(tags) if tags is not None else None,
-        "graphData": dict(graph_data) if graph_data is not None else None,
-        "isPublic": is_public,
-        "isTemplate": is_template,
+    if keywords.graph_data is not None and not isinstance(keywords.graph_data, Mapping):
+        raise TypeError(f"graph_data must be a JSON object, got {type(keywords.graph_data).__name__}")
+    given = {
+        "name": keywords.name,
+        "description": keywords.description,
+        "tags": list(keywords.tags) if keywords.tags is not None else None,
+        "graphData": dict(keywords.graph_data) if keywords.graph_data is not None else None,
+        "isPublic": keywords.is_public,
+        "isTemplate": keywords.is_template,
     }
-    return {key: value for key, value in fields.items() if value is not None}
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def _summary_matches(summary: PatternSummary, sent: Mapping[str, Any]) -> bool:
