@@ -40,6 +40,7 @@ from prometheus_client import (
 
 __all__ = [
     "CYCLE_RESULTS",
+    "HEALTHY_INTERVALS",
     "DaemonMetrics",
     "DaemonStatus",
     "PatternStatus",

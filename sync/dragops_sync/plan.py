@@ -23,6 +23,7 @@ from dragops_sync.files import FileIssue
 __all__ = [
     "CHANGE_KINDS",
     "PLAN_FORMAT_VERSION",
+    "WRITE_KINDS",
     "ActionKind",
     "Plan",
     "PlanError",

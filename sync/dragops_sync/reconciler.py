@@ -29,7 +29,7 @@ from dragops_sync.gitpull import fast_forward, has_uncommitted_changes, head_com
 from dragops_sync.observe import LiveObserver
 from dragops_sync.tracking import CycleTracker, Key
 
-__all__ = ["CycleOutcome", "ReconcileOptions", "Reconciler"]
+__all__ = ["CycleOutcome", "ReconcileOptions", "Reconciler", "short_commit"]
 
 log = logging.getLogger("dragops_sync.daemon")
 
