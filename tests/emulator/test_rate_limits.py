@@ -61,9 +61,16 @@ def test_limits_can_be_switched_off_at_run_time(emu: Emulator, user: SeededUser)
 
 def test_control_endpoints_are_never_limited(emu: Emulator) -> None:
     emu.update_settings(rate_limits_enabled=True, write_per_minute=1, read_per_minute=1)
+    # Five control writes and five control reads in a minute that allows one API write and one read:
+    # a limited control call would raise EmulatorError.
+    users = [emu.seed_user() for _ in range(5)]
     for _ in range(5):
-        emu.seed_user()
         emu.request_log()
+    assert len({seeded.token for seeded in users}) == 5
+    # ...while the limits are on for the API itself.
+    with http_client(emu, users[0]) as client:
+        assert client.get("/api/patterns").status_code == 200
+        assert client.get("/api/patterns").status_code == 429
 
 
 def test_rate_limited_requests_appear_in_the_request_log(emu: Emulator, user: SeededUser) -> None:

@@ -12,16 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-import dragops_emulator
 from dragops_emulator import Emulator, EmulatorError, EmulatorSettings
 from kit.clients import http_client
 from kit.emulator import create_pattern
-
-
-def test_the_package_exports_a_sorted_public_surface() -> None:
-    assert dragops_emulator.__all__ == sorted(dragops_emulator.__all__)
-    for name in dragops_emulator.__all__:
-        assert getattr(dragops_emulator, name) is not None
 
 
 def test_an_emulator_serves_on_a_free_port_until_stopped() -> None:
