@@ -107,7 +107,9 @@ class DaemonThread:
             with self._lock:
                 return next((o for o in self.outcomes[seen:] if predicate(o)), None)
 
-        return wait_for(found, timeout=60.0, what=what)
+        outcome = wait_for(found, timeout=60.0, what=what)
+        assert outcome is not None  # wait_for returns only a truthy value
+        return outcome
 
 
 @contextmanager
