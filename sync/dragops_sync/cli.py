@@ -43,7 +43,7 @@ from dragops_sync.render import render
 from dragops_sync.schema import SCHEMA_KINDS, all_schemas, json_schema
 from dragops_sync.validate import NodeLibrary, validate_desired
 
-__all__ = ["cli", "main"]
+__all__ = ["apply", "cli", "export", "main", "plan", "schema", "status", "validate", "watch"]
 
 _RESULT_SIGNS = {
     ResultStatus.OK: "✓",

@@ -42,6 +42,7 @@ from dragops_sync.states import PatternState, ReconcileResult
 
 __all__ = [
     "CYCLE_RESULTS",
+    "HEALTHY_INTERVALS",
     "DaemonMetrics",
     "DaemonStatus",
     "PatternStatus",

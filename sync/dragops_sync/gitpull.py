@@ -18,7 +18,14 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PullResult", "fast_forward", "head_commit", "redact_url_credentials"]
+__all__ = [
+    "GIT_TIMEOUT",
+    "PullResult",
+    "fast_forward",
+    "has_uncommitted_changes",
+    "head_commit",
+    "redact_url_credentials",
+]
 
 # Seconds a git command may take before it is abandoned (a fetch over a dead network hangs otherwise).
 GIT_TIMEOUT = 120.0

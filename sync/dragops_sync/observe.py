@@ -35,7 +35,7 @@ from dragops_sync.live import LiveConnection, LiveDeployment, LivePattern, LiveS
 from dragops_sync.models import Deployment, Pattern, PatternSummary
 from dragops_sync.ownership import ownership_mark
 
-__all__ = ["LiveObserver", "Observation"]
+__all__ = ["LiveObserver", "Observation", "PatternFilter"]
 
 # Decides, from a list summary, whether the plan needs the pattern's full content.
 PatternFilter = Callable[[PatternSummary], bool]

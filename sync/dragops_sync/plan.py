@@ -28,6 +28,7 @@ from dragops_sync.spec import PatternSpec
 __all__ = [
     "CHANGE_KINDS",
     "PLAN_FORMAT_VERSION",
+    "WRITE_KINDS",
     "ActionKind",
     "ConnectionCreate",
     "DeploymentChange",

@@ -31,7 +31,7 @@ from dragops_sync.plan import PlanOptions
 from dragops_sync.states import PatternState, ReconcileResult, Trigger
 from dragops_sync.tracking import CycleTracker, Key
 
-__all__ = ["CycleOutcome", "Reconciler"]
+__all__ = ["CycleOutcome", "Reconciler", "short_commit"]
 
 log = logging.getLogger("dragops_sync.daemon")
 

@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from apikit import SleepRecorder
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
+from kit.clients import SleepRecorder
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import time
 from collections.abc import Callable
 
 import pytest
-from apikit import FakeClock
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import AuthenticationError, Client, ConflictError, DragopsError
+from kit.clients import FakeClock
 
 
 def _count(emu: Emulator, path: str) -> int:

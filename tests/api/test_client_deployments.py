@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from apikit import start_graph, webhook_graph
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import (
@@ -18,6 +17,7 @@ from dragops_sync.api import (
     ValidationError,
 )
 from dragops_sync.models import Deployment, DeployResult
+from kit.graphs import start_graph, webhook_graph
 
 
 def test_deploy_builds_node_definitions_from_the_library_and_bumps_the_version(client: Client) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from apikit import STATUS_CLASSES
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import (
@@ -16,6 +15,7 @@ from dragops_sync.api import (
     Client,
     ValidationError,
 )
+from kit.clients import STATUS_CLASSES
 
 
 @pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)

@@ -12,13 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
-from apikit import STATUS_CLASSES, SleepRecorder
 
 from dragops_sync.api import (
     APIError,
     Client,
     ServerError,
 )
+from kit.clients import STATUS_CLASSES, SleepRecorder
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from apikit import webhook_graph
 
 from dragops_emulator import Emulator
 from dragops_sync.api import Client, NotFoundError
 from dragops_sync.api._nodes import node_types
 from dragops_sync.models import NodeDefinition
+from kit.graphs import webhook_graph
 
 
 def test_the_node_library_lists_the_documented_definitions(client: Client) -> None:

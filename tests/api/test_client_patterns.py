@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from apikit import webhook_graph
 
 from dragops_emulator import Emulator
 from dragops_sync.api import Client, NotFoundError, ValidationError
 from dragops_sync.models import Pattern, PatternSummary
+from kit.graphs import webhook_graph
 
 
 def test_a_created_pattern_comes_back_whole(client: Client) -> None:

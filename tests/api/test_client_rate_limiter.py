@@ -13,10 +13,10 @@ from datetime import datetime
 
 import httpx
 import pytest
-from apikit import FakeClock, SleepRecorder
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client, RateLimiter, RateLimitError
+from kit.clients import FakeClock, SleepRecorder
 
 
 def most_in_one_second(stamps: list[float]) -> int:

@@ -8,7 +8,6 @@ import re
 from collections.abc import Callable
 
 import pytest
-from apikit import SleepRecorder, webhook_graph
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import (
@@ -19,6 +18,8 @@ from dragops_sync.api import (
     RetryPolicy,
     ServerError,
 )
+from kit.clients import SleepRecorder
+from kit.graphs import webhook_graph
 
 
 @pytest.fixture

@@ -5,26 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from apikit import exec_edge, start_graph
 
 from dragops_emulator import Emulator
 from dragops_sync.api import Client, NotFoundError
 from dragops_sync.models import Run, RunStats
+from kit.graphs import chain, graph, node, start_graph
 
 
 def _failing_graph() -> dict[str, Any]:
-    return {
-        "nodes": [
-            {"id": "node_1", "type": "OnStart", "position": {"x": 0, "y": 0}, "data": {}},
-            {
-                "id": "node_2",
-                "type": "ThrowError",
-                "position": {"x": 300, "y": 0},
-                "data": {"pinDefaults": {"message": "boom"}},
-            },
-        ],
-        "edges": [exec_edge("edge_1", "node_1", "node_2")],
-    }
+    """On Start -> Throw Error: every run fails."""
+    return graph(
+        [node("node_1", "OnStart"), node("node_2", "ThrowError", at=(300, 0), message="boom")],
+        chain("node_1", "node_2"),
+    )
 
 
 def _deployed(client: Client, name: str, graph: dict[str, Any]) -> str:

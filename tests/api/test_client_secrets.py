@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from apikit import SleepRecorder
 
 from dragops_emulator import Emulator
 from dragops_sync.api import APIError, AuthenticationError, Client, ClientSettings
+from kit.clients import SleepRecorder
 
 SENTINEL_PASSWORD = "Sentinel-Password-7c1e!"
 SENTINEL_API_KEY = "sk-SENTINEL-API-KEY-4b2d"

@@ -7,11 +7,11 @@ import hmac
 import logging
 
 import pytest
-from apikit import webhook_graph
 
 from dragops_emulator import Emulator
 from dragops_sync.api import AuthenticationError, Client, NotFoundError, sign_payload
 from dragops_sync.models import WebhookDelivery, WebhookEndpoint, WebhookRequest
+from kit.graphs import webhook_graph
 
 
 def _deployed_webhook(client: Client, name: str = "Hook") -> tuple[str, str, str]:

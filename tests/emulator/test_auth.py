@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import jwt
 import pytest
-from api_kit import api_client, form_a, form_b
 
 from dragops_emulator import Emulator, SeededUser
+from kit.clients import http_client
+from kit.emulator import form_a, form_b
 
 SENTINEL_PASSWORD = "Sentinel-Pa55word!"
 
@@ -14,12 +15,12 @@ SENTINEL_PASSWORD = "Sentinel-Pa55word!"
 def register(emu: Emulator, **overrides: object):
     body = {"email": "jane@example.com", "firstName": "Jane", "lastName": "Smith", "password": "SecurePass1@"}
     body.update(overrides)
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         return client.post("/api/auth/register", json=body)
 
 
 def test_providers_are_public_and_show_local_auth_only_by_default(emu: Emulator) -> None:
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         response = client.get("/api/auth/providers")
     assert response.status_code == 200
     body = response.json()
@@ -29,7 +30,7 @@ def test_providers_are_public_and_show_local_auth_only_by_default(emu: Emulator)
 
 def test_providers_show_the_github_client_id_when_configured(emu: Emulator) -> None:
     emu.update_settings(github_client_id="Iv1.abc123", local_auth=False)
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         data = client.get("/api/auth/providers").json()["data"]
     assert data == {"local": False, "github": True, "githubClientId": "Iv1.abc123"}
 
@@ -42,7 +43,7 @@ def test_register_returns_201_with_a_working_token_and_the_user(emu: Emulator) -
     assert data["user"]["role"] == "user"
     assert data["user"]["id"].startswith("usr_")
     assert set(data["user"]) == {"id", "email", "firstName", "lastName", "role"}
-    with api_client(emu, token=data["token"]) as client:
+    with http_client(emu, token=data["token"]) as client:
         assert client.get("/api/patterns").status_code == 200
 
 
@@ -92,20 +93,20 @@ def test_register_and_login_are_refused_when_local_auth_is_disabled(emu: Emulato
         "LOCAL_AUTH_DISABLED",
         "Email and password sign-in is disabled on this instance",
     )
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         response = client.post("/api/auth/login", json={"email": user.email, "password": user.password})
     assert response.status_code == 403
     assert form_a(response)[0] == "LOCAL_AUTH_DISABLED"
 
 
 def test_login_returns_a_token_and_the_user(emu: Emulator, user: SeededUser) -> None:
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         response = client.post("/api/auth/login", json={"email": user.email, "password": user.password})
     assert response.status_code == 200
     body = response.json()
     assert body["success"] is True and "timestamp" in body
     assert body["data"]["user"]["id"] == user.id
-    with api_client(emu, token=body["data"]["token"]) as client:
+    with http_client(emu, token=body["data"]["token"]) as client:
         assert client.get("/api/connections").status_code == 200
 
 
@@ -115,14 +116,14 @@ def test_login_with_a_wrong_email_or_password_gives_one_answer(
 ) -> None:
     body = {"email": user.email, "password": user.password}
     body[wrong] = "nobody@example.com" if wrong == "email" else "Wrong-password1"
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         response = client.post("/api/auth/login", json=body)
     assert response.status_code == 401
     assert form_a(response) == ("INVALID_CREDENTIALS", "Invalid credentials")
 
 
 def test_login_without_a_password_is_a_validation_error(emu: Emulator) -> None:
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         response = client.post("/api/auth/login", json={"email": "a@example.com"})
     assert response.status_code == 400
     assert form_b(response) == ("VALIDATION", "password is required")
@@ -132,7 +133,7 @@ def test_the_password_appears_in_no_response_and_no_log(
     emu: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     created = register(emu, password=SENTINEL_PASSWORD)
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         login = client.post(
             "/api/auth/login", json={"email": "jane@example.com", "password": SENTINEL_PASSWORD}
         )
@@ -160,7 +161,7 @@ def test_requests_without_a_valid_bearer_token_are_unauthorized(
     emu: Emulator, header: str | None, message: str
 ) -> None:
     headers = {"Authorization": header} if header else {}
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         response = client.get("/api/patterns", headers=headers)
     assert response.status_code == 401
     assert form_a(response) == ("UNAUTHORIZED", message)
@@ -170,14 +171,14 @@ def test_a_token_signed_with_another_key_is_refused(emu: Emulator, user: SeededU
     forged = jwt.encode(
         {"sub": user.id, "exp": 4_000_000_000}, "not-the-signing-secret-of-this-emulator-instance", "HS256"
     )
-    with api_client(emu, token=forged) as client:
+    with http_client(emu, token=forged) as client:
         response = client.get("/api/patterns")
     assert response.status_code == 401
     assert form_a(response) == ("UNAUTHORIZED", "Invalid token")
 
 
 def test_a_token_expires_when_the_clock_passes_its_lifetime(emu: Emulator, user: SeededUser) -> None:
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         assert client.get("/api/patterns").status_code == 200
         emu.advance_clock(3601)
         response = client.get("/api/patterns")
@@ -188,7 +189,7 @@ def test_a_token_expires_when_the_clock_passes_its_lifetime(emu: Emulator, user:
 def test_the_token_lifetime_follows_the_setting(emu: Emulator) -> None:
     emu.update_settings(token_ttl_seconds=60)
     short = emu.seed_user()
-    with api_client(emu, short) as client:
+    with http_client(emu, short) as client:
         # 58, not 59: expiry is in whole seconds and the real clock moves too on a loaded machine.
         emu.advance_clock(58)
         assert client.get("/api/patterns").status_code == 200
@@ -198,19 +199,19 @@ def test_the_token_lifetime_follows_the_setting(emu: Emulator) -> None:
 
 def test_refresh_gives_a_new_token_up_to_24_hours_after_expiry(emu: Emulator, user: SeededUser) -> None:
     emu.advance_clock(3600 + 23 * 3600)
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         response = client.post("/api/auth/refresh")
     assert response.status_code == 200
     body = response.json()
     assert body["success"] is True
     new_token = body["data"]["token"]
     assert new_token != user.token
-    with api_client(emu, token=new_token) as client:
+    with http_client(emu, token=new_token) as client:
         assert client.get("/api/patterns").status_code == 200
 
 
 def test_refresh_of_a_live_token_works_too(emu: Emulator, user: SeededUser) -> None:
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         response = client.post("/api/auth/refresh")
     assert response.status_code == 200
     assert response.json()["data"]["token"] != user.token
@@ -218,14 +219,14 @@ def test_refresh_of_a_live_token_works_too(emu: Emulator, user: SeededUser) -> N
 
 def test_refresh_is_refused_more_than_24_hours_after_expiry(emu: Emulator, user: SeededUser) -> None:
     emu.advance_clock(3600 + 24 * 3600 + 1)
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         response = client.post("/api/auth/refresh")
     assert response.status_code == 401
     assert form_a(response) == ("TOKEN_EXPIRED", "Token expired more than 24 hours ago; sign in again")
 
 
 def test_refresh_needs_a_bearer_token(emu: Emulator) -> None:
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         response = client.post("/api/auth/refresh")
     assert response.status_code == 401
     assert form_a(response) == ("UNAUTHORIZED", "Missing bearer token")
@@ -233,7 +234,7 @@ def test_refresh_needs_a_bearer_token(emu: Emulator) -> None:
 
 def test_a_token_of_a_user_wiped_by_a_reset_is_invalid(emu: Emulator, user: SeededUser) -> None:
     emu.reset()
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         response = client.get("/api/patterns")
         refresh = client.post("/api/auth/refresh")
     assert form_a(response) == ("UNAUTHORIZED", "Invalid token")
@@ -241,7 +242,7 @@ def test_a_token_of_a_user_wiped_by_a_reset_is_invalid(emu: Emulator, user: Seed
 
 
 def test_github_sign_in_is_refused_unless_configured(emu: Emulator) -> None:
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         response = client.post("/api/auth/github", json={"code": "test:dev@example.com"})
     assert response.status_code == 403
     assert form_a(response)[0] == "GITHUB_AUTH_DISABLED"
@@ -249,7 +250,7 @@ def test_github_sign_in_is_refused_unless_configured(emu: Emulator) -> None:
 
 def test_github_sign_in_with_a_test_code_signs_the_same_user_up_then_in(emu: Emulator) -> None:
     emu.update_settings(github_client_id="Iv1.abc123")
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         first = client.post("/api/auth/github", json={"code": "test:dev@example.com"})
         second = client.post("/api/auth/github", json={"code": "test:dev@example.com"})
         bad = client.post("/api/auth/github", json={"code": "gho_real_looking_code"})
@@ -263,7 +264,7 @@ def test_github_sign_in_with_a_test_code_signs_the_same_user_up_then_in(emu: Emu
 
 def test_a_github_user_cannot_log_in_with_a_password(emu: Emulator) -> None:
     emu.update_settings(github_client_id="Iv1.abc123")
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         client.post("/api/auth/github", json={"code": "test:dev@example.com"})
         response = client.post("/api/auth/login", json={"email": "dev@example.com", "password": ""})
         response2 = client.post("/api/auth/login", json={"email": "dev@example.com", "password": "x"})

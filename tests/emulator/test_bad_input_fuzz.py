@@ -15,12 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-from api_kit import api_client
-from deploy_kit import node_definitions, webhook_logger
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dragops_emulator import Emulator
+from kit.clients import http_client
+from kit.emulator import node_definitions
+from kit.graphs import webhook_graph
 
 # Every field name a write endpoint reads, so random values land on real validators.
 FIELDS = [
@@ -192,14 +193,14 @@ def world(emulator: Emulator) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
     emulator.reset()
     emulator.update_settings(github_client_id="Iv1.fuzz")
     user = emulator.seed_user()
-    with api_client(emulator, user) as client:
-        pattern = client.post("/api/patterns", json={"name": "W", "graphData": webhook_logger()}).json()[
+    with http_client(emulator, user) as client:
+        pattern = client.post("/api/patterns", json={"name": "W", "graphData": webhook_graph()}).json()[
             "data"
         ]
         deployed = client.post(
             f"/api/patterns/{pattern['id']}/deploy", json={"nodeDefinitions": node_definitions(client)}
         ).json()["data"]
-        draft = client.post("/api/patterns", json={"name": "D", "graphData": webhook_logger()}).json()["data"]
+        draft = client.post("/api/patterns", json={"name": "D", "graphData": webhook_graph()}).json()["data"]
         webhook = client.get(f"/api/patterns/{pattern['id']}/webhooks").json()["data"][0]["id"]
         connection = client.post("/api/connections/api-key", json={"provider": "x", "apiKey": "k"}).json()[
             "id"

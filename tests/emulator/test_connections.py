@@ -8,16 +8,17 @@ from typing import Any
 
 import httpx
 import pytest
-from api_kit import api_client, form_a, form_b
 
 from dragops_emulator import Emulator, SeededUser
+from kit.clients import http_client
+from kit.emulator import form_a, form_b
 
 SENTINEL_KEY = "xoxb-SENTINEL-api-key-0123456789"
 
 
 @pytest.fixture
 def client(emu: Emulator, user: SeededUser) -> Iterator[httpx.Client]:
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         yield client
 
 
@@ -146,7 +147,7 @@ def test_deleting_a_connection_answers_204_and_it_is_gone(client: httpx.Client) 
 
 def test_another_users_connection_is_not_found(emu: Emulator, client: httpx.Client) -> None:
     connection = _create(client)
-    with api_client(emu, emu.seed_user()) as other:
+    with http_client(emu, emu.seed_user()) as other:
         attempts = [
             other.get(f"/api/connections/{connection['id']}"),
             other.put(f"/api/connections/{connection['id']}", json={"displayName": "Mine now"}),
@@ -160,7 +161,7 @@ def test_another_users_connection_is_not_found(emu: Emulator, client: httpx.Clie
 
 
 def test_connections_need_a_token(emu: Emulator) -> None:
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         assert client.get("/api/connections").status_code == 401
         assert (
             client.post("/api/connections/api-key", json={"provider": "x", "apiKey": "y"}).status_code == 401

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from api_kit import api_client, create_pattern, form_a
 
 from dragops_emulator import Emulator, EmulatorError, SeededUser
+from kit.clients import http_client
+from kit.emulator import create_pattern, form_a
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def raw(emu: Emulator) -> Iterator[httpx.Client]:
 
 
 def test_reset_wipes_data_faults_log_and_clock(emu: Emulator, user: SeededUser, raw: httpx.Client) -> None:
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         create_pattern(client)
     emu.inject_fault(path="/api/x", kind="drop")
     emu.advance_clock(100)
@@ -36,7 +37,7 @@ def test_a_seeded_user_with_given_credentials_can_log_in(emu: Emulator) -> None:
     seeded = emu.seed_user(email="ops@example.com", password="Given-pass1!")
     assert seeded.email == "ops@example.com" and seeded.password == "Given-pass1!"
     assert "Given-pass1!" not in repr(seeded) and seeded.token not in repr(seeded)
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         response = client.post(
             "/api/auth/login", json={"email": "ops@example.com", "password": "Given-pass1!"}
         )
@@ -86,7 +87,7 @@ def test_the_century_limit_counts_earlier_shifts(emu: Emulator, raw: httpx.Clien
     assert raw.post("/__emulator/clock", json={"advanceSeconds": 200_000_000}).status_code == 400
     assert raw.post("/__emulator/clock", json={"advanceSeconds": 100_000_000}).status_code == 200
     # Times this far ahead still render and tokens still work.
-    with api_client(emu, emu.seed_user()) as client:
+    with http_client(emu, emu.seed_user()) as client:
         assert client.get("/api/patterns").status_code == 200
 
 
@@ -94,14 +95,14 @@ def test_timestamps_in_responses_follow_the_shifted_clock(emu: Emulator) -> None
     emu.advance_clock(10 * 86_400)
     shifted_now = emu.advance_clock(0)
     # Seeded after the jump: a token issued before it would have expired.
-    with api_client(emu, emu.seed_user()) as client:
+    with http_client(emu, emu.seed_user()) as client:
         created = client.post("/api/patterns", json={"name": "Future"}).json()
     assert created["data"]["createdAt"][:10] == shifted_now[:10]
     assert created["timestamp"][:10] == shifted_now[:10]
 
 
 def test_the_request_log_counts_api_requests_but_not_control_ones(emu: Emulator, user: SeededUser) -> None:
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         client.get("/api/patterns")
         client.post("/api/patterns", json={})
         client.get("/api/patterns/pat_missing")
@@ -158,7 +159,7 @@ def test_an_unexpected_error_is_a_form_a_500_and_is_logged(emu: Emulator, user: 
     # A stored pattern missing its fields can only come from a bug (or a hand-edited database).
     assert emu.state is not None
     emu.state.store.insert("patterns", {"id": "pat_broken"}, owner_id=user.id)
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         response = client.get("/api/patterns/pat_broken")
     assert response.status_code == 500
     assert form_a(response) == ("INTERNAL_ERROR", "Internal server error")

@@ -10,32 +10,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from deploy_kit import (
-    chain,
-    client_for,
-    create_pattern,
-    deploy,
-    deployed,
-    execute,
-    graph,
-    messages,
-    node,
-    node_definitions,
-    webhook_logger,
-)
 
 from dragops_emulator import Emulator, SeededUser
+from kit.clients import http_client
+from kit.emulator import create_pattern, deploy, deployed, execute, messages, node_definitions
+from kit.graphs import chain, graph, node, webhook_graph
 
 
 @pytest.fixture
 def client(emu: Emulator, user: SeededUser) -> Iterator[httpx.Client]:
-    with client_for(emu, user) as http:
+    with http_client(emu, user) as http:
         yield http
 
 
 @pytest.fixture
 def stranger(emu: Emulator) -> Iterator[httpx.Client]:
-    with client_for(emu, emu.seed_user()) as http:
+    with http_client(emu, emu.seed_user()) as http:
         yield http
 
 
@@ -45,7 +35,7 @@ def stranger(emu: Emulator) -> Iterator[httpx.Client]:
 def test_deploying_answers_201_with_the_deployment_id_status_version_and_triggers(
     client: httpx.Client,
 ) -> None:
-    pattern = create_pattern(client, webhook_logger())
+    pattern = create_pattern(client, webhook_graph())
     response = deploy(client, pattern["id"], environmentId="env_prod")
     assert response.status_code == 201
     body = response.json()
@@ -54,11 +44,11 @@ def test_deploying_answers_201_with_the_deployment_id_status_version_and_trigger
     assert data["deploymentId"].startswith("dep_")
     assert data["status"] == "active"
     assert data["versionNumber"] == 1
-    assert data["triggers"] == [{"type": "OnWebhook", "nodeId": "n1"}]
+    assert data["triggers"] == [{"type": "OnWebhook", "nodeId": "node_1"}]
 
 
 def test_a_deploy_increments_the_version_but_not_updated_at(client: httpx.Client) -> None:
-    pattern = create_pattern(client, webhook_logger())
+    pattern = create_pattern(client, webhook_graph())
     assert pattern["versionNumber"] == 0
     deploy(client, pattern["id"])
     deploy(client, pattern["id"])
@@ -68,9 +58,9 @@ def test_a_deploy_increments_the_version_but_not_updated_at(client: httpx.Client
 
 
 def test_each_deploy_stores_a_snapshot_of_the_graph(client: httpx.Client) -> None:
-    pattern = create_pattern(client, webhook_logger())
+    pattern = create_pattern(client, webhook_graph())
     deploy(client, pattern["id"])
-    changed = graph([node("n1", "OnWebhook"), node("n2", "Log", message="second")], chain("n1", "n2"))
+    changed = webhook_graph("second")
     client.put(f"/api/patterns/{pattern['id']}", json={"graphData": changed})
     deploy(client, pattern["id"])
     versions = client.get(f"/api/patterns/{pattern['id']}/versions").json()["data"]
@@ -82,7 +72,7 @@ def test_each_deploy_stores_a_snapshot_of_the_graph(client: httpx.Client) -> Non
 
 
 def test_a_redeploy_keeps_the_deployment_id(client: httpx.Client) -> None:
-    pattern_id, deployment_id = deployed(client, webhook_logger())
+    pattern_id, deployment_id = deployed(client, webhook_graph())
     again = deploy(client, pattern_id).json()["data"]
     assert again["deploymentId"] == deployment_id
     assert again["versionNumber"] == 2
@@ -93,7 +83,7 @@ def test_a_deploy_whose_body_arrives_late_still_gets_the_next_version_number(
 ) -> None:
     # The slow deploy loads the pattern, then waits for its body; a quick deploy completes meanwhile.
     # The version number must be read under the store's lock at write time, or both would make v1.
-    pattern_id = create_pattern(client, webhook_logger())["id"]
+    pattern_id = create_pattern(client, webhook_graph())["id"]
     definitions = json.dumps({"nodeDefinitions": node_definitions(client)}).encode()
     first_chunk_sent, quick_deploy_done = threading.Event(), threading.Event()
 
@@ -104,7 +94,7 @@ def test_a_deploy_whose_body_arrives_late_still_gets_the_next_version_number(
         yield definitions[10:]
 
     def slow_deploy() -> httpx.Response:
-        with client_for(emu, user) as http:
+        with http_client(emu, user) as http:
             return http.post(
                 f"/api/patterns/{pattern_id}/deploy",
                 content=slow_body(),
@@ -125,8 +115,8 @@ def test_a_deploy_whose_body_arrives_late_still_gets_the_next_version_number(
 
 
 def test_runs_execute_the_deployed_version_not_later_edits(client: httpx.Client) -> None:
-    pattern_id, deployment_id = deployed(client, webhook_logger())
-    edited = graph([node("n1", "OnWebhook"), node("n2", "Log", message="edited")], chain("n1", "n2"))
+    pattern_id, deployment_id = deployed(client, webhook_graph())
+    edited = webhook_graph("edited")
     client.put(f"/api/patterns/{pattern_id}", json={"graphData": edited})
     assert messages(execute(client, deployment_id)) == ["got it"]
     deploy(client, pattern_id)
@@ -145,7 +135,7 @@ def test_runs_execute_the_deployed_version_not_later_edits(client: httpx.Client)
 def test_a_malformed_deploy_request_is_a_400_naming_the_field(
     client: httpx.Client, body: dict[str, object], message: str
 ) -> None:
-    pattern = create_pattern(client, webhook_logger())
+    pattern = create_pattern(client, webhook_graph())
     response = client.post(f"/api/patterns/{pattern['id']}/deploy", json=body)
     assert response.status_code == 400
     assert response.json() == {"success": False, "error": {"code": "VALIDATION", "message": message}}
@@ -153,7 +143,7 @@ def test_a_malformed_deploy_request_is_a_400_naming_the_field(
 
 
 def test_a_deploy_body_that_is_not_json_is_a_400(client: httpx.Client) -> None:
-    pattern = create_pattern(client, webhook_logger())
+    pattern = create_pattern(client, webhook_graph())
     response = client.post(
         f"/api/patterns/{pattern['id']}/deploy",
         content=b"{nope",
@@ -186,12 +176,12 @@ def test_a_graph_that_does_not_compile_is_a_422_with_details_and_changes_nothing
 
 
 def test_a_node_type_left_out_of_node_definitions_is_a_422(client: httpx.Client) -> None:
-    pattern = create_pattern(client, webhook_logger())
+    pattern = create_pattern(client, webhook_graph())
     definitions = {"OnWebhook": client.get("/api/nodes/OnWebhook").json()}
     response = deploy(client, pattern["id"], nodeDefinitions=definitions)
     assert response.status_code == 422
     assert response.json()["error"]["details"] == [
-        {"nodeId": "n2", "message": "Node type 'Log' is missing from nodeDefinitions"}
+        {"nodeId": "node_2", "message": "Node type 'Log' is missing from nodeDefinitions"}
     ]
 
 
@@ -206,7 +196,7 @@ def test_an_invalid_cron_is_a_422_naming_the_node(client: httpx.Client) -> None:
 def test_deploying_an_unknown_or_foreign_pattern_is_not_found(
     client: httpx.Client, stranger: httpx.Client
 ) -> None:
-    pattern = create_pattern(client, webhook_logger())
+    pattern = create_pattern(client, webhook_graph())
     for who, pattern_id in ((client, "pat_missing"), (stranger, pattern["id"])):
         response = deploy(who, pattern_id, nodeDefinitions={})
         assert response.status_code == 404
@@ -214,7 +204,7 @@ def test_deploying_an_unknown_or_foreign_pattern_is_not_found(
 
 
 def test_deploying_needs_a_token(emu: Emulator, client: httpx.Client) -> None:
-    pattern = create_pattern(client, webhook_logger())
+    pattern = create_pattern(client, webhook_graph())
     with httpx.Client(base_url=emu.url, trust_env=False) as anonymous:
         response = anonymous.post(f"/api/patterns/{pattern['id']}/deploy", json={"nodeDefinitions": {}})
     assert response.status_code == 401
@@ -227,7 +217,7 @@ def test_with_an_activation_delay_a_deploy_is_pending_until_the_clock_passes_it(
     emu: Emulator, client: httpx.Client
 ) -> None:
     emu.update_settings(activation_delay_seconds=30)
-    pattern = create_pattern(client, webhook_logger())
+    pattern = create_pattern(client, webhook_graph())
     answer = deploy(client, pattern["id"]).json()["data"]
     assert answer["status"] == "pending"
     status = client.get(f"/api/patterns/{pattern['id']}/deployment").json()["data"]
@@ -241,7 +231,7 @@ def test_with_an_activation_delay_a_deploy_is_pending_until_the_clock_passes_it(
 
 def test_a_pending_deployment_cannot_execute_yet(emu: Emulator, client: httpx.Client) -> None:
     emu.update_settings(activation_delay_seconds=30)
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     response = client.post(f"/api/deployments/{deployment_id}/execute", json={})
     assert response.status_code == 409
     assert response.json() == {
@@ -256,14 +246,14 @@ def test_a_pending_deployment_cannot_execute_yet(emu: Emulator, client: httpx.Cl
 
 
 def test_a_never_deployed_pattern_has_no_deployment(client: httpx.Client) -> None:
-    pattern = create_pattern(client, webhook_logger())
+    pattern = create_pattern(client, webhook_graph())
     response = client.get(f"/api/patterns/{pattern['id']}/deployment")
     assert response.status_code == 404
     assert response.json()["code"] == "DEPLOYMENT_NOT_FOUND"
 
 
 def test_the_deployment_status_of_a_pattern(client: httpx.Client) -> None:
-    pattern_id, deployment_id = deployed(client, webhook_logger(), name="Webhook Logger")
+    pattern_id, deployment_id = deployed(client, webhook_graph(), name="Webhook Logger")
     body = client.get(f"/api/patterns/{pattern_id}/deployment").json()
     assert body["success"] is True
     data = body["data"]
@@ -274,7 +264,7 @@ def test_the_deployment_status_of_a_pattern(client: httpx.Client) -> None:
 
 
 def test_undeploy_answers_undeployed_and_the_status_stays_readable(client: httpx.Client) -> None:
-    pattern_id, deployment_id = deployed(client, webhook_logger())
+    pattern_id, deployment_id = deployed(client, webhook_graph())
     response = client.delete(f"/api/patterns/{pattern_id}/deploy")
     assert response.status_code == 200
     assert response.json() == {"success": True, "data": {"status": "undeployed"}}
@@ -283,7 +273,7 @@ def test_undeploy_answers_undeployed_and_the_status_stays_readable(client: httpx
 
 
 def test_undeploy_is_idempotent_even_for_a_never_deployed_pattern(client: httpx.Client) -> None:
-    pattern = create_pattern(client, webhook_logger())
+    pattern = create_pattern(client, webhook_graph())
     for _ in range(2):
         response = client.delete(f"/api/patterns/{pattern['id']}/deploy")
         assert response.json() == {"success": True, "data": {"status": "undeployed"}}
@@ -293,7 +283,7 @@ def test_undeploy_is_idempotent_even_for_a_never_deployed_pattern(client: httpx.
 def test_undeploying_a_foreign_pattern_is_not_found_and_leaves_it_deployed(
     client: httpx.Client, stranger: httpx.Client
 ) -> None:
-    pattern_id, _ = deployed(client, webhook_logger())
+    pattern_id, _ = deployed(client, webhook_graph())
     response = stranger.delete(f"/api/patterns/{pattern_id}/deploy")
     assert response.status_code == 404
     assert response.json()["code"] == "PATTERN_NOT_FOUND"
@@ -301,14 +291,14 @@ def test_undeploying_a_foreign_pattern_is_not_found_and_leaves_it_deployed(
 
 
 def test_deploying_again_after_undeploy_reactivates_the_same_deployment(client: httpx.Client) -> None:
-    pattern_id, deployment_id = deployed(client, webhook_logger())
+    pattern_id, deployment_id = deployed(client, webhook_graph())
     client.delete(f"/api/patterns/{pattern_id}/deploy")
     again = deploy(client, pattern_id).json()["data"]
     assert (again["deploymentId"], again["status"], again["versionNumber"]) == (deployment_id, "active", 2)
 
 
 def test_a_deployed_pattern_cannot_be_deleted_until_undeployed(client: httpx.Client) -> None:
-    pattern_id, _ = deployed(client, webhook_logger())
+    pattern_id, _ = deployed(client, webhook_graph())
     assert client.delete(f"/api/patterns/{pattern_id}").status_code == 409
     client.delete(f"/api/patterns/{pattern_id}/deploy")
     assert client.delete(f"/api/patterns/{pattern_id}").status_code == 204
@@ -318,8 +308,8 @@ def test_a_deployed_pattern_cannot_be_deleted_until_undeployed(client: httpx.Cli
 
 
 def test_the_deployment_list_is_page_style_with_id_deployment_id_and_last_run(client: httpx.Client) -> None:
-    _, first = deployed(client, webhook_logger(), name="First")
-    _, second = deployed(client, webhook_logger(), name="Second")
+    _, first = deployed(client, webhook_graph(), name="First")
+    _, second = deployed(client, webhook_graph(), name="Second")
     run = execute(client, first)
     body = client.get("/api/deployments").json()
     assert body["meta"] == {"page": 1, "limit": 20, "total": 2, "totalPages": 1}
@@ -331,8 +321,8 @@ def test_the_deployment_list_is_page_style_with_id_deployment_id_and_last_run(cl
 
 
 def test_the_deployment_list_filters_by_status_and_pattern(client: httpx.Client) -> None:
-    live_pattern, live = deployed(client, webhook_logger())
-    gone_pattern, gone = deployed(client, webhook_logger())
+    live_pattern, live = deployed(client, webhook_graph())
+    gone_pattern, gone = deployed(client, webhook_graph())
     client.delete(f"/api/patterns/{gone_pattern}/deploy")
     assert [item["id"] for item in client.get("/api/deployments?status=active").json()["data"]] == [live]
     assert [item["id"] for item in client.get("/api/deployments?status=undeployed").json()["data"]] == [gone]
@@ -341,7 +331,7 @@ def test_the_deployment_list_filters_by_status_and_pattern(client: httpx.Client)
 
 
 def test_the_deployment_list_pages(client: httpx.Client) -> None:
-    ids = {deployed(client, webhook_logger(), name=f"P{index}")[1] for index in range(5)}
+    ids = {deployed(client, webhook_graph(), name=f"P{index}")[1] for index in range(5)}
     first = client.get("/api/deployments?limit=2&page=1").json()
     third = client.get("/api/deployments?limit=2&page=3").json()
     assert first["meta"] == {"page": 1, "limit": 2, "total": 5, "totalPages": 3}
@@ -368,12 +358,12 @@ def test_bad_deployment_list_parameters_are_a_400(client: httpx.Client, query: s
 
 
 def test_a_user_lists_only_their_own_deployments(client: httpx.Client, stranger: httpx.Client) -> None:
-    deployed(client, webhook_logger())
+    deployed(client, webhook_graph())
     assert stranger.get("/api/deployments").json()["meta"]["total"] == 0
 
 
 def test_one_deployment_by_id(client: httpx.Client, stranger: httpx.Client) -> None:
-    pattern_id, deployment_id = deployed(client, webhook_logger(), name="Solo")
+    pattern_id, deployment_id = deployed(client, webhook_graph(), name="Solo")
     data = client.get(f"/api/deployments/{deployment_id}").json()["data"]
     assert (data["id"], data["patternId"], data["patternName"], data["lastRun"]) == (
         deployment_id,
@@ -388,7 +378,7 @@ def test_one_deployment_by_id(client: httpx.Client, stranger: httpx.Client) -> N
 
 
 def test_a_renamed_pattern_shows_its_new_name_in_its_deployment(client: httpx.Client) -> None:
-    pattern_id, deployment_id = deployed(client, webhook_logger(), name="Old")
+    pattern_id, deployment_id = deployed(client, webhook_graph(), name="Old")
     client.put(f"/api/patterns/{pattern_id}", json={"name": "New"})
     assert client.get(f"/api/deployments/{deployment_id}").json()["data"]["patternName"] == "New"
 
@@ -397,7 +387,7 @@ def test_a_renamed_pattern_shows_its_new_name_in_its_deployment(client: httpx.Cl
 
 
 def test_pause_and_resume_switch_the_status(client: httpx.Client) -> None:
-    pattern_id, deployment_id = deployed(client, webhook_logger())
+    pattern_id, deployment_id = deployed(client, webhook_graph())
     paused = client.post(f"/api/deployments/{deployment_id}/pause")
     assert paused.status_code == 200
     assert paused.json() == {"success": True, "data": {"status": "paused"}}
@@ -412,7 +402,7 @@ def test_pause_and_resume_switch_the_status(client: httpx.Client) -> None:
 def test_an_undeployed_deployment_cannot_be_paused_resumed_or_executed(
     client: httpx.Client, action: str
 ) -> None:
-    pattern_id, deployment_id = deployed(client, webhook_logger())
+    pattern_id, deployment_id = deployed(client, webhook_graph())
     client.delete(f"/api/patterns/{pattern_id}/deploy")
     response = client.post(f"/api/deployments/{deployment_id}/{action}")
     assert response.status_code == 409
@@ -423,7 +413,7 @@ def test_an_undeployed_deployment_cannot_be_paused_resumed_or_executed(
 
 
 def test_a_paused_deployment_does_not_execute(client: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     client.post(f"/api/deployments/{deployment_id}/pause")
     assert client.post(f"/api/deployments/{deployment_id}/execute").status_code == 409
     assert client.get(f"/api/deployments/{deployment_id}/runs").json()["meta"]["total"] == 0
@@ -433,7 +423,7 @@ def test_a_paused_deployment_does_not_execute(client: httpx.Client) -> None:
 def test_lifecycle_actions_on_a_foreign_deployment_are_not_found(
     client: httpx.Client, stranger: httpx.Client, action: str
 ) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     response = stranger.post(f"/api/deployments/{deployment_id}/{action}")
     assert response.status_code == 404
     assert response.json()["code"] == "DEPLOYMENT_NOT_FOUND"
@@ -463,7 +453,7 @@ def test_execute_runs_the_graph_with_the_body_as_event_data(client: httpx.Client
 
 
 def test_execute_without_a_body_uses_empty_event_data(client: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     response = client.post(f"/api/deployments/{deployment_id}/execute")
     assert response.status_code == 202
     run_id = response.json()["data"]["runId"]
@@ -471,7 +461,7 @@ def test_execute_without_a_body_uses_empty_event_data(client: httpx.Client) -> N
 
 
 def test_execute_with_a_body_that_is_not_an_object_is_a_400(client: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     response = client.post(f"/api/deployments/{deployment_id}/execute", json=[1, 2])
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "Body must be a JSON object"
@@ -482,7 +472,7 @@ def test_execute_with_a_body_that_is_not_an_object_is_a_400(client: httpx.Client
 
 def test_health_is_inferred_from_the_latest_runs(client: httpx.Client) -> None:
     failing = graph([node("t", "OnStart"), node("boom", "ThrowError", message="boom")], chain("t", "boom"))
-    pattern_id, deployment_id = deployed(client, webhook_logger())
+    pattern_id, deployment_id = deployed(client, webhook_graph())
     health = client.get(f"/api/deployments/{deployment_id}/health").json()["data"]
     assert health == {
         "deploymentId": deployment_id,
@@ -510,12 +500,12 @@ def test_health_is_inferred_from_the_latest_runs(client: httpx.Client) -> None:
 
 
 def test_health_of_a_foreign_deployment_is_not_found(client: httpx.Client, stranger: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     assert stranger.get(f"/api/deployments/{deployment_id}/health").status_code == 404
 
 
 def test_execute_refuses_nan_which_json_does_not_allow(client: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     response = client.post(
         f"/api/deployments/{deployment_id}/execute",
         content=b'{"x": NaN}',

@@ -12,18 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from deploy_kit import (
-    chain,
-    client_for,
-    create_pattern,
-    deploy,
-    deployed,
-    execute,
-    graph,
-    messages,
-    node,
-    wire,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,13 +19,16 @@ from dragops_emulator import Emulator, EmulatorSettings, SeededUser
 from dragops_emulator._engine import run_pattern
 from dragops_emulator._nodes import input_pins, list_nodes, output_pins
 from dragops_emulator._state import EmulatorState
+from kit.clients import http_client
+from kit.emulator import create_pattern, deploy, deployed, execute, messages
+from kit.graphs import chain, graph, node, wire
 
 SENTINEL_KEY = "xoxb-SENTINEL-do-not-leak-7f3a"
 
 
 @pytest.fixture
 def client(emu: Emulator, user: SeededUser) -> Iterator[httpx.Client]:
-    with client_for(emu, user) as http:
+    with http_client(emu, user) as http:
         yield http
 
 
@@ -390,7 +381,7 @@ def test_an_integration_node_refuses_a_connection_of_another_provider(client: ht
 
 
 def test_another_users_connection_is_not_found(emu: Emulator, client: httpx.Client) -> None:
-    with client_for(emu, emu.seed_user()) as other:
+    with http_client(emu, emu.seed_user()) as other:
         connection_id = other.post(
             "/api/connections/api-key", json={"provider": "slack", "apiKey": "k"}
         ).json()["id"]

@@ -7,14 +7,15 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from api_kit import api_client, create_pattern, form_a
 
 from dragops_emulator import Emulator, EmulatorError, SeededUser
+from kit.clients import http_client
+from kit.emulator import create_pattern, form_a
 
 
 @pytest.fixture
 def client(emu: Emulator, user: SeededUser) -> Iterator[httpx.Client]:
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         yield client
 
 

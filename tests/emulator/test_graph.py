@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from deploy_kit import chain, graph, node, wire
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +13,7 @@ from dragops_emulator._cron import CronError, parse_cron
 from dragops_emulator._graph import find_triggers, validate_graph
 from dragops_emulator._nodes import PIN_TYPES, list_nodes
 from dragops_emulator._pintypes import compatible
+from kit.graphs import chain, graph, node, wire
 
 LIBRARY = {definition["id"]: definition for definition in list_nodes()}
 

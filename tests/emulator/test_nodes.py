@@ -7,12 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
-from deploy_kit import client_for
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_emulator._actions import ACTIONS
 from dragops_emulator._nodes import CATEGORIES, PIN_TYPES, TRIGGER_TYPES, list_nodes
 from dragops_emulator._pure_nodes import PURE_NODES
+from kit.clients import http_client
 
 # The three definitions printed in dragops-api.md §2.7, key for key.
 DOCUMENTED_PINS = {
@@ -47,7 +47,7 @@ DOCUMENTED_HEADS = {
 
 @pytest.fixture
 def client(emu: Emulator, user: SeededUser) -> Iterator[httpx.Client]:
-    with client_for(emu, user) as http:
+    with http_client(emu, user) as http:
         yield http
 
 

@@ -7,14 +7,16 @@ from typing import Any
 
 import httpx
 import pytest
-from api_kit import api_client, create_pattern, form_a, form_b, webhook_graph
 
 from dragops_emulator import Emulator, SeededUser
+from kit.clients import http_client
+from kit.emulator import create_pattern, form_a, form_b
+from kit.graphs import unwired_webhooks
 
 
 @pytest.fixture
 def client(emu: Emulator, user: SeededUser) -> Iterator[httpx.Client]:
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         yield client
 
 
@@ -25,7 +27,7 @@ def _endpoints(emu: Emulator, pattern_id: str) -> dict[str, dict[str, Any]]:
 
 def test_export_is_the_content_only_document(client: httpx.Client) -> None:
     pattern = create_pattern(
-        client, name="Logger", description="d", tags=["x"], isTemplate=True, graphData=webhook_graph("n1")
+        client, name="Logger", description="d", tags=["x"], isTemplate=True, graphData=unwired_webhooks("n1")
     )
     response = client.get(f"/api/patterns/{pattern['id']}/export")
     assert response.status_code == 200
@@ -44,7 +46,7 @@ def test_export_is_the_content_only_document(client: httpx.Client) -> None:
 def test_export_then_import_makes_an_undeployed_copy_with_a_new_id(
     emu: Emulator, client: httpx.Client
 ) -> None:
-    original = create_pattern(client, name="Round", tags=["a"], graphData=webhook_graph("n1"))
+    original = create_pattern(client, name="Round", tags=["a"], graphData=unwired_webhooks("n1"))
     document = client.get(f"/api/patterns/{original['id']}/export").json()
     response = client.post("/api/patterns/import", json=document)
     assert response.status_code == 201
@@ -99,7 +101,7 @@ def test_import_of_malformed_json_is_a_400(client: httpx.Client) -> None:
 
 
 def test_clone_makes_an_undeployed_copy_named_after_the_source(client: httpx.Client) -> None:
-    source = create_pattern(client, name="Source", tags=["t"], graphData=webhook_graph("n1"))
+    source = create_pattern(client, name="Source", tags=["t"], graphData=unwired_webhooks("n1"))
     response = client.post(f"/api/patterns/{source['id']}/clone")
     assert response.status_code == 201
     clone = response.json()["data"]
@@ -155,7 +157,7 @@ def test_versions_are_listed_newest_first_and_fetched_one_by_one(emu: Emulator, 
                 "patternId": pattern["id"],
                 "versionNumber": number,
                 "createdAt": f"2026-03-0{number}T00:00:00.000Z",
-                "graphData": webhook_graph(f"n{number}"),
+                "graphData": unwired_webhooks(f"n{number}"),
             },
             owner_id=owner,
             parent_id=pattern["id"],
@@ -165,27 +167,27 @@ def test_versions_are_listed_newest_first_and_fetched_one_by_one(emu: Emulator, 
     assert set(listed[0]) == {"versionNumber", "createdAt", "graphData"}
     one = client.get(f"/api/patterns/{pattern['id']}/versions/2").json()
     assert one["success"] is True
-    assert one["data"]["graphData"] == webhook_graph("n2")
+    assert one["data"]["graphData"] == unwired_webhooks("n2")
 
 
 def test_each_on_webhook_node_gets_one_stable_endpoint(emu: Emulator, client: httpx.Client) -> None:
-    pattern = create_pattern(client, graphData=webhook_graph("a"))
+    pattern = create_pattern(client, graphData=unwired_webhooks("a"))
     first = _endpoints(emu, pattern["id"])
     assert set(first) == {"a"}
     assert first["a"]["id"].startswith("wh_") and len(first["a"]["secret"]) == 64
     assert first["a"]["requireSignature"] is True
-    client.put(f"/api/patterns/{pattern['id']}", json={"graphData": webhook_graph("a", "b")})
+    client.put(f"/api/patterns/{pattern['id']}", json={"graphData": unwired_webhooks("a", "b")})
     second = _endpoints(emu, pattern["id"])
     assert set(second) == {"a", "b"}
     assert second["a"]["id"] == first["a"]["id"] and second["a"]["secret"] == first["a"]["secret"]
     client.put(f"/api/patterns/{pattern['id']}", json={"name": "renamed"})
-    client.put(f"/api/patterns/{pattern['id']}", json={"graphData": webhook_graph("b")})
+    client.put(f"/api/patterns/{pattern['id']}", json={"graphData": unwired_webhooks("b")})
     third = _endpoints(emu, pattern["id"])
     assert set(third) == {"b"} and third["b"]["id"] == second["b"]["id"]
 
 
 def test_the_webhook_alias_property_is_kept_on_the_endpoint(emu: Emulator, client: httpx.Client) -> None:
-    graph = webhook_graph("a")
+    graph = unwired_webhooks("a")
     graph["nodes"][0]["data"] = {"properties": {"webhookAlias": "github-push"}}
     pattern = create_pattern(client, graphData=graph)
     assert _endpoints(emu, pattern["id"])["a"]["alias"] == "github-push"
@@ -196,12 +198,12 @@ def test_the_webhook_alias_property_is_kept_on_the_endpoint(emu: Emulator, clien
 
 def test_new_endpoints_follow_the_signature_setting(emu: Emulator, client: httpx.Client) -> None:
     emu.update_settings(require_webhook_signature=False)
-    pattern = create_pattern(client, graphData=webhook_graph("a"))
+    pattern = create_pattern(client, graphData=unwired_webhooks("a"))
     assert _endpoints(emu, pattern["id"])["a"]["requireSignature"] is False
 
 
 def test_webhook_secrets_appear_in_no_pattern_response(emu: Emulator, client: httpx.Client) -> None:
-    pattern = create_pattern(client, graphData=webhook_graph("a"))
+    pattern = create_pattern(client, graphData=unwired_webhooks("a"))
     secret = _endpoints(emu, pattern["id"])["a"]["secret"]
     responses = [
         client.get(f"/api/patterns/{pattern['id']}"),

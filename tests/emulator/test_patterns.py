@@ -6,20 +6,22 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from api_kit import api_client, create_pattern, form_a, form_b, webhook_graph
 
 from dragops_emulator import Emulator, SeededUser
+from kit.clients import http_client
+from kit.emulator import create_pattern, form_a, form_b
+from kit.graphs import unwired_webhooks
 
 
 @pytest.fixture
 def client(emu: Emulator, user: SeededUser) -> Iterator[httpx.Client]:
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         yield client
 
 
 @pytest.fixture
 def other(emu: Emulator) -> Iterator[httpx.Client]:
-    with api_client(emu, emu.seed_user()) as client:
+    with http_client(emu, emu.seed_user()) as client:
         yield client
 
 
@@ -40,7 +42,7 @@ def test_creating_a_pattern_with_only_a_name_fills_the_defaults(client: httpx.Cl
 
 
 def test_a_created_pattern_is_returned_bare_by_get(client: httpx.Client) -> None:
-    graph = webhook_graph("node_1")
+    graph = unwired_webhooks("node_1")
     graph["variables"] = [{"name": "count", "type": "integer", "defaultValue": 0}]
     created = create_pattern(
         client, name="Webhook Logger", description="Logs", tags=["a", "b"], isPublic=True, graphData=graph
@@ -236,7 +238,7 @@ def test_deleting_a_deployed_pattern_is_refused(emu: Emulator, client: httpx.Cli
 def test_deleting_an_undeployed_pattern_removes_its_versions_webhooks_runs_and_events(
     emu: Emulator, client: httpx.Client
 ) -> None:
-    pattern = create_pattern(client, graphData=webhook_graph("hook"))
+    pattern = create_pattern(client, graphData=unwired_webhooks("hook"))
     pid = pattern["id"]
     assert emu.state is not None
     store = emu.state.store
@@ -258,7 +260,7 @@ def _names(response: httpx.Response) -> list[str]:
 
 
 def test_list_items_have_no_graph_or_version(client: httpx.Client) -> None:
-    create_pattern(client, name="A", graphData=webhook_graph("n1"))
+    create_pattern(client, name="A", graphData=unwired_webhooks("n1"))
     body = client.get("/api/patterns").json()
     assert body["success"] is True
     assert body["meta"] == {"total": 1, "limit": 20, "offset": 0}

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from api_kit import api_client, form_a
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_emulator._ratelimit import RateLimiter, category_of
+from kit.clients import http_client
+from kit.emulator import form_a
 
 
 def test_reads_beyond_the_limit_get_429_with_retry_after(emu: Emulator, user: SeededUser) -> None:
     emu.update_settings(rate_limits_enabled=True, read_per_minute=3)
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         statuses = [client.get("/api/patterns").status_code for _ in range(3)]
         limited = client.get("/api/patterns")
     assert statuses == [200, 200, 200]
@@ -23,7 +24,7 @@ def test_reads_beyond_the_limit_get_429_with_retry_after(emu: Emulator, user: Se
 
 def test_categories_have_separate_buckets(emu: Emulator, user: SeededUser) -> None:
     emu.update_settings(rate_limits_enabled=True, read_per_minute=1, write_per_minute=2)
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         assert client.get("/api/patterns").status_code == 200
         assert client.get("/api/patterns").status_code == 429
         assert client.post("/api/patterns", json={"name": "a"}).status_code == 201
@@ -35,7 +36,7 @@ def test_categories_have_separate_buckets(emu: Emulator, user: SeededUser) -> No
 def test_each_user_has_their_own_bucket(emu: Emulator, user: SeededUser) -> None:
     emu.update_settings(rate_limits_enabled=True, read_per_minute=1)
     other = emu.seed_user()
-    with api_client(emu, user) as mine, api_client(emu, other) as theirs:
+    with http_client(emu, user) as mine, http_client(emu, other) as theirs:
         assert mine.get("/api/patterns").status_code == 200
         assert mine.get("/api/patterns").status_code == 429
         assert theirs.get("/api/patterns").status_code == 200
@@ -43,7 +44,7 @@ def test_each_user_has_their_own_bucket(emu: Emulator, user: SeededUser) -> None
 
 def test_auth_requests_are_limited_per_client_address(emu: Emulator, user: SeededUser) -> None:
     emu.update_settings(rate_limits_enabled=True, auth_per_minute=2)
-    with api_client(emu) as client:
+    with http_client(emu) as client:
         body = {"email": user.email, "password": user.password}
         statuses = [client.post("/api/auth/login", json=body).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
@@ -51,7 +52,7 @@ def test_auth_requests_are_limited_per_client_address(emu: Emulator, user: Seede
 
 def test_limits_can_be_switched_off_at_run_time(emu: Emulator, user: SeededUser) -> None:
     emu.update_settings(rate_limits_enabled=True, read_per_minute=1)
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         client.get("/api/patterns")
         assert client.get("/api/patterns").status_code == 429
         emu.update_settings(rate_limits_enabled=False)
@@ -60,14 +61,21 @@ def test_limits_can_be_switched_off_at_run_time(emu: Emulator, user: SeededUser)
 
 def test_control_endpoints_are_never_limited(emu: Emulator) -> None:
     emu.update_settings(rate_limits_enabled=True, write_per_minute=1, read_per_minute=1)
+    # Five control writes and five control reads in a minute that allows one API write and one read:
+    # a limited control call would raise EmulatorError.
+    users = [emu.seed_user() for _ in range(5)]
     for _ in range(5):
-        emu.seed_user()
         emu.request_log()
+    assert len({seeded.token for seeded in users}) == 5
+    # ...while the limits are on for the API itself.
+    with http_client(emu, users[0]) as client:
+        assert client.get("/api/patterns").status_code == 200
+        assert client.get("/api/patterns").status_code == 429
 
 
 def test_rate_limited_requests_appear_in_the_request_log(emu: Emulator, user: SeededUser) -> None:
     emu.update_settings(rate_limits_enabled=True, read_per_minute=1)
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         client.get("/api/patterns")
         client.get("/api/patterns")
     assert [entry["status"] for entry in emu.request_log()] == [200, 429]

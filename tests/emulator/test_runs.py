@@ -7,21 +7,23 @@ from typing import Any
 
 import httpx
 import pytest
-from deploy_kit import chain, client_for, deploy, deployed, execute, graph, node, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_emulator._runs import run_stats
+from kit.clients import http_client
+from kit.emulator import deploy, deployed, execute
+from kit.graphs import chain, graph, node, webhook_graph
 
 
 @pytest.fixture
 def client(emu: Emulator, user: SeededUser) -> Iterator[httpx.Client]:
-    with client_for(emu, user) as http:
+    with http_client(emu, user) as http:
         yield http
 
 
 @pytest.fixture
 def stranger(emu: Emulator) -> Iterator[httpx.Client]:
-    with client_for(emu, emu.seed_user()) as http:
+    with http_client(emu, emu.seed_user()) as http:
         yield http
 
 
@@ -53,7 +55,7 @@ def run_ids(response: httpx.Response) -> list[str]:
 
 
 def test_runs_are_listed_newest_first_in_page_style(client: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     made = [execute(client, deployment_id)["id"] for _ in range(3)]
     body = client.get(f"/api/deployments/{deployment_id}/runs").json()
     assert body["success"] is True
@@ -68,7 +70,7 @@ def test_runs_are_listed_newest_first_in_page_style(client: httpx.Client) -> Non
 
 
 def test_more_than_a_hundred_runs_are_paged_without_gaps_or_repeats(client: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     made = [execute(client, deployment_id)["id"] for _ in range(105)]
     first = client.get(f"/api/deployments/{deployment_id}/runs", params={"limit": 100, "page": 1}).json()
     assert first["meta"] == {"page": 1, "limit": 100, "total": 105, "totalPages": 2}
@@ -100,7 +102,7 @@ def test_a_run_that_times_out_counts_as_a_failure(client: httpx.Client) -> None:
 
 
 def test_the_triggered_by_filter(client: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     manual = execute(client, deployment_id)["id"]
     runs = f"/api/deployments/{deployment_id}/runs"
     assert run_ids(client.get(runs, params={"triggeredBy": "manual"})) == [manual]
@@ -118,14 +120,14 @@ def test_the_triggered_by_filter(client: httpx.Client) -> None:
     ],
 )
 def test_bad_run_list_parameters_are_a_400(client: httpx.Client, query: dict[str, str], message: str) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     response = client.get(f"/api/deployments/{deployment_id}/runs", params=query)
     assert response.status_code == 400
     assert response.json() == {"success": False, "error": {"code": "VALIDATION", "message": message}}
 
 
 def test_runs_survive_undeploy_and_redeploy(client: httpx.Client) -> None:
-    pattern_id, deployment_id = deployed(client, webhook_logger())
+    pattern_id, deployment_id = deployed(client, webhook_graph())
     run = execute(client, deployment_id)
     client.delete(f"/api/patterns/{pattern_id}/deploy")
     assert run_ids(client.get(f"/api/deployments/{deployment_id}/runs")) == [run["id"]]
@@ -134,7 +136,7 @@ def test_runs_survive_undeploy_and_redeploy(client: httpx.Client) -> None:
 
 
 def test_a_foreign_deployments_runs_are_not_found(client: httpx.Client, stranger: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     run = execute(client, deployment_id)
     for path in ("runs", f"runs/{run['id']}", "runs/stats"):
         response = stranger.get(f"/api/deployments/{deployment_id}/{path}")
@@ -146,7 +148,7 @@ def test_a_foreign_deployments_runs_are_not_found(client: httpx.Client, stranger
 
 
 def test_one_run_by_id(client: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     run = execute(client, deployment_id, {"body": {"n": 1}})
     response = client.get(f"/api/deployments/{deployment_id}/runs/{run['id']}")
     assert response.status_code == 200
@@ -158,15 +160,15 @@ def test_one_run_by_id(client: httpx.Client) -> None:
 
 
 def test_an_unknown_run_is_not_found(client: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     response = client.get(f"/api/deployments/{deployment_id}/runs/run_missing")
     assert response.status_code == 404
     assert response.json() == {"error": "Run not found", "code": "RUN_NOT_FOUND"}
 
 
 def test_a_run_is_only_found_under_its_own_deployment(client: httpx.Client) -> None:
-    _, first = deployed(client, webhook_logger())
-    _, second = deployed(client, webhook_logger())
+    _, first = deployed(client, webhook_graph())
+    _, second = deployed(client, webhook_graph())
     run = execute(client, first)
     response = client.get(f"/api/deployments/{second}/runs/{run['id']}")
     assert response.status_code == 404
@@ -205,7 +207,7 @@ def test_stats_count_outcomes_durations_and_triggers(client: httpx.Client) -> No
 def test_stats_default_to_24_hours_and_runs_leave_the_window_as_time_passes(
     emu: Emulator, user: SeededUser, client: httpx.Client
 ) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     execute(client, deployment_id)
     stats = client.get(f"/api/deployments/{deployment_id}/runs/stats").json()["data"]
     assert (stats["period"], stats["total"]) == ("24h", 1)
@@ -219,7 +221,7 @@ def test_stats_default_to_24_hours_and_runs_leave_the_window_as_time_passes(
 
 
 def test_stats_of_a_deployment_without_runs_report_no_rate(client: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     stats = client.get(f"/api/deployments/{deployment_id}/runs/stats?period=7d").json()["data"]
     assert (stats["total"], stats["successRate"]) == (0, None)
     assert stats["duration"] == {"avgMs": None, "p50Ms": None, "p95Ms": None, "maxMs": None}
@@ -227,7 +229,7 @@ def test_stats_of_a_deployment_without_runs_report_no_rate(client: httpx.Client)
 
 
 def test_a_bad_stats_period_is_a_400(client: httpx.Client) -> None:
-    _, deployment_id = deployed(client, webhook_logger())
+    _, deployment_id = deployed(client, webhook_graph())
     response = client.get(f"/api/deployments/{deployment_id}/runs/stats?period=1y")
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "period must be one of 1h, 24h, 7d, 30d"

@@ -8,15 +8,17 @@ from typing import Any
 
 import httpx
 import pytest
-from deploy_kit import client_for, deploy, deployed, graph, messages, node, wire
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_emulator._schedules import schedule_ticks
+from kit.clients import http_client
+from kit.emulator import deploy, deployed, messages
+from kit.graphs import graph, node, wire
 
 
 @pytest.fixture
 def client(emu: Emulator, user: SeededUser) -> Iterator[httpx.Client]:
-    with client_for(emu, user) as http:
+    with http_client(emu, user) as http:
         yield http
 
 

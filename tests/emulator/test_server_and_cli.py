@@ -11,16 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_kit import api_client, create_pattern
 
-import dragops_emulator
 from dragops_emulator import Emulator, EmulatorError, EmulatorSettings
-
-
-def test_the_package_exports_a_sorted_public_surface() -> None:
-    assert dragops_emulator.__all__ == sorted(dragops_emulator.__all__)
-    for name in dragops_emulator.__all__:
-        assert getattr(dragops_emulator, name) is not None
+from kit.clients import http_client
+from kit.emulator import create_pattern
 
 
 def test_an_emulator_serves_on_a_free_port_until_stopped() -> None:
@@ -41,9 +35,9 @@ def test_two_emulators_keep_separate_state(emulator: Emulator) -> None:
     with Emulator(settings=EmulatorSettings(rate_limits_enabled=False)) as second:
         assert second.url != emulator.url
         user = second.seed_user()
-        with api_client(second, user) as client:
+        with http_client(second, user) as client:
             create_pattern(client)
-        with api_client(emulator, user) as client:
+        with http_client(emulator, user) as client:
             assert client.get("/api/patterns").status_code == 401
 
 
@@ -51,9 +45,9 @@ def test_state_and_tokens_survive_a_restart_with_a_database_file(tmp_path: Path)
     settings = EmulatorSettings(rate_limits_enabled=False, db_path=str(tmp_path / "state.sqlite"))
     with Emulator(settings=settings) as first:
         user = first.seed_user()
-        with api_client(first, user) as client:
+        with http_client(first, user) as client:
             pattern = create_pattern(client, name="Persistent", tags=["kept"])
-    with Emulator(settings=settings) as second, api_client(second, user) as client:
+    with Emulator(settings=settings) as second, http_client(second, user) as client:
         response = client.get(f"/api/patterns/{pattern['id']}")
         assert response.status_code == 200
         assert response.json() == pattern

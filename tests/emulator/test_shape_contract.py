@@ -18,11 +18,12 @@ from typing import Any
 
 import httpx
 import pytest
-from api_kit import api_client
-from deploy_kit import node_definitions, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_emulator._app import ROUTE_MODULES
+from kit.clients import http_client
+from kit.emulator import node_definitions
+from kit.graphs import webhook_graph
 
 # Keys of section 2's objects (sets of keys that must be present; "exact" rows forbid any other).
 PATTERN_SUMMARY = {"id", "name", "description", "isPublic", "isTemplate", "tags", "createdAt", "updatedAt"}
@@ -456,16 +457,16 @@ def _sign(secret: str, raw: bytes) -> str:
 
 @pytest.fixture
 def world(emu: Emulator, user: SeededUser) -> Iterator[World]:
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         definitions = node_definitions(client)
         pattern = client.post(
             "/api/patterns",
-            json={"name": "Webhook Logger", "tags": ["a", "b"], "graphData": webhook_logger()},
+            json={"name": "Webhook Logger", "tags": ["a", "b"], "graphData": webhook_graph()},
         ).json()["data"]
         deployed = client.post(f"/api/patterns/{pattern['id']}/deploy", json={"nodeDefinitions": definitions})
         deployment_id = deployed.json()["data"]["deploymentId"]
         run_id = client.post(f"/api/deployments/{deployment_id}/execute").json()["data"]["runId"]
-        draft = client.post("/api/patterns", json={"name": "Draft", "graphData": webhook_logger()}).json()[
+        draft = client.post("/api/patterns", json={"name": "Draft", "graphData": webhook_graph()}).json()[
             "data"
         ]
         webhook_id = client.get(f"/api/patterns/{pattern['id']}/webhooks").json()["data"][0]["id"]
@@ -533,11 +534,11 @@ def _send(emu: Emulator, world: World, case: Case) -> httpx.Response:
         # /api/webhooks/{pattern} routes to the pattern's (only) endpoint: the world's "webhook".
         secret = world.secrets.get(path.rsplit("/", 1)[1], world.secrets[world.values["webhook"]])
         headers["X-Webhook-Signature"] = _sign(secret, raw)
-    with api_client(emu, world.user) as client:
+    with http_client(emu, world.user) as client:
         for method, step, step_body in case.before:
             json_body = None if step_body is None else _fill(step_body, world)
             assert client.request(method, _fill(step, world), json=json_body).status_code < 300
-    with api_client(emu, None if case.anonymous else world.user) as client:
+    with http_client(emu, None if case.anonymous else world.user) as client:
         return client.request(case.method, path, content=raw or None, headers=headers)
 
 
@@ -619,7 +620,7 @@ def test_every_error_answers_in_the_form_d1_gives_its_status(
 ) -> None:
     raw = body if isinstance(body, bytes) else (json.dumps(_fill(body, world)).encode() if body else None)
     anonymous = path.startswith(("/api/auth", "/webhooks")) or code == "UNAUTHORIZED"
-    with api_client(emu, None if anonymous else world.user) as client:
+    with http_client(emu, None if anonymous else world.user) as client:
         response = client.request(
             method, _fill(path, world), content=raw, headers={"Content-Type": "application/json"}
         )

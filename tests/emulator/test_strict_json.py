@@ -11,12 +11,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from api_kit import api_client, form_b
-from deploy_kit import chain, deployed, execute, graph, node, wire
-from webhook_kit import ApiSession, deliver, deploy_webhook, newest_log_entry
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_emulator._strict_json import MAX_DEPTH, JSONBodyError, loads
+from kit.clients import http_client
+from kit.emulator import ApiSession, deployed, execute, form_b
+from kit.graphs import chain, graph, node, wire
+from kit.webhooks import deliver, deploy_webhook, newest_log_entry
 
 
 @pytest.mark.parametrize(
@@ -54,7 +55,7 @@ def test_standard_json_is_parsed_as_usual(raw: bytes | str, value: object) -> No
 
 @pytest.fixture
 def client(emu: Emulator, user: SeededUser) -> Iterator[httpx.Client]:
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         yield client
 
 

@@ -7,15 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from webhook_kit import (
-    ApiSession,
-    deliver,
-    deploy_webhook,
-    newest_log_entry,
-    respond_node,
-    webhook_graph,
-    webhook_node,
-)
+
+from kit.emulator import ApiSession
+from kit.graphs import respond_node, webhook_graph, webhook_node
+from kit.webhooks import deliver, deploy_webhook, newest_log_entry
 
 DAY = 24 * 3600
 

@@ -7,15 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from webhook_kit import (
-    ApiSession,
-    deliver,
-    deploy_webhook,
-    newest_log_entry,
-    sign,
-    webhook_graph,
-    webhook_node,
-)
+
+from kit.emulator import ApiSession
+from kit.graphs import webhook_graph, webhook_node
+from kit.webhooks import deliver, deploy_webhook, newest_log_entry, sign
 
 
 @pytest.fixture

@@ -8,7 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from webhook_kit import ApiSession, deliver, webhook_graph, webhook_node
+
+from kit.emulator import ApiSession
+from kit.graphs import webhook_graph, webhook_node
+from kit.webhooks import deliver
 
 
 @pytest.fixture
