@@ -8,14 +8,16 @@ from typing import Any
 
 import httpx
 import pytest
-from api_kit import api_client, create_pattern, form_b, webhook_graph
 
 from dragops_emulator import Emulator, SeededUser
+from kit.clients import http_client
+from kit.emulator import create_pattern, form_b
+from kit.graphs import webhook_graph
 
 
 @pytest.fixture
 def client(emu: Emulator, user: SeededUser) -> Iterator[httpx.Client]:
-    with api_client(emu, user) as client:
+    with http_client(emu, user) as client:
         yield client
 
 
