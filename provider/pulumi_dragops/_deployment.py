@@ -151,7 +151,10 @@ class DeploymentProvider(DragopsProvider):
             return
         with self.client() as client, api_errors(f"undeploying pattern {pattern_id}"):
             try:
-                undeploy_pattern(client, pattern_id)
+                # Only the deployment this resource made: a replacement is
+                # created, and redeploys, before the engine deletes the old resource at the end of the
+                # update, and what it deployed is not this resource's to undeploy.
+                undeploy_pattern(client, pattern_id, owned_versions=_owned_versions(props))
             except NotFoundError:
                 return  # the pattern (or its deployment) is already gone
 
@@ -209,6 +212,14 @@ class DeploymentProvider(DragopsProvider):
         """The resource's `activation_timeout`, else the stack's `dragops:activationTimeout`, else 120 s."""
         timeout = props.get("activation_timeout")
         return float(timeout) if timeout is not None else self._default_timeout
+
+
+def _owned_versions(props: Mapping[str, Any]) -> list[int] | None:
+    """The deployed versions a Deployment's state says are its own: the one it deployed (None when the
+    state records none, e.g. a hand-made state)."""
+    versions = [props.get("version_number")]
+    owned = [int(v) for v in versions if isinstance(v, int | float) and not isinstance(v, bool)]
+    return owned or None
 
 
 def _apply_paused(client: Client, props: Mapping[str, Any], live: LiveDeployment) -> LiveDeployment:

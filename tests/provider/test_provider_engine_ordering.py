@@ -1,0 +1,83 @@
+"""The provider under the real engine's ordering: renames, forced replaces, refresh then up.
+
+The engine creates a replacement before it deletes the old resource, and runs that delete at the END
+of the update (docs/pulumi-engine.md); a rename without an alias is the same create + later delete. The
+old resource's delete must then not undo what its successor did: it acts only on what it still owns.
+"""
+
+from __future__ import annotations
+
+import pytest
+from engine_harness import MiniEngine, State
+from provider_kit import api, unique, webhook_graph
+
+from dragops_emulator import Emulator, SeededUser
+from dragops_sync.api import NotFoundError
+from pulumi_dragops import DeploymentProvider
+
+DEPLOYMENT = "pulumi-python:dynamic/dragops:Deployment"
+
+
+def deploy(engine: MiniEngine, name: str, props: dict, **kwargs) -> State:
+    state = engine.up(name, DeploymentProvider(), props, typ=DEPLOYMENT, **kwargs)
+    assert state is not None
+    return state
+
+
+def make_pattern(emulator: Emulator, user: SeededUser) -> str:
+    with api(emulator, user) as client:
+        return client.patterns.create(name=unique("ordered"), graph_data=webhook_graph()).id
+
+
+def live_deployment(emulator: Emulator, user: SeededUser, pattern_id: str) -> tuple[str, int | None]:
+    with api(emulator, user) as client:
+        try:
+            deployment = client.deployments.get(pattern_id)
+        except NotFoundError:
+            return ("never", None)
+        return (deployment.status, deployment.version_number)
+
+
+def test_a_renamed_deployment_stays_deployed_at_the_version_its_successor_deployed(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    pattern_id = make_pattern(live, host_user)
+    with engine.update():
+        deploy(engine, "old-name", {"pattern_id": pattern_id, "content_hash": "h"})
+    with engine.update(prune=True):  # the program now calls it "new-name", without an alias
+        new = deploy(engine, "new-name", {"pattern_id": pattern_id, "content_hash": "h"})
+    assert engine.ops[-2:] == [("create", "new-name"), ("delete", "old-name")]
+    assert live_deployment(live, host_user, pattern_id) == ("active", 2)
+    assert new.plain_outputs()["version_number"] == 2
+    with engine.update(prune=True):  # and the next up agrees with what runs
+        deploy(engine, "new-name", {"pattern_id": pattern_id, "content_hash": "h"})
+    assert engine.ops[-1] == ("same", "new-name")
+    engine.destroy("new-name")
+    assert live_deployment(live, host_user, pattern_id)[0] == "undeployed"
+
+
+def test_a_deployment_renamed_with_an_alias_is_neither_redeployed_nor_undeployed(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    pattern_id = make_pattern(live, host_user)
+    deploy(engine, "before", {"pattern_id": pattern_id})
+    live.clear_request_log()
+    with engine.update(prune=True):
+        deploy(engine, "after", {"pattern_id": pattern_id}, aliases=["before"])
+    assert engine.ops[-2:] == [("alias", "before->after"), ("same", "after")]
+    assert live.request_log() == [] and live_deployment(live, host_user, pattern_id) == ("active", 1)
+    engine.destroy("after")
+
+
+@pytest.mark.parametrize("provider_order", [False, True], ids=["default", "delete-before-replace-option"])
+def test_a_forced_replace_of_a_deployment_ends_deployed(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser, provider_order: bool
+) -> None:
+    pattern_id = make_pattern(live, host_user)
+    deploy(engine, "forced", {"pattern_id": pattern_id})
+    with engine.update(replace=["forced"]):  # pulumi up --replace <urn>
+        deploy(engine, "forced", {"pattern_id": pattern_id}, delete_before_replace=provider_order or None)
+    assert live_deployment(live, host_user, pattern_id) == ("active", 2)
+    assert engine.state["forced"].plain_outputs()["status"] == "active"
+    engine.destroy("forced")
+    assert live_deployment(live, host_user, pattern_id)[0] == "undeployed"
