@@ -8,6 +8,7 @@ and Pulumi's float marshalling or key order never shows up as a phantom change. 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from dragops_sync.operations import (
     find_pattern,
     update_pattern,
 )
-from dragops_sync.ownership import is_ownership_tag
+from dragops_sync.ownership import OWNER_TAG_PREFIX, is_ownership_tag, ownership_mark, strip_ownership_tags
 from dragops_sync.spec import FIELDS, PatternSpec
 
 from ._common import (
@@ -42,7 +43,9 @@ from ._pattern_checks import check_graph, check_ignore_paths
 # Inputs that are pattern content, in the order the API document lists them.
 CONTENT_KEYS = tuple(f.pulumi for f in FIELDS)
 # Outputs the server sets; declared up front so the resource exposes them as attributes.
-SERVER_KEYS = ("version_number", "created_at", "updated_at", "content_hash")
+SERVER_KEYS = ("version_number", "created_at", "updated_at", "content_hash", "owner_tag")
+# The owner value of the mark a Pattern resource puts on its pattern: `dragops-sync:owner=pulumi-<hex>`.
+OWNER_PREFIX = "pulumi-"
 
 
 def _ignored(props: Mapping[str, Any]) -> list[str]:
@@ -50,7 +53,20 @@ def _ignored(props: Mapping[str, Any]) -> list[str]:
     return list(props.get("ignore_paths") or [])
 
 
-def _outputs(props: Mapping[str, Any], pattern: Mapping[str, Any]) -> dict[str, Any]:
+def _new_owner_tag() -> str:
+    """A fresh owner mark for one Pattern resource (random: a provider never learns its resource's URN)."""
+    return f"{OWNER_TAG_PREFIX}{OWNER_PREFIX}{uuid.uuid4().hex[:12]}"
+
+
+def _marked(spec: PatternSpec, owner_tag: str | None) -> PatternSpec:
+    """The spec as written: the user's tags, then this resource's owner mark (when it has one)."""
+    tags = strip_ownership_tags(spec.tags)
+    return spec.with_tags([*tags, owner_tag] if owner_tag else tags)
+
+
+def _outputs(
+    props: Mapping[str, Any], pattern: Mapping[str, Any], owner_tag: str | None = None
+) -> dict[str, Any]:
     """Outputs: the inputs echoed (the engine diffs against OLD OUTPUTS) plus the server's fields."""
     outs = {key: props.get(key) for key in CONTENT_KEYS}
     outs["adopt"] = bool(props.get("adopt") or False)
@@ -61,6 +77,10 @@ def _outputs(props: Mapping[str, Any], pattern: Mapping[str, Any]) -> dict[str, 
     # Ignored paths stay out of the hash too, so e.g. a node moved in the dashboard redeploys nothing.
     # The hash is in users' state (and feeds Deployment.content_hash): its recipe never changes.
     outs["content_hash"] = essence_hash(PatternSpec.from_pulumi(props).essence(ignore=_ignored(props)).value)
+    # The mark this resource put on the pattern; its delete removes only a pattern still marked so (or
+    # unmarked): after a rename, the new resource adopts and re-marks the pattern before the engine
+    # deletes the old resource. None in states written before marks existed.
+    outs["owner_tag"] = owner_tag
     return outs
 
 
@@ -96,7 +116,8 @@ class PatternProvider(DragopsProvider):
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        spec = PatternSpec.from_pulumi(props)
+        owner_tag = _new_owner_tag()
+        spec = _marked(PatternSpec.from_pulumi(props), owner_tag)
         name = spec.name
         with self.client() as client, api_errors(f"creating pattern {name!r}"):
             try:
@@ -117,7 +138,7 @@ class PatternProvider(DragopsProvider):
                 # All or nothing: a create whose answer was lost removes what it may have left.
                 pattern = create_pattern(client, spec, all_or_nothing=True)
         live = pattern.to_api()
-        return CreateResult(live["id"], _outputs(props, live))
+        return CreateResult(live["id"], _outputs(props, live, owner_tag))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self.client() as client, api_errors(f"reading pattern {id_}"):
@@ -126,17 +147,19 @@ class PatternProvider(DragopsProvider):
             except NotFoundError:
                 return ReadResult("", {})  # gone: a blank id drops it from the state
         live = pattern.to_api()
+        spec = PatternSpec.from_live(live)
         inputs = {
-            **PatternSpec.from_live(live).to_pulumi(),
+            **spec.with_tags(strip_ownership_tags(spec.tags)).to_pulumi(),  # a mark is no user tag
             "adopt": bool(props.get("adopt") or False),
             "ignore_paths": _ignored(props),
         }
-        return ReadResult(id_, _outputs(inputs, live), inputs)
+        return ReadResult(id_, _outputs(inputs, live, props.get("owner_tag")), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Send only the fields whose essence changed: a partial PUT leaves the rest as it is.
         changed = _changed_fields(olds, news)
-        spec = PatternSpec.from_pulumi(news)
+        owner_tag = olds.get("owner_tag")
+        spec = _marked(PatternSpec.from_pulumi(news), owner_tag)
         with self.client() as client, api_errors(f"updating pattern {id_}"):
             try:
                 pattern = update_pattern(
@@ -149,12 +172,14 @@ class PatternProvider(DragopsProvider):
                     f"pattern {id_} no longer exists in DRAGOPS; run `pulumi refresh` to drop it from the "
                     "state, then `pulumi up` creates it again"
                 ) from exc
-        return UpdateResult(_outputs(news, pattern.to_api()))
+        return UpdateResult(_outputs(news, pattern.to_api(), owner_tag))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with self.client() as client, api_errors(f"deleting pattern {id_}"):
+            owner = ownership_mark([props.get("owner_tag")]).owner
             try:
-                delete_pattern(client, id_)  # already gone is what delete wanted
+                # Already gone is what delete wanted; marked by another owner since, it is theirs.
+                delete_pattern(client, id_, owned_only=True, owner=owner)
             except ConflictError as exc:
                 raise DragopsProviderError(
                     f"pattern {id_} is still deployed, and DRAGOPS refuses to delete a deployed pattern; "
@@ -171,8 +196,9 @@ def _changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[s
 
 def _name_in_use(name: str, ids: str) -> DragopsProviderError:
     return DragopsProviderError(
-        f"a pattern named {name!r} already exists (id {ids}); pattern names identify patterns, so pass "
-        "adopt=True to take it over, or choose another name"
+        f"a pattern named {name!r} already exists (id {ids}); pattern names identify patterns. If you "
+        "renamed its Pulumi resource, keep it with `opts=pulumi.ResourceOptions(aliases=[pulumi.Alias("
+        "name=OLD_NAME)])`; otherwise pass adopt=True to take it over, or choose another name"
     )
 
 
@@ -244,6 +270,7 @@ class Pattern(Resource, module="dragops", name="Pattern"):
     created_at: pulumi.Output[str]
     updated_at: pulumi.Output[str]
     content_hash: pulumi.Output[str]
+    owner_tag: pulumi.Output[str | None]
 
     def __init__(
         self, resource_name: str, args: PatternArgs, opts: pulumi.ResourceOptions | None = None

@@ -33,6 +33,7 @@ from dragops_sync.api import (
     ServerError,
 )
 from dragops_sync.models import Deployment, DeployResult, Pattern, PatternSummary
+from dragops_sync.ownership import ownership_mark
 from dragops_sync.spec import PatternSpec
 
 __all__ = [
@@ -215,10 +216,22 @@ def undeploy_pattern(
     return True
 
 
-def delete_pattern(client: Client, pattern_id: str) -> bool:
+def delete_pattern(
+    client: Client, pattern_id: str, *, owned_only: bool = False, owner: str | None = None
+) -> bool:
     """Delete a pattern; False when it was already gone. A deployed pattern raises `ConflictError`
-    (the API refuses to delete it: undeploy first)."""
+    (the API refuses to delete it: undeploy first).
+
+    With `owned_only`, the pattern is deleted only when the owner mark on it (`dragops-sync:owner=`) is
+    absent or is `owner`, the caller's own: a pattern another owner has marked since (a Pulumi resource
+    that adopted it, which the engine creates before it deletes the old resource, or dragops-sync) is
+    not the caller's to delete, and is left as it is (False).
+    """
     with contextlib.suppress(NotFoundError):
+        if owned_only:
+            marked = ownership_mark(client.patterns.get(pattern_id).tags).owner
+            if marked is not None and marked != owner:
+                return False
         client.patterns.delete(pattern_id)
         return True
     return False

@@ -7,14 +7,16 @@ old resource's delete must then not undo what its successor did: it acts only on
 
 from __future__ import annotations
 
+import grpc
 import pytest
 from engine_harness import MiniEngine, State
 from provider_kit import api, unique, webhook_graph
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
-from pulumi_dragops import DeploymentProvider
+from pulumi_dragops import DeploymentProvider, PatternProvider
 
+PATTERN = "pulumi-python:dynamic/dragops:Pattern"
 DEPLOYMENT = "pulumi-python:dynamic/dragops:Deployment"
 
 
@@ -81,3 +83,64 @@ def test_a_forced_replace_of_a_deployment_ends_deployed(
     assert engine.state["forced"].plain_outputs()["status"] == "active"
     engine.destroy("forced")
     assert live_deployment(live, host_user, pattern_id)[0] == "undeployed"
+
+
+def pattern(engine: MiniEngine, name: str, props: dict, **kwargs) -> State:
+    state = engine.up(name, PatternProvider(), props, typ=PATTERN, **kwargs)
+    assert state is not None
+    return state
+
+
+@pytest.mark.parametrize("deployed", [False, True], ids=["undeployed", "deployed"])
+def test_a_pattern_renamed_without_an_alias_and_adopted_keeps_its_id_and_data(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser, deployed: bool
+) -> None:
+    props = {"name": unique("renamed"), "description": "kept", "graph": webhook_graph()}
+    first = pattern(engine, "before", props)
+    if deployed:
+        with api(live, host_user) as client:
+            client.deployments.deploy(first.id)
+    with engine.update(prune=True):  # the new resource adopts the pattern; the old one is deleted last
+        after = pattern(engine, "after", {**props, "adopt": True})
+    assert engine.ops[-2:] == [("create", "after"), ("delete", "before")]
+    assert after.id == first.id
+    with api(live, host_user) as client:
+        kept = client.patterns.get(first.id)
+        assert kept.description == "kept" and kept.graph_data == webhook_graph()
+        assert kept.tags == [after.plain_outputs()["owner_tag"]]  # the new owner's mark, nothing else
+        if deployed:
+            assert client.deployments.get(first.id).status == "active"
+            client.deployments.undeploy(first.id)
+    refreshed = engine.refresh("after")
+    assert refreshed is not None and refreshed.plain_outputs()["tags"] == []  # the mark is no user tag
+    with engine.update(prune=True):
+        pattern(engine, "after", {**props, "adopt": True})
+    assert engine.ops[-1] == ("same", "after")
+    engine.destroy("after")
+    with api(live, host_user) as client, pytest.raises(NotFoundError):
+        client.patterns.get(first.id)
+
+
+def test_a_pattern_renamed_with_an_alias_changes_nothing_live(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    props = {"name": unique("aliased"), "graph": webhook_graph()}
+    first = pattern(engine, "before", props)
+    live.clear_request_log()
+    with engine.update(prune=True):
+        after = pattern(engine, "after", props, aliases=["before"])
+    assert engine.ops[-2:] == [("alias", "before->after"), ("same", "after")] and after.id == first.id
+    assert live.request_log() == []
+    engine.destroy("after")
+
+
+def test_a_rename_without_adopt_says_how_to_keep_the_pattern(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    props = {"name": unique("taken"), "graph": webhook_graph()}
+    pattern(engine, "before", props)
+    with pytest.raises(grpc.RpcError) as failed, engine.update(prune=True):
+        pattern(engine, "after", props)
+    details = failed.value.details()
+    assert "aliases" in details and "adopt=True" in details
+    engine.destroy("before")

@@ -152,3 +152,14 @@ def test_describe_error_names_each_node_at_fault(emu: Emulator, user: SeededUser
     assert line.startswith("422 ")
     assert "node n1" in line
     assert "\n" not in line
+
+
+def test_an_owned_delete_leaves_a_pattern_another_owner_marked(emu: Emulator, user: SeededUser) -> None:
+    with client_for(emu, user) as client:
+        made = operations.create_pattern(client, spec().with_tags(["dragops-sync:owner=someone-else"]))
+        assert operations.delete_pattern(client, made.id, owned_only=True, owner="me") is False
+        assert client.patterns.get(made.id).id == made.id
+        assert operations.delete_pattern(client, made.id, owned_only=True, owner="someone-else") is True
+        unmarked = operations.create_pattern(client, spec("Unmarked"))
+        assert operations.delete_pattern(client, unmarked.id, owned_only=True, owner="me") is True
+        assert operations.delete_pattern(client, unmarked.id, owned_only=True) is False  # already gone
