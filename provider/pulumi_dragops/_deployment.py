@@ -45,7 +45,7 @@ from ._common import (
 from ._config import ConfigurationError
 
 INPUT_KEYS = ("pattern_id", "environment_id", "paused", "content_hash")
-SERVER_KEYS = ("deployment_id", "status", "version_number", "triggers")
+SERVER_KEYS = ("deployment_id", "status", "version_number", "live_version_number", "triggers")
 
 # How long a deploy may stay `pending` before the provider gives up (default of the
 # `activation_timeout` input and the `dragops:activationTimeout` stack config), and how often it looks.
@@ -90,8 +90,10 @@ class DeploymentProvider(DragopsProvider):
             contains_unknown(news.get(key)) or news.get(key) != olds.get(key)
             for key in ("environment_id", "paused", "content_hash")
         )
-        if olds.get("status") not in ("active", "paused"):
-            changed = True  # refresh saw it pending or otherwise not running: deploy again
+        if olds.get("status") not in ("active", "paused") or _redeployed_elsewhere(olds):
+            # Refresh saw it pending or otherwise not running, or running a version someone else
+            # deployed (from the dashboard, say): deploy the stack's content again.
+            changed = True
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -128,12 +130,21 @@ class DeploymentProvider(DragopsProvider):
             "activation_timeout": props.get("activation_timeout"),
         }
         triggers = _triggers(live) or list(props.get("triggers") or [])
-        return ReadResult(id_, _outputs(inputs, live, triggers), inputs)
+        outs = _outputs(inputs, live, triggers)
+        ours = props.get("version_number")
+        if ours is not None and live.version_number is not None and live.version_number != ours:
+            # Someone else deployed since: keep the version this stack deployed beside the one running,
+            # so the next diff redeploys the stack's content (and a destroy still owns what it saw).
+            outs["version_number"] = ours
+            outs["live_version_number"] = live.version_number
+        return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         pattern_id = news["pattern_id"]
-        redeploy = olds.get("status") not in ("active", "paused") or any(
-            news.get(key) != olds.get(key) for key in ("environment_id", "content_hash")
+        redeploy = (
+            olds.get("status") not in ("active", "paused")
+            or _redeployed_elsewhere(olds)
+            or any(news.get(key) != olds.get(key) for key in ("environment_id", "content_hash"))
         )
         triggers = list(olds.get("triggers") or [])
         with self.client() as client, api_errors(f"updating the deployment of pattern {pattern_id}"):
@@ -215,11 +226,18 @@ class DeploymentProvider(DragopsProvider):
 
 
 def _owned_versions(props: Mapping[str, Any]) -> list[int] | None:
-    """The deployed versions a Deployment's state says are its own: the one it deployed (None when the
-    state records none, e.g. a hand-made state)."""
-    versions = [props.get("version_number")]
+    """The deployed versions a Deployment's state says are its own: the one it deployed and one a
+    refresh saw running (None when the state records neither, e.g. a hand-made state)."""
+    versions = [props.get("version_number"), props.get("live_version_number")]
     owned = [int(v) for v in versions if isinstance(v, int | float) and not isinstance(v, bool)]
     return owned or None
+
+
+def _redeployed_elsewhere(olds: Mapping[str, Any]) -> bool:
+    """Whether the last refresh saw the pattern running another version than the one this resource
+    deployed (an out-of-band redeploy)."""
+    seen = olds.get("live_version_number")
+    return seen is not None and seen != olds.get("version_number")
 
 
 def _apply_paused(client: Client, props: Mapping[str, Any], live: LiveDeployment) -> LiveDeployment:
@@ -320,6 +338,7 @@ class Deployment(Resource, module="dragops", name="Deployment"):
     deployment_id: pulumi.Output[str]
     status: pulumi.Output[str]
     version_number: pulumi.Output[int]
+    live_version_number: pulumi.Output[int | None]
     triggers: pulumi.Output[list[dict[str, Any]]]
 
     def __init__(

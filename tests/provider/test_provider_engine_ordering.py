@@ -144,3 +144,34 @@ def test_a_rename_without_adopt_says_how_to_keep_the_pattern(
     details = failed.value.details()
     assert "aliases" in details and "adopt=True" in details
     engine.destroy("before")
+
+
+def test_refresh_notices_an_out_of_band_redeploy_and_up_deploys_the_stack_s_content_again(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    props = {"name": unique("redeployed"), "graph": webhook_graph("ours")}
+
+    def program() -> None:
+        made = pattern(engine, "p", props)
+        outs = made.plain_outputs()
+        deploy(engine, "d", {"pattern_id": made.id, "content_hash": outs["content_hash"]})
+
+    with engine.update():
+        program()
+    pattern_id = engine.state["p"].id
+    with api(live, host_user) as client:  # edited and redeployed from the dashboard
+        client.patterns.update(pattern_id, graph_data=webhook_graph("theirs"))
+        client.deployments.deploy(pattern_id)
+    with engine.update(refresh=True):  # pulumi up --refresh (or refresh, then up)
+        program()
+    assert [op for op in engine.ops[-2:]] == [("update", "p"), ("update", "d")]
+    with api(live, host_user) as client:
+        running = client.deployments.get(pattern_id)
+        assert running.status == "active" and running.version_number == 3
+        assert client.patterns.version(pattern_id, 3).graph_data == webhook_graph("ours")
+    assert engine.state["d"].plain_outputs()["version_number"] == 3
+    with engine.update(refresh=True):  # and now the stack and DRAGOPS agree
+        program()
+    assert engine.ops[-2:] == [("same", "p"), ("same", "d")]
+    engine.destroy_all()
+    assert live_deployment(live, host_user, pattern_id)[0] == "never"
