@@ -21,7 +21,7 @@ from ._common import DragopsProvider, DragopsProviderError, InputChecker, api_er
 
 SELECTOR_KEYS = ("pattern_id", "node_id", "alias")
 SERVER_KEYS = ("webhook_id", "url", "secret")
-OPTION_KEYS = ("rotate_secret_trigger", "require_signature")
+OPTION_KEYS = ("rotate_secret_trigger", "require_signature", "triggers")
 SECRET_OUTPUTS = ["secret"]
 
 
@@ -75,11 +75,23 @@ def _outputs(props: Mapping[str, Any], endpoint: Any, secret: str) -> dict[str, 
         "node_id": endpoint.node_id,
         "alias": endpoint.alias,
         "rotate_secret_trigger": props.get("rotate_secret_trigger"),
+        "triggers": props.get("triggers"),
         "require_signature": endpoint.require_signature,
         "webhook_id": endpoint.id,
         "url": endpoint.url,
         "secret": secret,
     }
+
+
+def _node_gone(olds: Mapping[str, Any], triggers: Any) -> bool:
+    """Whether the deployment's `triggers` (unknown during a preview of a redeploy) may no longer hold
+    the On Webhook node this webhook resolved to. Without a `triggers` input nothing is known: False."""
+    if triggers is None:
+        return False
+    if contains_unknown(triggers):
+        return True
+    nodes = {t.get("node_id") for t in triggers if isinstance(t, Mapping) and t.get("type") == "OnWebhook"}
+    return olds.get("node_id") not in nodes
 
 
 class WebhookProvider(DragopsProvider):
@@ -100,6 +112,10 @@ class WebhookProvider(DragopsProvider):
             checker.fail("rotate_secret_trigger", "rotate_secret_trigger must be a string or a number")
         if news.get("require_signature") is not None:
             inputs["require_signature"] = checker.boolean("require_signature")
+        triggers = news.get("triggers")
+        well_formed = isinstance(triggers, list) and all(isinstance(t, Mapping) for t in triggers)
+        if triggers is not None and not contains_unknown(triggers) and not well_formed:
+            checker.fail("triggers", "triggers must be a Deployment's triggers output: a list of objects")
         return CheckResult(inputs, checker.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -118,6 +134,10 @@ class WebhookProvider(DragopsProvider):
         resign = contains_unknown(signature) or (
             signature is not None and signature != olds.get("require_signature")
         )
+        if _node_gone(olds, news.get("triggers")) and "triggers" not in replaces:
+            # The On Webhook node it resolved to is no longer deployed (e.g. the node got a new id): its
+            # endpoint went with it, and the one of the new node is another endpoint, so another id.
+            replaces.append("triggers")
         changes = bool(replaces) or rotate or resign
         return DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
 
@@ -175,6 +195,7 @@ class WebhookArgs:
     alias: pulumi.Input[str] | None
     rotate_secret_trigger: pulumi.Input[str | int] | None
     require_signature: pulumi.Input[bool] | None
+    triggers: pulumi.Input[list[Any]] | None
 
     def __init__(
         self,
@@ -184,16 +205,21 @@ class WebhookArgs:
         alias: pulumi.Input[str] | None = None,
         rotate_secret_trigger: pulumi.Input[str | int] | None = None,
         require_signature: pulumi.Input[bool] | None = None,
+        triggers: pulumi.Input[list[Any]] | None = None,
     ) -> None:
         """Select the endpoint by `node_id` and/or `alias` (the node's Webhook Alias); with neither, the
         pattern must have exactly one On Webhook node. Change `rotate_secret_trigger` to rotate the
         signing secret. `require_signature=False` switches DRAGOPS's `X-Webhook-Signature` check off for
-        senders that sign their own way (GitHub's `X-Hub-Signature-256`); None leaves it as it is."""
+        senders that sign their own way (GitHub's `X-Hub-Signature-256`); None leaves it as it is.
+        `triggers` takes the `Deployment.triggers` output (`Webhook.of(name, deployment)` wires it): when
+        the On Webhook node the webhook resolved to is no longer deployed (its id changed, say), the
+        webhook is replaced and follows the new node's endpoint and URL."""
         self.pattern_id = pattern_id
         self.node_id = node_id
         self.alias = alias
         self.rotate_secret_trigger = rotate_secret_trigger
         self.require_signature = require_signature
+        self.triggers = triggers
 
     def to_props(self) -> dict[str, Any]:
         return {
@@ -202,6 +228,7 @@ class WebhookArgs:
             "alias": self.alias,
             "rotate_secret_trigger": self.rotate_secret_trigger,
             "require_signature": self.require_signature,
+            "triggers": self.triggers,
         }
 
 
@@ -216,6 +243,7 @@ class Webhook(Resource, module="dragops", name="Webhook"):
     webhook_id: pulumi.Output[str]
     url: pulumi.Output[str]
     secret: pulumi.Output[str]
+    triggers: pulumi.Output[list[dict[str, Any]] | None]
 
     def __init__(
         self, resource_name: str, args: WebhookArgs, opts: pulumi.ResourceOptions | None = None
@@ -226,3 +254,27 @@ class Webhook(Resource, module="dragops", name="Webhook"):
             opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         )
         super().__init__(WebhookProvider(), resource_name, props, opts)
+
+    @classmethod
+    def of(
+        cls,
+        resource_name: str,
+        deployment: Any,
+        *,
+        node_id: pulumi.Input[str] | None = None,
+        alias: pulumi.Input[str] | None = None,
+        rotate_secret_trigger: pulumi.Input[str | int] | None = None,
+        require_signature: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Webhook:
+        """The webhook of a `Deployment` of the same program, following its On Webhook node: a new node
+        (a new node id) is a new endpoint, and the webhook's `url` and `secret` move with it."""
+        args = WebhookArgs(
+            pattern_id=deployment.pattern_id,
+            triggers=deployment.triggers,
+            node_id=node_id,
+            alias=alias,
+            rotate_secret_trigger=rotate_secret_trigger,
+            require_signature=require_signature,
+        )
+        return cls(resource_name, args, opts)

@@ -7,6 +7,8 @@ old resource's delete must then not undo what its successor did: it acts only on
 
 from __future__ import annotations
 
+import json
+
 import grpc
 import pytest
 from engine_harness import MiniEngine, State
@@ -14,10 +16,11 @@ from provider_kit import api, unique, webhook_graph
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
-from pulumi_dragops import DeploymentProvider, PatternProvider
+from pulumi_dragops import DeploymentProvider, PatternProvider, WebhookProvider
 
 PATTERN = "pulumi-python:dynamic/dragops:Pattern"
 DEPLOYMENT = "pulumi-python:dynamic/dragops:Deployment"
+WEBHOOK = "pulumi-python:dynamic/dragops:Webhook"
 
 
 def deploy(engine: MiniEngine, name: str, props: dict, **kwargs) -> State:
@@ -175,3 +178,41 @@ def test_refresh_notices_an_out_of_band_redeploy_and_up_deploys_the_stack_s_cont
     assert engine.ops[-2:] == [("same", "p"), ("same", "d")]
     engine.destroy_all()
     assert live_deployment(live, host_user, pattern_id)[0] == "never"
+
+
+def test_a_webhook_follows_its_on_webhook_node_to_a_new_endpoint_and_url(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    name = unique("hooked")
+
+    def program(graph: dict) -> State:
+        made = pattern(engine, "p", {"name": name, "graph": graph})
+        running = deploy(
+            engine, "d", {"pattern_id": made.id, "content_hash": made.plain_outputs()["content_hash"]}
+        )
+        outs = running.plain_outputs()
+        hook = engine.up(
+            "w",
+            WebhookProvider(),
+            {"pattern_id": outs["pattern_id"], "triggers": outs["triggers"]},
+            typ=WEBHOOK,
+            additional_secret_outputs=["secret"],
+        )
+        assert hook is not None
+        return hook
+
+    with engine.update():
+        before = program(webhook_graph())
+    renumbered = json.loads(json.dumps(webhook_graph()).replace('"node_1"', '"node_7"'))
+    with engine.update():
+        after = program(renumbered)
+    assert engine.ops[-2:] == [("create", "w"), ("delete", "w")]  # replaced: a new endpoint is a new id
+    with api(live, host_user) as client:
+        (endpoint,) = client.webhooks.list(before.plain_outputs()["pattern_id"])
+    outs = after.plain_outputs()
+    assert endpoint.node_id == "node_7" and outs["node_id"] == "node_7"
+    assert outs["url"] == endpoint.url != before.plain_outputs()["url"] and after.id == endpoint.id
+    with engine.update():
+        program(renumbered)
+    assert engine.ops[-1] == ("same", "w")  # the same node: no change
+    engine.destroy_all()
