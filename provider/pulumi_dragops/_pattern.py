@@ -8,6 +8,7 @@ and Pulumi's float marshalling or key order never shows up as a phantom change. 
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ from dragops_sync.operations import (
     update_pattern,
 )
 from dragops_sync.ownership import OWNER_TAG_PREFIX, is_ownership_tag, ownership_mark, strip_ownership_tags
+from dragops_sync.refs import graph_references
 from dragops_sync.spec import FIELDS, PatternSpec
 
 from ._common import (
@@ -188,6 +190,30 @@ class PatternProvider(DragopsProvider):
                 ) from exc
 
 
+def resolve_file_references(
+    path: Path, graph: Mapping[str, Any], ids: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """`graph` with each `${kind:NAME}` reference replaced by `ids[kind][NAME]` (a copy); raises naming
+    the file, node and field of every reference without an id."""
+    refs = graph_references(graph)
+    if not refs:
+        return dict(graph)
+    resolved = copy.deepcopy(dict(graph))
+    missing = []
+    for ref in refs:
+        table = ids.get(ref.kind, {})
+        if ref.name not in table:
+            missing.append(
+                f"node {ref.node_id!r} ({ref.field}) references {ref.kind} {ref.name!r}: pass "
+                f"{ref.kind}s={{{ref.name!r}: <its id>}} to Pattern.from_file"
+            )
+            continue
+        resolved["nodes"][ref.index]["data"]["properties"][ref.key] = table[ref.name]
+    if missing:
+        raise DragopsProviderError(f"{path}: " + "; ".join(missing))
+    return resolved
+
+
 def _changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[str, ...]:
     """The API keys whose essence differs between the old outputs and the new inputs (the new
     `ignore_paths` left out of both)."""
@@ -287,6 +313,8 @@ class Pattern(Resource, module="dragops", name="Pattern"):
         name: pulumi.Input[str] | None = None,
         adopt: pulumi.Input[bool] | None = None,
         ignore_paths: pulumi.Input[list[str]] | None = None,
+        connections: Mapping[str, pulumi.Input[str]] | None = None,
+        patterns: Mapping[str, pulumi.Input[str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> Pattern:
         """A pattern from a pattern file of the `dragops-sync` format (JSON or YAML, e.g. a DRAGOPS export).
@@ -294,8 +322,17 @@ class Pattern(Resource, module="dragops", name="Pattern"):
         The file's optional `sync` block is deployment intent for `dragops-sync`; a Pulumi program states
         deployment with a `Deployment` resource instead, so it is ignored here. `name` overrides the
         file's name (e.g. to suffix it per stack). A bad file raises `PatternFileError` naming the field.
+
+        References by name, as dragops-sync files write them (`connectionId: "${connection:slack-alerts}"`,
+        `patternId: "${pattern:Enrich Issue}"`), are resolved from `connections` and `patterns`: names to
+        ids, usually outputs of this program (`connections={"slack-alerts": slack.id}`). A reference
+        neither maps raises `DragopsProviderError` naming the file, the node and the field, rather than
+        deploying the placeholder as an id.
         """
         content = PatternSpec.from_document(load_pattern_file(Path(path)).document()).to_pulumi()
+        content["graph"] = resolve_file_references(
+            Path(path), content["graph"], {"connection": connections or {}, "pattern": patterns or {}}
+        )
         if name is not None:
             content["name"] = name
         args = PatternArgs(**content, adopt=adopt, ignore_paths=ignore_paths)
