@@ -46,6 +46,24 @@ def _key_changed(olds: Mapping[str, Any], api_key: Any) -> bool:
     return not hmac.compare_digest(fingerprint(salt, str(api_key)), stored)
 
 
+def default_display_name(provider: str) -> str:
+    """The name DRAGOPS gives a connection created without one (`Slack API key`), which is also what a
+    removed `display_name` goes back to."""
+    return f"{provider[:1].upper()}{provider[1:]} API key"
+
+
+def _wanted_name(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
+    """The display name to write, or None for no rename: the declared one when it differs, the default
+    one when a declared name was removed (the name in the state is not the default)."""
+    declared, current = news.get("display_name"), olds.get("display_name")
+    if declared is not None:
+        return declared if declared != current else None
+    provider = news.get("provider")
+    if isinstance(provider, str) and current is not None and current != default_display_name(provider):
+        return default_display_name(provider)
+    return None
+
+
 def _outputs(props: Mapping[str, Any], live: Any, salt: str, digest: str) -> dict[str, Any]:
     return {
         "provider": live.provider,
@@ -79,7 +97,7 @@ class ConnectionProvider(DragopsProvider):
         provider = news.get("provider")
         replaces = ["provider"] if contains_unknown(provider) or provider != olds.get("provider") else []
         renamed = contains_unknown(news.get("display_name")) or (
-            news.get("display_name") is not None and news.get("display_name") != olds.get("display_name")
+            not replaces and _wanted_name(olds, news) is not None
         )
         changes = bool(replaces) or renamed or _key_changed(olds, news.get("api_key"))
         return DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
@@ -112,8 +130,9 @@ class ConnectionProvider(DragopsProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         changes: dict[str, Any] = {}
-        if news.get("display_name") is not None and news.get("display_name") != olds.get("display_name"):
-            changes["display_name"] = news["display_name"]
+        name = _wanted_name(olds, news)
+        if name is not None:
+            changes["display_name"] = name
         salt, digest = olds.get("api_key_salt") or "", olds.get("api_key_fingerprint") or ""
         if _key_changed(olds, news.get("api_key")):
             changes["api_key"] = news["api_key"]
