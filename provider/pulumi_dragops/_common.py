@@ -9,10 +9,11 @@ threads. So the base keeps no HTTP client and no per-resource state on `self`: c
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import threading
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
@@ -24,6 +25,42 @@ from ._config import ConfigurationError, Credentials, credentials_from_env, cred
 
 class DragopsProviderError(DragopsError):
     """A DRAGOPS operation of the Pulumi provider failed; the message says what and why (no secrets)."""
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+# The provider methods the engine calls through the host; their errors are what a `pulumi up` user reads.
+_ENGINE_METHODS = ("check", "diff", "create", "read", "update", "delete")
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one line: its message, then the notes on it and on its causes (e.g. what a failed
+    roll-back left behind), whitespace collapsed."""
+    parts = [str(exc) or type(exc).__name__]
+    seen: BaseException | None = exc
+    while seen is not None:
+        parts += [str(note) for note in getattr(seen, "__notes__", ())]
+        seen = seen.__cause__
+    return "; ".join(" ".join(part.split()) for part in parts if part.strip())
+
+
+def one_line_errors(method: _F) -> _F:
+    """Raise a provider method's DRAGOPS errors as one line under one short traceback.
+
+    The host sends the formatted traceback as the error the engine shows; a chained error would print
+    every cause's traceback before the line that matters. Other exceptions (bugs) keep theirs.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except (DragopsProviderError, ConfigurationError) as exc:
+            error: DragopsError = type(exc)(one_line(exc))
+        except DragopsError as exc:
+            error = DragopsProviderError(one_line(exc))
+        raise error.with_traceback(None) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 def is_unknown(value: Any) -> bool:
@@ -138,6 +175,12 @@ class DragopsProvider(ResourceProvider):
     _credentials: Credentials | None = None
     # Attributes configure() sets: host-only, never pickled (the blob must not depend on the stack).
     _host_only: tuple[str, ...] = ("_credentials",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in _ENGINE_METHODS:
+            if name in cls.__dict__:
+                setattr(cls, name, one_line_errors(cls.__dict__[name]))
 
     def configure(self, req: ConfigureRequest) -> None:
         self._credentials = credentials_from_stack_config(req.config)

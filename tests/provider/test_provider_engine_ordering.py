@@ -216,3 +216,40 @@ def test_a_webhook_follows_its_on_webhook_node_to_a_new_endpoint_and_url(
         program(renumbered)
     assert engine.ops[-1] == ("same", "w")  # the same node: no change
     engine.destroy_all()
+
+
+def _last_line(details: str) -> str:
+    return details.strip().splitlines()[-1]
+
+
+def test_a_refused_graph_fails_in_one_line_under_one_traceback(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    no_trigger = {"nodes": [{"id": "node_9", "type": "Log", "data": {"pinDefaults": {"message": "x"}}}]}
+    with api(live, host_user) as client:
+        pattern_id = client.patterns.create(name=unique("refused"), graph_data={**no_trigger, "edges": []}).id
+    with pytest.raises(grpc.RpcError) as failed:
+        deploy(engine, "refused", {"pattern_id": pattern_id})
+    details = failed.value.details()
+    assert details.count("Traceback") == 1 and "The above exception" not in details
+    assert _last_line(details).startswith(
+        f"pulumi_dragops._common.DragopsProviderError: deploying pattern {pattern_id}"
+    )
+    assert "no trigger node" in _last_line(details)
+
+
+def test_a_failed_rollback_says_what_it_left_behind(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    pattern_id = make_pattern(live, host_user)
+    live.update_settings(activation_delay_seconds=600)  # stays pending longer than the resource waits
+    live.inject_fault(method="DELETE", path="/api/patterns/*/deploy", kind="status", status=500)
+    try:
+        with pytest.raises(grpc.RpcError) as failed:
+            deploy(engine, "stuck", {"pattern_id": pattern_id, "activation_timeout": 0.3})
+    finally:
+        live.clear_faults()
+        live.update_settings(activation_delay_seconds=0.0)
+    last = _last_line(failed.value.details())
+    assert f"deploying pattern {pattern_id} failed" in last
+    assert f"rolling back (undeploying {pattern_id}) also failed" in last
