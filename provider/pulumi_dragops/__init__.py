@@ -24,6 +24,7 @@ from ._connection import Connection, ConnectionArgs, ConnectionProvider
 from ._deployment import Deployment, DeploymentArgs, DeploymentProvider
 from ._lookups import PatternInfo, get_node_definitions, get_pattern
 from ._pattern import Pattern, PatternArgs, PatternProvider
+from ._shape import Provider
 from ._webhook import Webhook, WebhookArgs, WebhookProvider
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "PatternArgs",
     "PatternInfo",
     "PatternProvider",
+    "Provider",
     "Webhook",
     "WebhookArgs",
     "WebhookProvider",

@@ -20,7 +20,13 @@ from pulumi.output import Unknown
 
 from dragops_sync.api import Client, DragopsError
 
-from ._config import ConfigurationError, Credentials, credentials_from_env, credentials_from_stack_config
+from ._config import (
+    NAMESPACE,
+    ConfigurationError,
+    Credentials,
+    credentials_from_env,
+    credentials_from_stack_config,
+)
 
 
 class DragopsProviderError(DragopsError):
@@ -182,8 +188,20 @@ class DragopsProvider(ResourceProvider):
             if name in cls.__dict__:
                 setattr(cls, name, one_line_errors(cls.__dict__[name]))
 
+    def __init__(self, config_namespace: str = NAMESPACE) -> None:
+        super().__init__()
+        # Only a non-default namespace is kept: a default provider pickles with an empty __dict__, the
+        # blob every stack written so far holds.
+        if config_namespace != NAMESPACE:
+            self.config_namespace = config_namespace
+
+    @property
+    def namespace(self) -> str:
+        """The stack-config namespace the credentials are read from (`dragops`, or a `Provider`'s)."""
+        return str(self.__dict__.get("config_namespace", NAMESPACE))
+
     def configure(self, req: ConfigureRequest) -> None:
-        self._credentials = credentials_from_stack_config(req.config)
+        self._credentials = credentials_from_stack_config(req.config, self.namespace)
 
     def __getstate__(self) -> dict[str, Any]:
         # Belt and braces: configure() only runs in the host, but a credential must never be pickled
@@ -199,7 +217,9 @@ class DragopsProvider(ResourceProvider):
     @contextlib.contextmanager
     def client(self) -> Iterator[Client]:
         """An API client opened for one provider method and closed when it returns."""
-        credentials = self._credentials or credentials_from_env()
+        credentials = self._credentials or (
+            credentials_from_env() if self.namespace == NAMESPACE else Credentials()
+        )
         if not credentials.can_log_in:
             # A token alone: nothing to renew it with, so nothing to share.
             with credentials.open_client() as client:

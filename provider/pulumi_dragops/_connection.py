@@ -19,6 +19,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from dragops_sync.api import APIConnectionError, Client, DragopsError, NotFoundError, ServerError
 
 from ._common import DragopsProvider, DragopsProviderError, InputChecker, api_errors, contains_unknown, text
+from ._shape import resource_args, take_provider
 
 SERVER_KEYS = (
     "connection_id",
@@ -168,12 +169,16 @@ def _remove_new(client: Client, provider: str, display_name: str | None, *, know
         ) from exc
 
 
+@pulumi.input_type
 class ConnectionArgs:
     """The inputs of a `Connection`."""
 
     provider: pulumi.Input[str]
+    """The service: `slack`, `sendgrid`, `openai`, ...; another provider is another connection."""
     api_key: pulumi.Input[str]
+    """The service's API key; always a Pulumi secret, even when passed as a plain string. Write-only."""
     display_name: pulumi.Input[str] | None
+    """The connection's name in DRAGOPS (None: DRAGOPS's default, `<Provider> API key`)."""
 
     def __init__(
         self,
@@ -182,7 +187,7 @@ class ConnectionArgs:
         api_key: pulumi.Input[str],
         display_name: pulumi.Input[str] | None = None,
     ) -> None:
-        """`api_key` is always treated as a Pulumi secret, even when passed as a plain string."""
+        """Each argument is the input of the same name (see the attributes)."""
         self.provider = provider
         self.api_key = api_key
         self.display_name = display_name
@@ -200,20 +205,57 @@ class Connection(Resource, module="dragops", name="Connection"):
     """An API-key connection. The key is write-only: no output ever holds it."""
 
     provider: pulumi.Output[str]
+    """The service it connects to."""
     display_name: pulumi.Output[str | None]
+    """Its name in DRAGOPS."""
     connection_id: pulumi.Output[str]
+    """DRAGOPS's connection id (also the resource id; the value of a node's `connectionId`)."""
     status: pulumi.Output[str]
+    """The connection's status as DRAGOPS reports it (`active`, ...)."""
     type: pulumi.Output[str]
+    """The connection type (`api_key`)."""
     created_at: pulumi.Output[str]
+    """When it was created (ISO-8601)."""
     updated_at: pulumi.Output[str]
+    """When it last changed (ISO-8601)."""
     api_key_salt: pulumi.Output[str]
+    """The salt of `api_key_fingerprint`."""
     api_key_fingerprint: pulumi.Output[str]
+    """A salted PBKDF2 hash of the key (a Pulumi secret), how a changed key is noticed without it."""
 
     def __init__(
-        self, resource_name: str, args: ConnectionArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        resource_name: str,
+        args: ConnectionArgs | Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        props = {**args.to_props(), **dict.fromkeys(SERVER_KEYS)}
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        """`Connection("c", ConnectionArgs(provider=..., api_key=...))`, or with keywords:
+        `Connection("c", provider=..., api_key=...)`. `opts.provider` may be a `pulumi_dragops.Provider`
+        (another instance)."""
+        checked = resource_args(ConnectionArgs, args, kwargs, "Connection")
+        opts, namespace = take_provider(opts)
+        props = {**checked.to_props(), **dict.fromkeys(SERVER_KEYS)}
+        super().__init__(ConnectionProvider(namespace), resource_name, props, _secret_outputs(opts))
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],  # the name every Pulumi SDK's get() uses
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Connection:
+        """An existing connection (by id), read and not managed: e.g. to use its id in a graph."""
+        opts, namespace = take_provider(opts)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        resource = Connection.__new__(Connection)
+        props = dict.fromkeys(("provider", "display_name", *SERVER_KEYS))
+        Resource.__init__(
+            resource, ConnectionProvider(namespace), resource_name, props, _secret_outputs(opts)
         )
-        super().__init__(ConnectionProvider(), resource_name, props, opts)
+        return resource
+
+
+def _secret_outputs(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions.merge(
+        opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+    )

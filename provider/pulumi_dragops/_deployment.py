@@ -43,6 +43,7 @@ from ._common import (
     contains_unknown,
 )
 from ._config import ConfigurationError
+from ._shape import resource_args, take_provider
 
 INPUT_KEYS = ("pattern_id", "environment_id", "paused", "content_hash")
 SERVER_KEYS = ("deployment_id", "status", "version_number", "live_version_number", "triggers")
@@ -67,7 +68,8 @@ class DeploymentProvider(DragopsProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         super().configure(req)
-        self._default_timeout = activation_timeout_from_config(req.config.get(ACTIVATION_TIMEOUT_CONFIG))
+        key = ACTIVATION_TIMEOUT_CONFIG.replace("dragops:", f"{self.namespace}:", 1)
+        self._default_timeout = activation_timeout_from_config(req.config.get(key))
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checker = InputChecker(news)
@@ -288,14 +290,21 @@ def _outputs(props: Mapping[str, Any], live: Any, triggers: list[dict[str, Any]]
     return outs
 
 
+@pulumi.input_type
 class DeploymentArgs:
     """The inputs of a `Deployment`."""
 
     pattern_id: pulumi.Input[str]
+    """The id of the pattern to deploy (usually `Pattern.id`); another pattern is another deployment."""
     environment_id: pulumi.Input[str] | None
+    """The DRAGOPS environment to deploy into (None: the instance's default); a change redeploys."""
     paused: pulumi.Input[bool] | None
+    """True keeps the deployment paused (its triggers do not fire); False or None keeps it running."""
     content_hash: pulumi.Input[str] | None
+    """The `Pattern.content_hash` output: when it changes, the pattern is redeployed."""
     activation_timeout: pulumi.Input[float] | None
+    """Seconds a deploy may stay pending before `pulumi up` fails (default: the stack's
+    `dragops:activationTimeout`, else 120); changing it redeploys nothing."""
 
     def __init__(
         self,
@@ -307,10 +316,7 @@ class DeploymentArgs:
         activation_timeout: pulumi.Input[float] | None = None,
     ) -> None:
         """`content_hash` takes the `Pattern.content_hash` output: when the pattern's content changes,
-        the hash changes and the deployment redeploys (`Deployment.of(name, pattern)` wires both).
-
-        `activation_timeout` is how many seconds a deploy may stay pending before `pulumi up` fails
-        (default: the stack's `dragops:activationTimeout`, else 120); changing it redeploys nothing."""
+        the hash changes and the deployment redeploys (`Deployment.of(name, pattern)` wires both)."""
         self.pattern_id = pattern_id
         self.environment_id = environment_id
         self.paused = paused
@@ -328,24 +334,62 @@ class DeploymentArgs:
 
 
 class Deployment(Resource, module="dragops", name="Deployment"):
-    """The deployment of a pattern. Destroying it undeploys the pattern."""
+    """The deployment of a pattern. Destroying it undeploys the pattern (when what runs is still the
+    version it deployed: a replacement's redeploy, or someone else's, is left running)."""
 
     pattern_id: pulumi.Output[str]
+    """The deployed pattern's id."""
     environment_id: pulumi.Output[str | None]
+    """The environment it is deployed into, as declared (or as DRAGOPS reports it after a refresh)."""
     paused: pulumi.Output[bool]
+    """Whether the deployment is paused."""
     content_hash: pulumi.Output[str | None]
+    """The `content_hash` input it was last deployed for."""
     activation_timeout: pulumi.Output[float | None]
+    """The `activation_timeout` input."""
     deployment_id: pulumi.Output[str]
+    """DRAGOPS's deployment id (also the resource id); it stays the same across redeploys."""
     status: pulumi.Output[str]
+    """`active` or `paused` after an up; a refresh may see `pending` (the next up waits or redeploys)."""
     version_number: pulumi.Output[int]
+    """The pattern version this resource deployed (every deploy makes a new version)."""
     live_version_number: pulumi.Output[int | None]
+    """Set by a refresh that saw another version running than `version_number` (deployed out of band);
+    the next up redeploys the stack's content. None otherwise."""
     triggers: pulumi.Output[list[dict[str, Any]]]
+    """The deployed trigger nodes, `[{"type": "OnWebhook", "node_id": "node_1"}, ...]` (feed
+    `Webhook`'s `triggers` input with it: `Webhook.of(name, deployment)`)."""
 
     def __init__(
-        self, resource_name: str, args: DeploymentArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        resource_name: str,
+        args: DeploymentArgs | Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        props = {**args.to_props(), **dict.fromkeys(SERVER_KEYS)}
-        super().__init__(DeploymentProvider(), resource_name, props, opts)
+        """`Deployment("d", DeploymentArgs(pattern_id=...))`, or with keywords: `Deployment("d",
+        pattern_id=...)`. `opts.provider` may be a `pulumi_dragops.Provider` (another instance)."""
+        checked = resource_args(DeploymentArgs, args, kwargs, "Deployment")
+        opts, namespace = take_provider(opts)
+        props = {**checked.to_props(), **dict.fromkeys(SERVER_KEYS)}
+        super().__init__(DeploymentProvider(namespace), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],  # the name every Pulumi SDK's get() uses
+        *,
+        pattern_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Deployment:
+        """An existing deployment (of `pattern_id`, deployment id `id`), read and not managed: the
+        program sees its outputs, and `pulumi destroy` leaves it running."""
+        opts, namespace = take_provider(opts)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        resource = Deployment.__new__(Deployment)
+        props = {"pattern_id": pattern_id, **dict.fromkeys(SERVER_KEYS)}
+        Resource.__init__(resource, DeploymentProvider(namespace), resource_name, props, opts)
+        return resource
 
     @classmethod
     def of(

@@ -41,6 +41,7 @@ from ._common import (
     text,
 )
 from ._pattern_checks import check_graph, check_ignore_paths
+from ._shape import resource_args, take_provider
 
 # Inputs that are pattern content, in the order the API document lists them.
 CONTENT_KEYS = tuple(f.pulumi for f in FIELDS)
@@ -228,17 +229,28 @@ def _name_in_use(name: str, ids: str) -> DragopsProviderError:
     )
 
 
+@pulumi.input_type
 class PatternArgs:
     """The inputs of a `Pattern`."""
 
     name: pulumi.Input[str]
+    """The pattern's name, which identifies it in DRAGOPS (names are exact and should be unique)."""
     graph: pulumi.Input[Mapping[str, Any]]
+    """The node graph (graphData): `{"nodes": [...], "edges": [...], "variables": [...]}`."""
     description: pulumi.Input[str] | None
+    """A description shown in the dashboard (default empty)."""
     tags: pulumi.Input[list[pulumi.Input[str]]] | None
+    """Tags; their order does not matter. `dragops-sync:*` tags are reserved."""
     is_public: pulumi.Input[bool] | None
+    """Whether other users of the instance can see the pattern (default false)."""
     is_template: pulumi.Input[bool] | None
+    """Whether the pattern is offered as a template (default false)."""
     adopt: pulumi.Input[bool] | None
+    """True takes over an existing pattern of the same name instead of failing (Pulumi's `import` does
+    not work for dynamic resources); e.g. after renaming the resource without an alias."""
     ignore_paths: pulumi.Input[list[str]] | None
+    """JSON-pointer globs left out of every comparison, as in `dragops-sync.yaml`'s `ignore` (e.g.
+    `/graphData/nodes/*/position`: nodes moved in the dashboard are not reverted, nothing redeploys)."""
 
     def __init__(
         self,
@@ -252,13 +264,7 @@ class PatternArgs:
         adopt: pulumi.Input[bool] | None = None,
         ignore_paths: pulumi.Input[list[str]] | None = None,
     ) -> None:
-        """`graph` is the pattern's graphData: `{"nodes": [...], "edges": [...], "variables": [...]}`.
-
-        `adopt=True` takes over an existing pattern of the same name instead of failing (Pulumi's
-        `import` does not work for dynamic resources). `ignore_paths` are JSON-pointer globs left out of
-        every comparison, as in `dragops-sync.yaml`'s `ignore` (e.g. `/graphData/nodes/*/position`, so
-        nodes moved in the dashboard are not reverted and redeploy nothing).
-        """
+        """Each argument is the input of the same name (see the attributes)."""
         self.name = name
         self.graph = graph
         self.description = description
@@ -285,24 +291,61 @@ class Pattern(Resource, module="dragops", name="Pattern"):
     """A DRAGOPS pattern. Its `id` is the pattern id; `content_hash` changes whenever its content does."""
 
     name: pulumi.Output[str]
+    """The pattern's name."""
     description: pulumi.Output[str]
+    """Its description."""
     tags: pulumi.Output[list[str]]
+    """Its tags (without the owner mark, see `owner_tag`)."""
     is_public: pulumi.Output[bool]
+    """Whether it is public."""
     is_template: pulumi.Output[bool]
+    """Whether it is a template."""
     graph: pulumi.Output[dict[str, Any]]
+    """Its node graph, as declared (or as DRAGOPS holds it after a refresh)."""
     adopt: pulumi.Output[bool]
+    """The `adopt` input."""
     ignore_paths: pulumi.Output[list[str]]
+    """The `ignore_paths` input."""
     version_number: pulumi.Output[int]
+    """The pattern's latest deployed version (0 until deployed; a deploy makes a new one)."""
     created_at: pulumi.Output[str]
+    """When DRAGOPS created the pattern (ISO-8601)."""
     updated_at: pulumi.Output[str]
+    """When its content last changed (ISO-8601)."""
     content_hash: pulumi.Output[str]
+    """A hash of its content without the ignored paths (feed `Deployment`'s `content_hash` with it)."""
     owner_tag: pulumi.Output[str | None]
+    """The tag marking the pattern as this resource's (`dragops-sync:owner=pulumi-<hex>`): a delete
+    leaves a pattern someone else marked since. None for resources created before marks existed."""
 
     def __init__(
-        self, resource_name: str, args: PatternArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        resource_name: str,
+        args: PatternArgs | Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        props = {**args.to_props(), **dict.fromkeys(SERVER_KEYS)}
-        super().__init__(PatternProvider(), resource_name, props, opts)
+        """`Pattern("p", PatternArgs(name=..., graph=...))`, or with keywords: `Pattern("p", name=...,
+        graph=...)`. `opts.provider` may be a `pulumi_dragops.Provider` (another instance)."""
+        checked = resource_args(PatternArgs, args, kwargs, "Pattern")
+        opts, namespace = take_provider(opts)
+        props = {**checked.to_props(), **dict.fromkeys(SERVER_KEYS)}
+        super().__init__(PatternProvider(namespace), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],  # the name every Pulumi SDK's get() uses
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Pattern:
+        """An existing pattern (by id), read and not managed: the program sees its outputs, and
+        `pulumi destroy` leaves it. (`get_pattern(name=...)` looks one up by name.)"""
+        opts, namespace = take_provider(opts)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        resource = Pattern.__new__(Pattern)
+        props = dict.fromkeys((*CONTENT_KEYS, "adopt", "ignore_paths", *SERVER_KEYS))
+        Resource.__init__(resource, PatternProvider(namespace), resource_name, props, opts)
+        return resource
 
     @classmethod
     def from_file(

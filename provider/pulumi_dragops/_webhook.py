@@ -18,6 +18,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from dragops_sync.api import Client, DragopsError, NotFoundError
 
 from ._common import DragopsProvider, DragopsProviderError, InputChecker, api_errors, contains_unknown
+from ._shape import resource_args, take_provider
 
 SELECTOR_KEYS = ("pattern_id", "node_id", "alias")
 SERVER_KEYS = ("webhook_id", "url", "secret")
@@ -92,6 +93,13 @@ def _node_gone(olds: Mapping[str, Any], triggers: Any) -> bool:
         return True
     nodes = {t.get("node_id") for t in triggers if isinstance(t, Mapping) and t.get("type") == "OnWebhook"}
     return olds.get("node_id") not in nodes
+
+
+def _secret_outputs(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    # The secret is derived by the provider, so the engine would not mark it secret on its own.
+    return pulumi.ResourceOptions.merge(
+        opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+    )
 
 
 class WebhookProvider(DragopsProvider):
@@ -187,15 +195,24 @@ class WebhookProvider(DragopsProvider):
         return None
 
 
+@pulumi.input_type
 class WebhookArgs:
     """The inputs of a `Webhook`."""
 
     pattern_id: pulumi.Input[str]
+    """The pattern whose On Webhook endpoint this is (usually `Deployment.pattern_id`)."""
     node_id: pulumi.Input[str] | None
+    """The On Webhook node to select (None: by `alias`, or the pattern's only one)."""
     alias: pulumi.Input[str] | None
+    """The Webhook Alias of the node to select (None: by `node_id`, or the pattern's only one)."""
     rotate_secret_trigger: pulumi.Input[str | int] | None
+    """Any value; changing it rotates the signing secret."""
     require_signature: pulumi.Input[bool] | None
+    """False switches DRAGOPS's `X-Webhook-Signature` check off (for senders that sign their own way,
+    such as GitHub's `X-Hub-Signature-256`); None leaves the endpoint's setting as it is."""
     triggers: pulumi.Input[list[Any]] | None
+    """The `Deployment.triggers` output: when the node the webhook resolved to is no longer deployed
+    (its id changed, say), the webhook is replaced and follows the new node's endpoint and URL."""
 
     def __init__(
         self,
@@ -207,13 +224,8 @@ class WebhookArgs:
         require_signature: pulumi.Input[bool] | None = None,
         triggers: pulumi.Input[list[Any]] | None = None,
     ) -> None:
-        """Select the endpoint by `node_id` and/or `alias` (the node's Webhook Alias); with neither, the
-        pattern must have exactly one On Webhook node. Change `rotate_secret_trigger` to rotate the
-        signing secret. `require_signature=False` switches DRAGOPS's `X-Webhook-Signature` check off for
-        senders that sign their own way (GitHub's `X-Hub-Signature-256`); None leaves it as it is.
-        `triggers` takes the `Deployment.triggers` output (`Webhook.of(name, deployment)` wires it): when
-        the On Webhook node the webhook resolved to is no longer deployed (its id changed, say), the
-        webhook is replaced and follows the new node's endpoint and URL."""
+        """Each argument is the input of the same name (see the attributes). With neither `node_id`
+        nor `alias`, the pattern must have exactly one On Webhook node."""
         self.pattern_id = pattern_id
         self.node_id = node_id
         self.alias = alias
@@ -236,24 +248,53 @@ class Webhook(Resource, module="dragops", name="Webhook"):
     """A pattern's webhook endpoint: `url` to call, `secret` (a Pulumi secret) to sign requests with."""
 
     pattern_id: pulumi.Output[str]
+    """The pattern's id."""
     node_id: pulumi.Output[str]
+    """The On Webhook node the endpoint belongs to (as resolved)."""
     alias: pulumi.Output[str | None]
+    """That node's Webhook Alias, if it has one."""
     rotate_secret_trigger: pulumi.Output[str | int | None]
+    """The `rotate_secret_trigger` input."""
     require_signature: pulumi.Output[bool]
+    """Whether DRAGOPS checks the `X-Webhook-Signature` of incoming requests."""
     webhook_id: pulumi.Output[str]
+    """The endpoint's id (also the resource id)."""
     url: pulumi.Output[str]
+    """The URL to send events to."""
     secret: pulumi.Output[str]
+    """The signing secret (a Pulumi secret)."""
     triggers: pulumi.Output[list[dict[str, Any]] | None]
+    """The `triggers` input."""
 
     def __init__(
-        self, resource_name: str, args: WebhookArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        resource_name: str,
+        args: WebhookArgs | Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        props = {**args.to_props(), **dict.fromkeys(SERVER_KEYS)}
-        # The secret is derived by the provider, so the engine would not mark it secret on its own.
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
-        )
-        super().__init__(WebhookProvider(), resource_name, props, opts)
+        """`Webhook("w", WebhookArgs(pattern_id=...))`, or with keywords: `Webhook("w", pattern_id=...)`.
+        `opts.provider` may be a `pulumi_dragops.Provider` (another instance)."""
+        checked = resource_args(WebhookArgs, args, kwargs, "Webhook")
+        opts, namespace = take_provider(opts)
+        props = {**checked.to_props(), **dict.fromkeys(SERVER_KEYS)}
+        super().__init__(WebhookProvider(namespace), resource_name, props, _secret_outputs(opts))
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],  # the name every Pulumi SDK's get() uses
+        *,
+        pattern_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Webhook:
+        """An existing endpoint (webhook id `id` of pattern `pattern_id`), read and not managed."""
+        opts, namespace = take_provider(opts)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        resource = Webhook.__new__(Webhook)
+        props = {"pattern_id": pattern_id, **dict.fromkeys(SERVER_KEYS)}
+        Resource.__init__(resource, WebhookProvider(namespace), resource_name, props, _secret_outputs(opts))
+        return resource
 
     @classmethod
     def of(

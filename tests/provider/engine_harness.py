@@ -185,6 +185,7 @@ class State:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     secret_outputs: list[str] = field(default_factory=list)
+    external: bool = False  # read with `get()`: never deleted by the engine
 
     @property
     def name(self) -> str:
@@ -260,6 +261,9 @@ class MiniEngine:
         if prune:
             condemned += [s for n, s in self.state.items() if n not in run.registered]
         for state in reversed(condemned):
+            if state.external:
+                self.state.pop(state.name, None)
+                continue
             if preview:
                 self.ops.append(("preview-delete", state.name))
                 continue
@@ -460,9 +464,34 @@ class MiniEngine:
         for name in list(self.state):
             self.refresh(name)
 
+    def read_resource(
+        self, name: str, provider: ResourceProvider | None, id_: str, props: Mapping[str, Any], *, typ: str
+    ) -> State | None:
+        """A resource read by id (`Resource.get`, `opts.id`): `Read(id, properties=the given inputs)`; the
+        state entry is external, which the engine never deletes (GenerateReadSteps, ReadStep)."""
+        news = dict(props)
+        if provider is not None:
+            news["__provider"] = rpc.wrap_rpc_secret(provider_blob(provider)[0])
+        urn = self.urn(name, typ)
+        self.calls.append("Read")
+        struct = to_struct(news)  # ReadStep.Apply sends the given inputs as both inputs and state
+        response = self.host.stub.Read(pb.ReadRequest(id=id_, urn=urn, properties=struct, inputs=struct))
+        self.ops.append(("read-external", name))
+        if not response.id:
+            raise LookupError(f"resource {name!r} ({typ}) with id {id_!r} does not exist")
+        outs = annotate_secrets(from_struct(response.properties, False), news)
+        self.state[name] = State(urn, typ, response.id, news, outs, external=True)
+        if self._run is not None:
+            self._run.registered.append(name)
+        return self.state[name]
+
     def destroy(self, name: str) -> None:
-        """`pulumi destroy` of one resource."""
-        self._delete(self.state.pop(name))
+        """`pulumi destroy` of one resource (an external one is only forgotten)."""
+        state = self.state.pop(name)
+        if state.external:
+            self.ops.append(("forget", name))
+            return
+        self._delete(state)
 
     def destroy_all(self) -> None:
         """`pulumi destroy`: every resource, dependents (created later) first."""
