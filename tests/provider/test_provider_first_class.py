@@ -41,7 +41,8 @@ def test_keyword_constructors_register_what_the_args_form_registers() -> Any:
     hook = dragops.Webhook("w", pattern_id="pat_1", alias="x")
 
     def check(_: Any) -> None:
-        first, second, deployment, webhook = mocks.seen
+        by_name = {registered.name: registered for registered in mocks.seen}
+        first, second, deployment, webhook = (by_name[n] for n in ("a", "b", "d", "w"))
         assert {k: v for k, v in first.inputs.items() if k != "__provider"} == {
             k: v for k, v in second.inputs.items() if k != "__provider"
         }
