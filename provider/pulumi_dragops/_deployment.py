@@ -34,6 +34,7 @@ from dragops_sync.operations import (
     describe_error,
     undeploy_pattern,
 )
+from dragops_sync.validate import TRIGGER_TYPES
 
 from ._common import (
     DragopsProvider,
@@ -79,6 +80,7 @@ class DeploymentProvider(DragopsProvider):
         inputs["paused"] = checker.boolean("paused")
         inputs["content_hash"] = checker.string("content_hash")
         checker.positive_number("activation_timeout", unit="seconds")
+        _check_deployable(checker, inputs.pop("graph", None))
         return CheckResult(inputs, checker.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -233,6 +235,25 @@ def _owned_versions(props: Mapping[str, Any]) -> list[int] | None:
     versions = [props.get("version_number"), props.get("live_version_number")]
     owned = [int(v) for v in versions if isinstance(v, int | float) and not isinstance(v, bool)]
     return owned or None
+
+
+def _check_deployable(checker: InputChecker, graph: Any) -> None:
+    """Refuse, in check (so in a preview), to deploy a graph DRAGOPS would refuse for lack of a trigger.
+
+    `graph` is the deployed pattern's graph, which `Deployment.of` passes for this check alone: it is
+    taken out of the checked inputs, so it is not stored and never part of a diff (a stack written
+    before it existed sees no change). Other graph problems are the Pattern's check's to report.
+    """
+    if graph is None or contains_unknown(graph) or not isinstance(graph, Mapping):
+        return
+    nodes = graph.get("nodes")
+    types = {n.get("type") for n in nodes if isinstance(n, Mapping)} if isinstance(nodes, list) else set()
+    if not types & TRIGGER_TYPES:
+        checker.fail(
+            "graph",
+            "the pattern cannot be deployed: it has no trigger node; DRAGOPS deploys only a graph with one "
+            f"of {', '.join(sorted(TRIGGER_TYPES))}",
+        )
 
 
 def _redeployed_elsewhere(olds: Mapping[str, Any]) -> bool:
@@ -410,4 +431,10 @@ class Deployment(Resource, module="dragops", name="Deployment"):
             paused=paused,
             activation_timeout=activation_timeout,
         )
-        return cls(resource_name, args, opts)
+        deployment = cls.__new__(cls)
+        checked, namespace = take_provider(opts)
+        # The pattern's graph rides along for check alone (a preview refuses a graph without a trigger);
+        # check takes it out again, so the state never holds it.
+        props = {**args.to_props(), "graph": pattern.graph, **dict.fromkeys(SERVER_KEYS)}
+        Resource.__init__(deployment, DeploymentProvider(namespace), resource_name, props, checked)
+        return deployment

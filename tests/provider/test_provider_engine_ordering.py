@@ -11,8 +11,9 @@ import json
 
 import grpc
 import pytest
-from engine_harness import MiniEngine, State
+from engine_harness import CheckFailedError, MiniEngine, State
 from provider_kit import api, unique, webhook_graph
+from pulumi.runtime import rpc
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
@@ -252,3 +253,19 @@ def test_a_failed_rollback_says_what_it_left_behind(
     last = _last_line(failed.value.details())
     assert f"deploying pattern {pattern_id} failed" in last
     assert f"rolling back (undeploying {pattern_id}) also failed" in last
+
+
+def test_a_preview_refuses_to_deploy_a_graph_without_a_trigger_in_one_line(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    no_trigger = {"nodes": [{"id": "node_9", "type": "Log", "data": {"pinDefaults": {"message": "x"}}}]}
+    graph = {**no_trigger, "edges": []}
+    with engine.update(preview=True):
+        draft = {"name": unique("draft"), "graph": graph}
+        assert engine.up("draft", PatternProvider(), draft, typ=PATTERN) is None  # a draft pattern is fine
+        with pytest.raises(CheckFailedError) as failed:
+            # What Deployment.of registers: the pattern's graph, for check only.
+            engine.up("d", DeploymentProvider(), {"pattern_id": rpc.UNKNOWN, "graph": graph}, typ=DEPLOYMENT)
+    ((prop, reason),) = failed.value.failures
+    assert prop == "graph" and "no trigger node" in reason and "\n" not in reason
+    assert live.request_log() == []
