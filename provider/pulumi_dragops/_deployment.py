@@ -435,6 +435,6 @@ class Deployment(Resource, module="dragops", name="Deployment"):
         checked, namespace = take_provider(opts)
         # The pattern's graph rides along for check alone (a preview refuses a graph without a trigger);
         # check takes it out again, so the state never holds it.
-        props = {**args.to_props(), "graph": pattern.graph, **dict.fromkeys(SERVER_KEYS)}
+        props = {**args.to_props(), "graph": getattr(pattern, "graph", None), **dict.fromkeys(SERVER_KEYS)}
         Resource.__init__(deployment, DeploymentProvider(namespace), resource_name, props, checked)
         return deployment
