@@ -11,8 +11,8 @@ The Pulumi CLI cannot be installed here, so this module stands in for the engine
   or delete-before-replace when the provider's diff or the resource option asks, with the re-`Check`
   without olds), aliases (a rename that keeps the resource), `--replace` (no Diff asked), previews (Check
   and Diff only; a changed resource's outputs are its inputs, so every other output is unknown to the
-  program), refresh (blank id = gone), destroy, and the pruning of resources a program stopped
-  registering.
+  program), resources read by id (`get()`: external, never deleted), refresh (blank id = gone),
+  destroy, and the pruning of resources a program stopped registering.
 
 Beyond the engine's rules, for tests: one engine drives several resource types (each `State` remembers
 its type token); check failures raise `CheckFailedError` with `(property, reason)` pairs; every gRPC call
