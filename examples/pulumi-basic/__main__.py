@@ -25,23 +25,20 @@ pattern = dragops.Pattern.from_file(
 # Redeploys whenever the pattern's content changes (Deployment.of wires pattern.content_hash).
 deployment = dragops.Deployment.of("webhook-logger", pattern, paused=config.get_bool("paused") or False)
 
-# The endpoint of the pattern's On Webhook node (alias "github" in the file), once it is deployed.
-webhook = dragops.Webhook(
+# The endpoint of the pattern's On Webhook node (alias "github" in the file), once it is deployed;
+# Webhook.of follows the node: should it get a new id, the URL and secret move to its new endpoint.
+webhook = dragops.Webhook.of(
     "webhook-logger",
-    dragops.WebhookArgs(
-        pattern_id=deployment.pattern_id,
-        alias="github",
-        rotate_secret_trigger=config.get("rotateWebhookSecret") or "initial",
-    ),
+    deployment,
+    alias="github",
+    rotate_secret_trigger=config.get("rotateWebhookSecret") or "initial",
 )
 
 slack = dragops.Connection(
     "slack-alerts",
-    dragops.ConnectionArgs(
-        provider="slack",
-        display_name=f"Slack alerts ({pulumi.get_stack()})",
-        api_key=config.require_secret("slackToken"),
-    ),
+    provider="slack",
+    display_name=f"Slack alerts ({pulumi.get_stack()})",
+    api_key=config.require_secret("slackToken"),
 )
 
 pulumi.export("pattern_id", pattern.id)

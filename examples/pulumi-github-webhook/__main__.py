@@ -24,10 +24,7 @@ pattern = dragops.Pattern.from_file(
     "github-events", pattern_file, name=f"GitHub events ({pulumi.get_stack()})"
 )
 deployment = dragops.Deployment.of("github-events", pattern)
-endpoint = dragops.Webhook(
-    "github-events",
-    dragops.WebhookArgs(pattern_id=deployment.pattern_id, alias="github", require_signature=False),
-)
+endpoint = dragops.Webhook.of("github-events", deployment, alias="github", require_signature=False)
 
 repository_hook = github.RepositoryWebhook(
     "dragops-github-events",

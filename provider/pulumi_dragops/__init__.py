@@ -22,8 +22,15 @@ from ._common import DragopsProviderError
 from ._config import ConfigurationError, Credentials
 from ._connection import Connection, ConnectionArgs, ConnectionProvider
 from ._deployment import Deployment, DeploymentArgs, DeploymentProvider
-from ._lookups import PatternInfo, get_node_definitions, get_pattern
+from ._lookups import (
+    PatternInfo,
+    get_node_definitions,
+    get_node_definitions_output,
+    get_pattern,
+    get_pattern_output,
+)
 from ._pattern import Pattern, PatternArgs, PatternProvider
+from ._shape import Provider
 from ._webhook import Webhook, WebhookArgs, WebhookProvider
 
 __all__ = [
@@ -40,9 +47,12 @@ __all__ = [
     "PatternArgs",
     "PatternInfo",
     "PatternProvider",
+    "Provider",
     "Webhook",
     "WebhookArgs",
     "WebhookProvider",
     "get_node_definitions",
+    "get_node_definitions_output",
     "get_pattern",
+    "get_pattern_output",
 ]

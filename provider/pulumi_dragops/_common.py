@@ -9,21 +9,64 @@ threads. So the base keeps no HTTP client and no per-resource state on `self`: c
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import threading
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 
 from dragops_sync.api import Client, DragopsError
 
-from ._config import ConfigurationError, Credentials, credentials_from_env, credentials_from_stack_config
+from ._config import (
+    NAMESPACE,
+    ConfigurationError,
+    Credentials,
+    credentials_from_env,
+    credentials_from_stack_config,
+)
 
 
 class DragopsProviderError(DragopsError):
     """A DRAGOPS operation of the Pulumi provider failed; the message says what and why (no secrets)."""
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+# The provider methods the engine calls through the host; their errors are what a `pulumi up` user reads.
+_ENGINE_METHODS = ("check", "diff", "create", "read", "update", "delete")
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one line: its message, then the notes on it and on its causes (e.g. what a failed
+    roll-back left behind), whitespace collapsed."""
+    parts = [str(exc) or type(exc).__name__]
+    seen: BaseException | None = exc
+    while seen is not None:
+        parts += [str(note) for note in getattr(seen, "__notes__", ())]
+        seen = seen.__cause__
+    return "; ".join(" ".join(part.split()) for part in parts if part.strip())
+
+
+def one_line_errors(method: _F) -> _F:
+    """Raise a provider method's DRAGOPS errors as one line under one short traceback.
+
+    The host sends the formatted traceback as the error the engine shows; a chained error would print
+    every cause's traceback before the line that matters. Other exceptions (bugs) keep theirs.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except (DragopsProviderError, ConfigurationError) as exc:
+            error: DragopsError = type(exc)(one_line(exc))
+        except DragopsError as exc:
+            error = DragopsProviderError(one_line(exc))
+        raise error.with_traceback(None) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 def is_unknown(value: Any) -> bool:
@@ -139,8 +182,26 @@ class DragopsProvider(ResourceProvider):
     # Attributes configure() sets: host-only, never pickled (the blob must not depend on the stack).
     _host_only: tuple[str, ...] = ("_credentials",)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in _ENGINE_METHODS:
+            if name in cls.__dict__:
+                setattr(cls, name, one_line_errors(cls.__dict__[name]))
+
+    def __init__(self, config_namespace: str = NAMESPACE) -> None:
+        super().__init__()
+        # Only a non-default namespace is kept: a default provider pickles with an empty __dict__, the
+        # blob every stack written so far holds.
+        if config_namespace != NAMESPACE:
+            self.config_namespace = config_namespace
+
+    @property
+    def namespace(self) -> str:
+        """The stack-config namespace the credentials are read from (`dragops`, or a `Provider`'s)."""
+        return str(self.__dict__.get("config_namespace", NAMESPACE))
+
     def configure(self, req: ConfigureRequest) -> None:
-        self._credentials = credentials_from_stack_config(req.config)
+        self._credentials = credentials_from_stack_config(req.config, self.namespace)
 
     def __getstate__(self) -> dict[str, Any]:
         # Belt and braces: configure() only runs in the host, but a credential must never be pickled
@@ -156,7 +217,9 @@ class DragopsProvider(ResourceProvider):
     @contextlib.contextmanager
     def client(self) -> Iterator[Client]:
         """An API client opened for one provider method and closed when it returns."""
-        credentials = self._credentials or credentials_from_env()
+        credentials = self._credentials or (
+            credentials_from_env() if self.namespace == NAMESPACE else Credentials()
+        )
         if not credentials.can_log_in:
             # A token alone: nothing to renew it with, so nothing to share.
             with credentials.open_client() as client:

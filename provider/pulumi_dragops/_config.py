@@ -86,27 +86,29 @@ class Credentials:
         return bool(self.email and self.password)
 
 
-def _resolve(lookup: Callable[[str], Any]) -> Credentials:
+def _resolve(lookup: Callable[[str], Any], *, env: bool = True) -> Credentials:
     values: dict[str, str | None] = {}
     for field_name, (config_key, env_var) in _KEYS.items():
         value = lookup(config_key)
-        if value is None or value == "":
+        if (value is None or value == "") and env:
             value = os.environ.get(env_var) or None
         values[field_name] = None if value is None else str(value)
     return Credentials(**values)
 
 
-def credentials_from_stack_config(config: Any) -> Credentials:
-    """Credentials from the `pulumi.dynamic.Config` a provider receives in `configure()`, then env."""
-    return _resolve(lambda key: config.get(f"{NAMESPACE}:{key}"))
+def credentials_from_stack_config(config: Any, namespace: str = NAMESPACE) -> Credentials:
+    """Credentials from the `pulumi.dynamic.Config` a provider receives in `configure()`: the keys under
+    `namespace`, then (for the default `dragops` namespace only) the DRAGOPS_* environment variables."""
+    return _resolve(lambda key: config.get(f"{namespace}:{key}"), env=namespace == NAMESPACE)
 
 
-def credentials_from_program() -> Credentials:
-    """Credentials for code running in the Pulumi program (lookups): stack config, then env."""
+def credentials_from_program(namespace: str = NAMESPACE) -> Credentials:
+    """Credentials for code running in the Pulumi program (lookups): stack config, then (default
+    namespace only) env."""
     from pulumi.runtime.config import get_config
 
     # get_config returns the plain value of secret keys too; it never reaches a log.
-    return _resolve(lambda key: get_config(f"{NAMESPACE}:{key}"))
+    return _resolve(lambda key: get_config(f"{namespace}:{key}"), env=namespace == NAMESPACE)
 
 
 def credentials_from_env() -> Credentials:

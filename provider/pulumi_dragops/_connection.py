@@ -19,6 +19,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from dragops_sync.api import APIConnectionError, Client, DragopsError, NotFoundError, ServerError
 
 from ._common import DragopsProvider, DragopsProviderError, InputChecker, api_errors, contains_unknown, text
+from ._shape import resource_args, take_provider
 
 SERVER_KEYS = (
     "connection_id",
@@ -44,6 +45,24 @@ def _key_changed(olds: Mapping[str, Any], api_key: Any) -> bool:
     if contains_unknown(api_key) or not isinstance(salt, str) or not isinstance(stored, str):
         return True
     return not hmac.compare_digest(fingerprint(salt, str(api_key)), stored)
+
+
+def default_display_name(provider: str) -> str:
+    """The name DRAGOPS gives a connection created without one (`Slack API key`), which is also what a
+    removed `display_name` goes back to."""
+    return f"{provider[:1].upper()}{provider[1:]} API key"
+
+
+def _wanted_name(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
+    """The display name to write, or None for no rename: the declared one when it differs, the default
+    one when a declared name was removed (the name in the state is not the default)."""
+    declared, current = news.get("display_name"), olds.get("display_name")
+    if declared is not None:
+        return declared if declared != current else None
+    provider = news.get("provider")
+    if isinstance(provider, str) and current is not None and current != default_display_name(provider):
+        return default_display_name(provider)
+    return None
 
 
 def _outputs(props: Mapping[str, Any], live: Any, salt: str, digest: str) -> dict[str, Any]:
@@ -79,7 +98,7 @@ class ConnectionProvider(DragopsProvider):
         provider = news.get("provider")
         replaces = ["provider"] if contains_unknown(provider) or provider != olds.get("provider") else []
         renamed = contains_unknown(news.get("display_name")) or (
-            news.get("display_name") is not None and news.get("display_name") != olds.get("display_name")
+            not replaces and _wanted_name(olds, news) is not None
         )
         changes = bool(replaces) or renamed or _key_changed(olds, news.get("api_key"))
         return DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
@@ -112,8 +131,9 @@ class ConnectionProvider(DragopsProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         changes: dict[str, Any] = {}
-        if news.get("display_name") is not None and news.get("display_name") != olds.get("display_name"):
-            changes["display_name"] = news["display_name"]
+        name = _wanted_name(olds, news)
+        if name is not None:
+            changes["display_name"] = name
         salt, digest = olds.get("api_key_salt") or "", olds.get("api_key_fingerprint") or ""
         if _key_changed(olds, news.get("api_key")):
             changes["api_key"] = news["api_key"]
@@ -149,12 +169,16 @@ def _remove_new(client: Client, provider: str, display_name: str | None, *, know
         ) from exc
 
 
+@pulumi.input_type
 class ConnectionArgs:
     """The inputs of a `Connection`."""
 
     provider: pulumi.Input[str]
+    """The service: `slack`, `sendgrid`, `openai`, ...; another provider is another connection."""
     api_key: pulumi.Input[str]
+    """The service's API key; always a Pulumi secret, even when passed as a plain string. Write-only."""
     display_name: pulumi.Input[str] | None
+    """The connection's name in DRAGOPS (None: DRAGOPS's default, `<Provider> API key`)."""
 
     def __init__(
         self,
@@ -163,7 +187,7 @@ class ConnectionArgs:
         api_key: pulumi.Input[str],
         display_name: pulumi.Input[str] | None = None,
     ) -> None:
-        """`api_key` is always treated as a Pulumi secret, even when passed as a plain string."""
+        """Each argument is the input of the same name (see the attributes)."""
         self.provider = provider
         self.api_key = api_key
         self.display_name = display_name
@@ -181,20 +205,57 @@ class Connection(Resource, module="dragops", name="Connection"):
     """An API-key connection. The key is write-only: no output ever holds it."""
 
     provider: pulumi.Output[str]
+    """The service it connects to."""
     display_name: pulumi.Output[str | None]
+    """Its name in DRAGOPS."""
     connection_id: pulumi.Output[str]
+    """DRAGOPS's connection id (also the resource id; the value of a node's `connectionId`)."""
     status: pulumi.Output[str]
+    """The connection's status as DRAGOPS reports it (`active`, ...)."""
     type: pulumi.Output[str]
+    """The connection type (`api_key`)."""
     created_at: pulumi.Output[str]
+    """When it was created (ISO-8601)."""
     updated_at: pulumi.Output[str]
+    """When it last changed (ISO-8601)."""
     api_key_salt: pulumi.Output[str]
+    """The salt of `api_key_fingerprint`."""
     api_key_fingerprint: pulumi.Output[str]
+    """A salted PBKDF2 hash of the key (a Pulumi secret), how a changed key is noticed without it."""
 
     def __init__(
-        self, resource_name: str, args: ConnectionArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        resource_name: str,
+        args: ConnectionArgs | Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        props = {**args.to_props(), **dict.fromkeys(SERVER_KEYS)}
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        """`Connection("c", ConnectionArgs(provider=..., api_key=...))`, or with keywords:
+        `Connection("c", provider=..., api_key=...)`. `opts.provider` may be a `pulumi_dragops.Provider`
+        (another instance)."""
+        checked = resource_args(ConnectionArgs, args, kwargs, "Connection")
+        opts, namespace = take_provider(opts)
+        props = {**checked.to_props(), **dict.fromkeys(SERVER_KEYS)}
+        super().__init__(ConnectionProvider(namespace), resource_name, props, _secret_outputs(opts))
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],  # the name every Pulumi SDK's get() uses
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Connection:
+        """An existing connection (by id), read and not managed: e.g. to use its id in a graph."""
+        opts, namespace = take_provider(opts)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        resource = Connection.__new__(Connection)
+        props = dict.fromkeys(("provider", "display_name", *SERVER_KEYS))
+        Resource.__init__(
+            resource, ConnectionProvider(namespace), resource_name, props, _secret_outputs(opts)
         )
-        super().__init__(ConnectionProvider(), resource_name, props, opts)
+        return resource
+
+
+def _secret_outputs(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions.merge(
+        opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+    )

@@ -34,6 +34,7 @@ from dragops_sync.operations import (
     describe_error,
     undeploy_pattern,
 )
+from dragops_sync.validate import TRIGGER_TYPES
 
 from ._common import (
     DragopsProvider,
@@ -43,9 +44,10 @@ from ._common import (
     contains_unknown,
 )
 from ._config import ConfigurationError
+from ._shape import resource_args, take_provider
 
 INPUT_KEYS = ("pattern_id", "environment_id", "paused", "content_hash")
-SERVER_KEYS = ("deployment_id", "status", "version_number", "triggers")
+SERVER_KEYS = ("deployment_id", "status", "version_number", "live_version_number", "triggers")
 
 # How long a deploy may stay `pending` before the provider gives up (default of the
 # `activation_timeout` input and the `dragops:activationTimeout` stack config), and how often it looks.
@@ -67,7 +69,8 @@ class DeploymentProvider(DragopsProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         super().configure(req)
-        self._default_timeout = activation_timeout_from_config(req.config.get(ACTIVATION_TIMEOUT_CONFIG))
+        key = ACTIVATION_TIMEOUT_CONFIG.replace("dragops:", f"{self.namespace}:", 1)
+        self._default_timeout = activation_timeout_from_config(req.config.get(key))
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checker = InputChecker(news)
@@ -77,6 +80,7 @@ class DeploymentProvider(DragopsProvider):
         inputs["paused"] = checker.boolean("paused")
         inputs["content_hash"] = checker.string("content_hash")
         checker.positive_number("activation_timeout", unit="seconds")
+        _check_deployable(checker, inputs.pop("graph", None))
         return CheckResult(inputs, checker.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -90,8 +94,10 @@ class DeploymentProvider(DragopsProvider):
             contains_unknown(news.get(key)) or news.get(key) != olds.get(key)
             for key in ("environment_id", "paused", "content_hash")
         )
-        if olds.get("status") not in ("active", "paused"):
-            changed = True  # refresh saw it pending or otherwise not running: deploy again
+        if olds.get("status") not in ("active", "paused") or _redeployed_elsewhere(olds):
+            # Refresh saw it pending or otherwise not running, or running a version someone else
+            # deployed (from the dashboard, say): deploy the stack's content again.
+            changed = True
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -128,12 +134,21 @@ class DeploymentProvider(DragopsProvider):
             "activation_timeout": props.get("activation_timeout"),
         }
         triggers = _triggers(live) or list(props.get("triggers") or [])
-        return ReadResult(id_, _outputs(inputs, live, triggers), inputs)
+        outs = _outputs(inputs, live, triggers)
+        ours = props.get("version_number")
+        if ours is not None and live.version_number is not None and live.version_number != ours:
+            # Someone else deployed since: keep the version this stack deployed beside the one running,
+            # so the next diff redeploys the stack's content (and a destroy still owns what it saw).
+            outs["version_number"] = ours
+            outs["live_version_number"] = live.version_number
+        return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         pattern_id = news["pattern_id"]
-        redeploy = olds.get("status") not in ("active", "paused") or any(
-            news.get(key) != olds.get(key) for key in ("environment_id", "content_hash")
+        redeploy = (
+            olds.get("status") not in ("active", "paused")
+            or _redeployed_elsewhere(olds)
+            or any(news.get(key) != olds.get(key) for key in ("environment_id", "content_hash"))
         )
         triggers = list(olds.get("triggers") or [])
         with self.client() as client, api_errors(f"updating the deployment of pattern {pattern_id}"):
@@ -151,7 +166,10 @@ class DeploymentProvider(DragopsProvider):
             return
         with self.client() as client, api_errors(f"undeploying pattern {pattern_id}"):
             try:
-                undeploy_pattern(client, pattern_id)
+                # Only the deployment this resource made: a replacement is
+                # created, and redeploys, before the engine deletes the old resource at the end of the
+                # update, and what it deployed is not this resource's to undeploy.
+                undeploy_pattern(client, pattern_id, owned_versions=_owned_versions(props))
             except NotFoundError:
                 return  # the pattern (or its deployment) is already gone
 
@@ -211,6 +229,40 @@ class DeploymentProvider(DragopsProvider):
         return float(timeout) if timeout is not None else self._default_timeout
 
 
+def _owned_versions(props: Mapping[str, Any]) -> list[int] | None:
+    """The deployed versions a Deployment's state says are its own: the one it deployed and one a
+    refresh saw running (None when the state records neither, e.g. a hand-made state)."""
+    versions = [props.get("version_number"), props.get("live_version_number")]
+    owned = [int(v) for v in versions if isinstance(v, int | float) and not isinstance(v, bool)]
+    return owned or None
+
+
+def _check_deployable(checker: InputChecker, graph: Any) -> None:
+    """Refuse, in check (so in a preview), to deploy a graph DRAGOPS would refuse for lack of a trigger.
+
+    `graph` is the deployed pattern's graph, which `Deployment.of` passes for this check alone: it is
+    taken out of the checked inputs, so it is not stored and never part of a diff (a stack written
+    before it existed sees no change). Other graph problems are the Pattern's check's to report.
+    """
+    if graph is None or contains_unknown(graph) or not isinstance(graph, Mapping):
+        return
+    nodes = graph.get("nodes")
+    types = {n.get("type") for n in nodes if isinstance(n, Mapping)} if isinstance(nodes, list) else set()
+    if not types & TRIGGER_TYPES:
+        checker.fail(
+            "graph",
+            "the pattern cannot be deployed: it has no trigger node; DRAGOPS deploys only a graph with one "
+            f"of {', '.join(sorted(TRIGGER_TYPES))}",
+        )
+
+
+def _redeployed_elsewhere(olds: Mapping[str, Any]) -> bool:
+    """Whether the last refresh saw the pattern running another version than the one this resource
+    deployed (an out-of-band redeploy)."""
+    seen = olds.get("live_version_number")
+    return seen is not None and seen != olds.get("version_number")
+
+
 def _apply_paused(client: Client, props: Mapping[str, Any], live: LiveDeployment) -> LiveDeployment:
     """Pause or resume a running deployment as the `paused` input asks (Pulumi's part of a deploy)."""
     pattern_id = props["pattern_id"]
@@ -259,14 +311,21 @@ def _outputs(props: Mapping[str, Any], live: Any, triggers: list[dict[str, Any]]
     return outs
 
 
+@pulumi.input_type
 class DeploymentArgs:
     """The inputs of a `Deployment`."""
 
     pattern_id: pulumi.Input[str]
+    """The id of the pattern to deploy (usually `Pattern.id`); another pattern is another deployment."""
     environment_id: pulumi.Input[str] | None
+    """The DRAGOPS environment to deploy into (None: the instance's default); a change redeploys."""
     paused: pulumi.Input[bool] | None
+    """True keeps the deployment paused (its triggers do not fire); False or None keeps it running."""
     content_hash: pulumi.Input[str] | None
+    """The `Pattern.content_hash` output: when it changes, the pattern is redeployed."""
     activation_timeout: pulumi.Input[float] | None
+    """Seconds a deploy may stay pending before `pulumi up` fails (default: the stack's
+    `dragops:activationTimeout`, else 120); changing it redeploys nothing."""
 
     def __init__(
         self,
@@ -278,10 +337,7 @@ class DeploymentArgs:
         activation_timeout: pulumi.Input[float] | None = None,
     ) -> None:
         """`content_hash` takes the `Pattern.content_hash` output: when the pattern's content changes,
-        the hash changes and the deployment redeploys (`Deployment.of(name, pattern)` wires both).
-
-        `activation_timeout` is how many seconds a deploy may stay pending before `pulumi up` fails
-        (default: the stack's `dragops:activationTimeout`, else 120); changing it redeploys nothing."""
+        the hash changes and the deployment redeploys (`Deployment.of(name, pattern)` wires both)."""
         self.pattern_id = pattern_id
         self.environment_id = environment_id
         self.paused = paused
@@ -299,23 +355,62 @@ class DeploymentArgs:
 
 
 class Deployment(Resource, module="dragops", name="Deployment"):
-    """The deployment of a pattern. Destroying it undeploys the pattern."""
+    """The deployment of a pattern. Destroying it undeploys the pattern (when what runs is still the
+    version it deployed: a replacement's redeploy, or someone else's, is left running)."""
 
     pattern_id: pulumi.Output[str]
+    """The deployed pattern's id."""
     environment_id: pulumi.Output[str | None]
+    """The environment it is deployed into, as declared (or as DRAGOPS reports it after a refresh)."""
     paused: pulumi.Output[bool]
+    """Whether the deployment is paused."""
     content_hash: pulumi.Output[str | None]
+    """The `content_hash` input it was last deployed for."""
     activation_timeout: pulumi.Output[float | None]
+    """The `activation_timeout` input."""
     deployment_id: pulumi.Output[str]
+    """DRAGOPS's deployment id (also the resource id); it stays the same across redeploys."""
     status: pulumi.Output[str]
+    """`active` or `paused` after an up; a refresh may see `pending` (the next up waits or redeploys)."""
     version_number: pulumi.Output[int]
+    """The pattern version this resource deployed (every deploy makes a new version)."""
+    live_version_number: pulumi.Output[int | None]
+    """Set by a refresh that saw another version running than `version_number` (deployed out of band);
+    the next up redeploys the stack's content. None otherwise."""
     triggers: pulumi.Output[list[dict[str, Any]]]
+    """The deployed trigger nodes, `[{"type": "OnWebhook", "node_id": "node_1"}, ...]` (feed
+    `Webhook`'s `triggers` input with it: `Webhook.of(name, deployment)`)."""
 
     def __init__(
-        self, resource_name: str, args: DeploymentArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        resource_name: str,
+        args: DeploymentArgs | Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        props = {**args.to_props(), **dict.fromkeys(SERVER_KEYS)}
-        super().__init__(DeploymentProvider(), resource_name, props, opts)
+        """`Deployment("d", DeploymentArgs(pattern_id=...))`, or with keywords: `Deployment("d",
+        pattern_id=...)`. `opts.provider` may be a `pulumi_dragops.Provider` (another instance)."""
+        checked = resource_args(DeploymentArgs, args, kwargs, "Deployment")
+        opts, namespace = take_provider(opts)
+        props = {**checked.to_props(), **dict.fromkeys(SERVER_KEYS)}
+        super().__init__(DeploymentProvider(namespace), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],  # the name every Pulumi SDK's get() uses
+        *,
+        pattern_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Deployment:
+        """An existing deployment (of `pattern_id`, deployment id `id`), read and not managed: the
+        program sees its outputs, and `pulumi destroy` leaves it running."""
+        opts, namespace = take_provider(opts)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        resource = Deployment.__new__(Deployment)
+        props = {"pattern_id": pattern_id, **dict.fromkeys(SERVER_KEYS)}
+        Resource.__init__(resource, DeploymentProvider(namespace), resource_name, props, opts)
+        return resource
 
     @classmethod
     def of(
@@ -336,4 +431,10 @@ class Deployment(Resource, module="dragops", name="Deployment"):
             paused=paused,
             activation_timeout=activation_timeout,
         )
-        return cls(resource_name, args, opts)
+        deployment = cls.__new__(cls)
+        checked, namespace = take_provider(opts)
+        # The pattern's graph rides along for check alone (a preview refuses a graph without a trigger);
+        # check takes it out again, so the state never holds it.
+        props = {**args.to_props(), "graph": getattr(pattern, "graph", None), **dict.fromkeys(SERVER_KEYS)}
+        Resource.__init__(deployment, DeploymentProvider(namespace), resource_name, props, checked)
+        return deployment

@@ -2,7 +2,10 @@
 
 They run in the program process (not in the provider host) with the credentials of the stack config
 (`dragops:*`) or the DRAGOPS_* environment variables, and return plain values, so a program can branch
-on them (`if "OnWebhook" in get_node_definitions(): ...`).
+on them (`if "OnWebhook" in get_node_definitions(): ...`). The `_output` variants take and return
+Pulumi `Output`s (e.g. a name computed from another resource), as generated Pulumi SDKs offer; during a
+preview they stay unknown while their inputs are. `provider` reads another instance's credentials (the
+stack config under a `Provider`'s namespace).
 """
 
 from __future__ import annotations
@@ -10,13 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pulumi
+
 from dragops_sync.api import DragopsError
 from dragops_sync.essence import essence_hash
 from dragops_sync.operations import AmbiguousNameError, find_pattern
 from dragops_sync.spec import PatternSpec
 
 from ._common import DragopsProviderError, text
-from ._config import credentials_from_program
+from ._config import NAMESPACE, credentials_from_program
+from ._shape import Provider
 
 
 @dataclass(frozen=True)
@@ -36,12 +42,16 @@ class PatternInfo:
     content_hash: str
 
 
-def get_pattern(*, name: str) -> PatternInfo:
+def _namespace(provider: Provider | None) -> str:
+    return provider.config_namespace if provider is not None else NAMESPACE
+
+
+def get_pattern(*, name: str, provider: Provider | None = None) -> PatternInfo:
     """The pattern called exactly `name`; raises `DragopsProviderError` when none or several exist."""
     if not isinstance(name, str) or not name.strip():
         raise DragopsProviderError("get_pattern(name=...) needs a non-empty pattern name")
     try:
-        with credentials_from_program().open_client() as client:
+        with credentials_from_program(_namespace(provider)).open_client() as client:
             try:
                 found = find_pattern(client, name)
             except AmbiguousNameError as exc:
@@ -67,10 +77,24 @@ def get_pattern(*, name: str) -> PatternInfo:
     )
 
 
-def get_node_definitions() -> dict[str, dict[str, Any]]:
+def get_node_definitions(*, provider: Provider | None = None) -> dict[str, dict[str, Any]]:
     """The instance's node library, keyed by node type id (`"OnWebhook"`, `"Log"`, ...), as API dicts."""
     try:
-        with credentials_from_program().open_client() as client:
+        with credentials_from_program(_namespace(provider)).open_client() as client:
             return {node.id: node.to_api() for node in client.nodes.list()}
     except DragopsError as exc:
         raise DragopsProviderError(f"listing the node definitions failed: {exc}") from exc
+
+
+def get_pattern_output(
+    *, name: pulumi.Input[str], provider: Provider | None = None
+) -> pulumi.Output[PatternInfo]:
+    """`get_pattern` for a name that is an `Output` (or a plain string): an `Output` of the pattern."""
+    return pulumi.Output.from_input(name).apply(lambda known: get_pattern(name=known, provider=provider))
+
+
+def get_node_definitions_output(
+    *, provider: Provider | None = None
+) -> pulumi.Output[dict[str, dict[str, Any]]]:
+    """`get_node_definitions` as an `Output`, to combine with other outputs."""
+    return pulumi.Output.from_input(None).apply(lambda _: get_node_definitions(provider=provider))

@@ -8,6 +8,8 @@ and Pulumi's float marshalling or key order never shows up as a phantom change. 
 
 from __future__ import annotations
 
+import copy
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,8 @@ from dragops_sync.operations import (
     find_pattern,
     update_pattern,
 )
-from dragops_sync.ownership import is_ownership_tag
+from dragops_sync.ownership import OWNER_TAG_PREFIX, is_ownership_tag, ownership_mark, strip_ownership_tags
+from dragops_sync.refs import graph_references
 from dragops_sync.spec import FIELDS, PatternSpec
 
 from ._common import (
@@ -38,11 +41,14 @@ from ._common import (
     text,
 )
 from ._pattern_checks import check_graph, check_ignore_paths
+from ._shape import resource_args, take_provider
 
 # Inputs that are pattern content, in the order the API document lists them.
 CONTENT_KEYS = tuple(f.pulumi for f in FIELDS)
 # Outputs the server sets; declared up front so the resource exposes them as attributes.
-SERVER_KEYS = ("version_number", "created_at", "updated_at", "content_hash")
+SERVER_KEYS = ("version_number", "created_at", "updated_at", "content_hash", "owner_tag")
+# The owner value of the mark a Pattern resource puts on its pattern: `dragops-sync:owner=pulumi-<hex>`.
+OWNER_PREFIX = "pulumi-"
 
 
 def _ignored(props: Mapping[str, Any]) -> list[str]:
@@ -50,7 +56,20 @@ def _ignored(props: Mapping[str, Any]) -> list[str]:
     return list(props.get("ignore_paths") or [])
 
 
-def _outputs(props: Mapping[str, Any], pattern: Mapping[str, Any]) -> dict[str, Any]:
+def _new_owner_tag() -> str:
+    """A fresh owner mark for one Pattern resource (random: a provider never learns its resource's URN)."""
+    return f"{OWNER_TAG_PREFIX}{OWNER_PREFIX}{uuid.uuid4().hex[:12]}"
+
+
+def _marked(spec: PatternSpec, owner_tag: str | None) -> PatternSpec:
+    """The spec as written: the user's tags, then this resource's owner mark (when it has one)."""
+    tags = strip_ownership_tags(spec.tags)
+    return spec.with_tags([*tags, owner_tag] if owner_tag else tags)
+
+
+def _outputs(
+    props: Mapping[str, Any], pattern: Mapping[str, Any], owner_tag: str | None = None
+) -> dict[str, Any]:
     """Outputs: the inputs echoed (the engine diffs against OLD OUTPUTS) plus the server's fields."""
     outs = {key: props.get(key) for key in CONTENT_KEYS}
     outs["adopt"] = bool(props.get("adopt") or False)
@@ -61,6 +80,10 @@ def _outputs(props: Mapping[str, Any], pattern: Mapping[str, Any]) -> dict[str, 
     # Ignored paths stay out of the hash too, so e.g. a node moved in the dashboard redeploys nothing.
     # The hash is in users' state (and feeds Deployment.content_hash): its recipe never changes.
     outs["content_hash"] = essence_hash(PatternSpec.from_pulumi(props).essence(ignore=_ignored(props)).value)
+    # The mark this resource put on the pattern; its delete removes only a pattern still marked so (or
+    # unmarked): after a rename, the new resource adopts and re-marks the pattern before the engine
+    # deletes the old resource. None in states written before marks existed.
+    outs["owner_tag"] = owner_tag
     return outs
 
 
@@ -96,7 +119,8 @@ class PatternProvider(DragopsProvider):
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        spec = PatternSpec.from_pulumi(props)
+        owner_tag = _new_owner_tag()
+        spec = _marked(PatternSpec.from_pulumi(props), owner_tag)
         name = spec.name
         with self.client() as client, api_errors(f"creating pattern {name!r}"):
             try:
@@ -117,7 +141,7 @@ class PatternProvider(DragopsProvider):
                 # All or nothing: a create whose answer was lost removes what it may have left.
                 pattern = create_pattern(client, spec, all_or_nothing=True)
         live = pattern.to_api()
-        return CreateResult(live["id"], _outputs(props, live))
+        return CreateResult(live["id"], _outputs(props, live, owner_tag))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self.client() as client, api_errors(f"reading pattern {id_}"):
@@ -126,17 +150,19 @@ class PatternProvider(DragopsProvider):
             except NotFoundError:
                 return ReadResult("", {})  # gone: a blank id drops it from the state
         live = pattern.to_api()
+        spec = PatternSpec.from_live(live)
         inputs = {
-            **PatternSpec.from_live(live).to_pulumi(),
+            **spec.with_tags(strip_ownership_tags(spec.tags)).to_pulumi(),  # a mark is no user tag
             "adopt": bool(props.get("adopt") or False),
             "ignore_paths": _ignored(props),
         }
-        return ReadResult(id_, _outputs(inputs, live), inputs)
+        return ReadResult(id_, _outputs(inputs, live, props.get("owner_tag")), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Send only the fields whose essence changed: a partial PUT leaves the rest as it is.
         changed = _changed_fields(olds, news)
-        spec = PatternSpec.from_pulumi(news)
+        owner_tag = olds.get("owner_tag")
+        spec = _marked(PatternSpec.from_pulumi(news), owner_tag)
         with self.client() as client, api_errors(f"updating pattern {id_}"):
             try:
                 pattern = update_pattern(
@@ -149,18 +175,44 @@ class PatternProvider(DragopsProvider):
                     f"pattern {id_} no longer exists in DRAGOPS; run `pulumi refresh` to drop it from the "
                     "state, then `pulumi up` creates it again"
                 ) from exc
-        return UpdateResult(_outputs(news, pattern.to_api()))
+        return UpdateResult(_outputs(news, pattern.to_api(), owner_tag))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with self.client() as client, api_errors(f"deleting pattern {id_}"):
+            owner = ownership_mark([props.get("owner_tag")]).owner
             try:
-                delete_pattern(client, id_)  # already gone is what delete wanted
+                # Already gone is what delete wanted; marked by another owner since, it is theirs.
+                delete_pattern(client, id_, owned_only=True, owner=owner)
             except ConflictError as exc:
                 raise DragopsProviderError(
                     f"pattern {id_} is still deployed, and DRAGOPS refuses to delete a deployed pattern; "
                     "undeploy it first (a Deployment resource of this stack is undeployed before its "
                     "pattern is deleted)"
                 ) from exc
+
+
+def resolve_file_references(
+    path: Path, graph: Mapping[str, Any], ids: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """`graph` with each `${kind:NAME}` reference replaced by `ids[kind][NAME]` (a copy); raises naming
+    the file, node and field of every reference without an id."""
+    refs = graph_references(graph)
+    if not refs:
+        return dict(graph)
+    resolved = copy.deepcopy(dict(graph))
+    missing = []
+    for ref in refs:
+        table = ids.get(ref.kind, {})
+        if ref.name not in table:
+            missing.append(
+                f"node {ref.node_id!r} ({ref.field}) references {ref.kind} {ref.name!r}: pass "
+                f"{ref.kind}s={{{ref.name!r}: <its id>}} to Pattern.from_file"
+            )
+            continue
+        resolved["nodes"][ref.index]["data"]["properties"][ref.key] = table[ref.name]
+    if missing:
+        raise DragopsProviderError(f"{path}: " + "; ".join(missing))
+    return resolved
 
 
 def _changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[str, ...]:
@@ -171,22 +223,34 @@ def _changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[s
 
 def _name_in_use(name: str, ids: str) -> DragopsProviderError:
     return DragopsProviderError(
-        f"a pattern named {name!r} already exists (id {ids}); pattern names identify patterns, so pass "
-        "adopt=True to take it over, or choose another name"
+        f"a pattern named {name!r} already exists (id {ids}); pattern names identify patterns. If you "
+        "renamed its Pulumi resource, keep it with `opts=pulumi.ResourceOptions(aliases=[pulumi.Alias("
+        "name=OLD_NAME)])`; otherwise pass adopt=True to take it over, or choose another name"
     )
 
 
+@pulumi.input_type
 class PatternArgs:
     """The inputs of a `Pattern`."""
 
     name: pulumi.Input[str]
+    """The pattern's name, which identifies it in DRAGOPS (names are exact and should be unique)."""
     graph: pulumi.Input[Mapping[str, Any]]
+    """The node graph (graphData): `{"nodes": [...], "edges": [...], "variables": [...]}`."""
     description: pulumi.Input[str] | None
+    """A description shown in the dashboard (default empty)."""
     tags: pulumi.Input[list[pulumi.Input[str]]] | None
+    """Tags; their order does not matter. `dragops-sync:*` tags are reserved."""
     is_public: pulumi.Input[bool] | None
+    """Whether other users of the instance can see the pattern (default false)."""
     is_template: pulumi.Input[bool] | None
+    """Whether the pattern is offered as a template (default false)."""
     adopt: pulumi.Input[bool] | None
+    """True takes over an existing pattern of the same name instead of failing (Pulumi's `import` does
+    not work for dynamic resources); e.g. after renaming the resource without an alias."""
     ignore_paths: pulumi.Input[list[str]] | None
+    """JSON-pointer globs left out of every comparison, as in `dragops-sync.yaml`'s `ignore` (e.g.
+    `/graphData/nodes/*/position`: nodes moved in the dashboard are not reverted, nothing redeploys)."""
 
     def __init__(
         self,
@@ -200,13 +264,7 @@ class PatternArgs:
         adopt: pulumi.Input[bool] | None = None,
         ignore_paths: pulumi.Input[list[str]] | None = None,
     ) -> None:
-        """`graph` is the pattern's graphData: `{"nodes": [...], "edges": [...], "variables": [...]}`.
-
-        `adopt=True` takes over an existing pattern of the same name instead of failing (Pulumi's
-        `import` does not work for dynamic resources). `ignore_paths` are JSON-pointer globs left out of
-        every comparison, as in `dragops-sync.yaml`'s `ignore` (e.g. `/graphData/nodes/*/position`, so
-        nodes moved in the dashboard are not reverted and redeploy nothing).
-        """
+        """Each argument is the input of the same name (see the attributes)."""
         self.name = name
         self.graph = graph
         self.description = description
@@ -233,23 +291,61 @@ class Pattern(Resource, module="dragops", name="Pattern"):
     """A DRAGOPS pattern. Its `id` is the pattern id; `content_hash` changes whenever its content does."""
 
     name: pulumi.Output[str]
+    """The pattern's name."""
     description: pulumi.Output[str]
+    """Its description."""
     tags: pulumi.Output[list[str]]
+    """Its tags (without the owner mark, see `owner_tag`)."""
     is_public: pulumi.Output[bool]
+    """Whether it is public."""
     is_template: pulumi.Output[bool]
+    """Whether it is a template."""
     graph: pulumi.Output[dict[str, Any]]
+    """Its node graph, as declared (or as DRAGOPS holds it after a refresh)."""
     adopt: pulumi.Output[bool]
+    """The `adopt` input."""
     ignore_paths: pulumi.Output[list[str]]
+    """The `ignore_paths` input."""
     version_number: pulumi.Output[int]
+    """The pattern's latest deployed version (0 until deployed; a deploy makes a new one)."""
     created_at: pulumi.Output[str]
+    """When DRAGOPS created the pattern (ISO-8601)."""
     updated_at: pulumi.Output[str]
+    """When its content last changed (ISO-8601)."""
     content_hash: pulumi.Output[str]
+    """A hash of its content without the ignored paths (feed `Deployment`'s `content_hash` with it)."""
+    owner_tag: pulumi.Output[str | None]
+    """The tag marking the pattern as this resource's (`dragops-sync:owner=pulumi-<hex>`): a delete
+    leaves a pattern someone else marked since. None for resources created before marks existed."""
 
     def __init__(
-        self, resource_name: str, args: PatternArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        resource_name: str,
+        args: PatternArgs | Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        props = {**args.to_props(), **dict.fromkeys(SERVER_KEYS)}
-        super().__init__(PatternProvider(), resource_name, props, opts)
+        """`Pattern("p", PatternArgs(name=..., graph=...))`, or with keywords: `Pattern("p", name=...,
+        graph=...)`. `opts.provider` may be a `pulumi_dragops.Provider` (another instance)."""
+        checked = resource_args(PatternArgs, args, kwargs, "Pattern")
+        opts, namespace = take_provider(opts)
+        props = {**checked.to_props(), **dict.fromkeys(SERVER_KEYS)}
+        super().__init__(PatternProvider(namespace), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],  # the name every Pulumi SDK's get() uses
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Pattern:
+        """An existing pattern (by id), read and not managed: the program sees its outputs, and
+        `pulumi destroy` leaves it. (`get_pattern(name=...)` looks one up by name.)"""
+        opts, namespace = take_provider(opts)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        resource = Pattern.__new__(Pattern)
+        props = dict.fromkeys((*CONTENT_KEYS, "adopt", "ignore_paths", *SERVER_KEYS))
+        Resource.__init__(resource, PatternProvider(namespace), resource_name, props, opts)
+        return resource
 
     @classmethod
     def from_file(
@@ -260,6 +356,8 @@ class Pattern(Resource, module="dragops", name="Pattern"):
         name: pulumi.Input[str] | None = None,
         adopt: pulumi.Input[bool] | None = None,
         ignore_paths: pulumi.Input[list[str]] | None = None,
+        connections: Mapping[str, pulumi.Input[str]] | None = None,
+        patterns: Mapping[str, pulumi.Input[str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> Pattern:
         """A pattern from a pattern file of the `dragops-sync` format (JSON or YAML, e.g. a DRAGOPS export).
@@ -267,8 +365,17 @@ class Pattern(Resource, module="dragops", name="Pattern"):
         The file's optional `sync` block is deployment intent for `dragops-sync`; a Pulumi program states
         deployment with a `Deployment` resource instead, so it is ignored here. `name` overrides the
         file's name (e.g. to suffix it per stack). A bad file raises `PatternFileError` naming the field.
+
+        References by name, as dragops-sync files write them (`connectionId: "${connection:slack-alerts}"`,
+        `patternId: "${pattern:Enrich Issue}"`), are resolved from `connections` and `patterns`: names to
+        ids, usually outputs of this program (`connections={"slack-alerts": slack.id}`). A reference
+        neither maps raises `DragopsProviderError` naming the file, the node and the field, rather than
+        deploying the placeholder as an id.
         """
         content = PatternSpec.from_document(load_pattern_file(Path(path)).document()).to_pulumi()
+        content["graph"] = resolve_file_references(
+            Path(path), content["graph"], {"connection": connections or {}, "pattern": patterns or {}}
+        )
         if name is not None:
             content["name"] = name
         args = PatternArgs(**content, adopt=adopt, ignore_paths=ignore_paths)

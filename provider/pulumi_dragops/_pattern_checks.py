@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dragops_sync.files import FileIssue, PatternFileError, parse_pattern
+from dragops_sync.refs import graph_references
 from dragops_sync.validate import validate_graph
 
 from ._common import InputChecker, contains_unknown
@@ -44,6 +45,14 @@ def check_graph(checker: InputChecker, graph: Any) -> Any:
     # A Pattern is not necessarily deployed (that is a Deployment's business): no trigger node required.
     for issue in validate_graph(parsed, file=_INPUT, deploy=False):
         checker.fail(_INPUT, _where(issue))
+    # A dragops-sync reference by name would reach the server as a literal id that names nothing.
+    for ref in graph_references(shape):
+        checker.fail(
+            _INPUT,
+            f"{_INPUT}{ref.field.removeprefix(_FILE_FIELD)}: node {ref.node_id!r} references {ref.kind} "
+            f"{ref.name!r} by name, which DRAGOPS would store as a literal id; pass the {ref.kind}'s id "
+            f"(Pattern.from_file resolves references with its {ref.kind}s= argument)",
+        )
     return graph
 
 

@@ -18,10 +18,11 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from dragops_sync.api import Client, DragopsError, NotFoundError
 
 from ._common import DragopsProvider, DragopsProviderError, InputChecker, api_errors, contains_unknown
+from ._shape import resource_args, take_provider
 
 SELECTOR_KEYS = ("pattern_id", "node_id", "alias")
 SERVER_KEYS = ("webhook_id", "url", "secret")
-OPTION_KEYS = ("rotate_secret_trigger", "require_signature")
+OPTION_KEYS = ("rotate_secret_trigger", "require_signature", "triggers")
 SECRET_OUTPUTS = ["secret"]
 
 
@@ -75,11 +76,30 @@ def _outputs(props: Mapping[str, Any], endpoint: Any, secret: str) -> dict[str, 
         "node_id": endpoint.node_id,
         "alias": endpoint.alias,
         "rotate_secret_trigger": props.get("rotate_secret_trigger"),
+        "triggers": props.get("triggers"),
         "require_signature": endpoint.require_signature,
         "webhook_id": endpoint.id,
         "url": endpoint.url,
         "secret": secret,
     }
+
+
+def _node_gone(olds: Mapping[str, Any], triggers: Any) -> bool:
+    """Whether the deployment's `triggers` (unknown during a preview of a redeploy) may no longer hold
+    the On Webhook node this webhook resolved to. Without a `triggers` input nothing is known: False."""
+    if triggers is None:
+        return False
+    if contains_unknown(triggers):
+        return True
+    nodes = {t.get("node_id") for t in triggers if isinstance(t, Mapping) and t.get("type") == "OnWebhook"}
+    return olds.get("node_id") not in nodes
+
+
+def _secret_outputs(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    # The secret is derived by the provider, so the engine would not mark it secret on its own.
+    return pulumi.ResourceOptions.merge(
+        opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+    )
 
 
 class WebhookProvider(DragopsProvider):
@@ -100,6 +120,10 @@ class WebhookProvider(DragopsProvider):
             checker.fail("rotate_secret_trigger", "rotate_secret_trigger must be a string or a number")
         if news.get("require_signature") is not None:
             inputs["require_signature"] = checker.boolean("require_signature")
+        triggers = news.get("triggers")
+        well_formed = isinstance(triggers, list) and all(isinstance(t, Mapping) for t in triggers)
+        if triggers is not None and not contains_unknown(triggers) and not well_formed:
+            checker.fail("triggers", "triggers must be a Deployment's triggers output: a list of objects")
         return CheckResult(inputs, checker.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -118,6 +142,10 @@ class WebhookProvider(DragopsProvider):
         resign = contains_unknown(signature) or (
             signature is not None and signature != olds.get("require_signature")
         )
+        if _node_gone(olds, news.get("triggers")) and "triggers" not in replaces:
+            # The On Webhook node it resolved to is no longer deployed (e.g. the node got a new id): its
+            # endpoint went with it, and the one of the new node is another endpoint, so another id.
+            replaces.append("triggers")
         changes = bool(replaces) or rotate or resign
         return DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
 
@@ -167,14 +195,24 @@ class WebhookProvider(DragopsProvider):
         return None
 
 
+@pulumi.input_type
 class WebhookArgs:
     """The inputs of a `Webhook`."""
 
     pattern_id: pulumi.Input[str]
+    """The pattern whose On Webhook endpoint this is (usually `Deployment.pattern_id`)."""
     node_id: pulumi.Input[str] | None
+    """The On Webhook node to select (None: by `alias`, or the pattern's only one)."""
     alias: pulumi.Input[str] | None
+    """The Webhook Alias of the node to select (None: by `node_id`, or the pattern's only one)."""
     rotate_secret_trigger: pulumi.Input[str | int] | None
+    """Any value; changing it rotates the signing secret."""
     require_signature: pulumi.Input[bool] | None
+    """False switches DRAGOPS's `X-Webhook-Signature` check off (for senders that sign their own way,
+    such as GitHub's `X-Hub-Signature-256`); None leaves the endpoint's setting as it is."""
+    triggers: pulumi.Input[list[Any]] | None
+    """The `Deployment.triggers` output: when the node the webhook resolved to is no longer deployed
+    (its id changed, say), the webhook is replaced and follows the new node's endpoint and URL."""
 
     def __init__(
         self,
@@ -184,16 +222,16 @@ class WebhookArgs:
         alias: pulumi.Input[str] | None = None,
         rotate_secret_trigger: pulumi.Input[str | int] | None = None,
         require_signature: pulumi.Input[bool] | None = None,
+        triggers: pulumi.Input[list[Any]] | None = None,
     ) -> None:
-        """Select the endpoint by `node_id` and/or `alias` (the node's Webhook Alias); with neither, the
-        pattern must have exactly one On Webhook node. Change `rotate_secret_trigger` to rotate the
-        signing secret. `require_signature=False` switches DRAGOPS's `X-Webhook-Signature` check off for
-        senders that sign their own way (GitHub's `X-Hub-Signature-256`); None leaves it as it is."""
+        """Each argument is the input of the same name (see the attributes). With neither `node_id`
+        nor `alias`, the pattern must have exactly one On Webhook node."""
         self.pattern_id = pattern_id
         self.node_id = node_id
         self.alias = alias
         self.rotate_secret_trigger = rotate_secret_trigger
         self.require_signature = require_signature
+        self.triggers = triggers
 
     def to_props(self) -> dict[str, Any]:
         return {
@@ -202,6 +240,7 @@ class WebhookArgs:
             "alias": self.alias,
             "rotate_secret_trigger": self.rotate_secret_trigger,
             "require_signature": self.require_signature,
+            "triggers": self.triggers,
         }
 
 
@@ -209,20 +248,74 @@ class Webhook(Resource, module="dragops", name="Webhook"):
     """A pattern's webhook endpoint: `url` to call, `secret` (a Pulumi secret) to sign requests with."""
 
     pattern_id: pulumi.Output[str]
+    """The pattern's id."""
     node_id: pulumi.Output[str]
+    """The On Webhook node the endpoint belongs to (as resolved)."""
     alias: pulumi.Output[str | None]
+    """That node's Webhook Alias, if it has one."""
     rotate_secret_trigger: pulumi.Output[str | int | None]
+    """The `rotate_secret_trigger` input."""
     require_signature: pulumi.Output[bool]
+    """Whether DRAGOPS checks the `X-Webhook-Signature` of incoming requests."""
     webhook_id: pulumi.Output[str]
+    """The endpoint's id (also the resource id)."""
     url: pulumi.Output[str]
+    """The URL to send events to."""
     secret: pulumi.Output[str]
+    """The signing secret (a Pulumi secret)."""
+    triggers: pulumi.Output[list[dict[str, Any]] | None]
+    """The `triggers` input."""
 
     def __init__(
-        self, resource_name: str, args: WebhookArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        resource_name: str,
+        args: WebhookArgs | Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        props = {**args.to_props(), **dict.fromkeys(SERVER_KEYS)}
-        # The secret is derived by the provider, so the engine would not mark it secret on its own.
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        """`Webhook("w", WebhookArgs(pattern_id=...))`, or with keywords: `Webhook("w", pattern_id=...)`.
+        `opts.provider` may be a `pulumi_dragops.Provider` (another instance)."""
+        checked = resource_args(WebhookArgs, args, kwargs, "Webhook")
+        opts, namespace = take_provider(opts)
+        props = {**checked.to_props(), **dict.fromkeys(SERVER_KEYS)}
+        super().__init__(WebhookProvider(namespace), resource_name, props, _secret_outputs(opts))
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],  # the name every Pulumi SDK's get() uses
+        *,
+        pattern_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Webhook:
+        """An existing endpoint (webhook id `id` of pattern `pattern_id`), read and not managed."""
+        opts, namespace = take_provider(opts)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        resource = Webhook.__new__(Webhook)
+        props = {"pattern_id": pattern_id, **dict.fromkeys(SERVER_KEYS)}
+        Resource.__init__(resource, WebhookProvider(namespace), resource_name, props, _secret_outputs(opts))
+        return resource
+
+    @classmethod
+    def of(
+        cls,
+        resource_name: str,
+        deployment: Any,
+        *,
+        node_id: pulumi.Input[str] | None = None,
+        alias: pulumi.Input[str] | None = None,
+        rotate_secret_trigger: pulumi.Input[str | int] | None = None,
+        require_signature: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Webhook:
+        """The webhook of a `Deployment` of the same program, following its On Webhook node: a new node
+        (a new node id) is a new endpoint, and the webhook's `url` and `secret` move with it."""
+        args = WebhookArgs(
+            pattern_id=deployment.pattern_id,
+            triggers=deployment.triggers,
+            node_id=node_id,
+            alias=alias,
+            rotate_secret_trigger=rotate_secret_trigger,
+            require_signature=require_signature,
         )
-        super().__init__(WebhookProvider(), resource_name, props, opts)
+        return cls(resource_name, args, opts)

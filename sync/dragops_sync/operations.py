@@ -10,7 +10,8 @@ Each function is one operation on one object through the client, with the rule t
 * `deploy_pattern`: deploy means deployed, so the deployment is read back until it is active at the
   version the deploy answered (D9, D11), and a different version is an error; `roll_back` undeploys
   again when a pattern that was not deployed never became active;
-* `undeploy_pattern`, `delete_pattern`: idempotent ends (gone is done);
+* `undeploy_pattern`, `delete_pattern`: idempotent ends (gone is done), acting only on what the caller
+  still owns when it says what it owns (a deployment at a version it made, a pattern with its mark);
 * `describe_error`: one line about a failed write, for a person.
 
 They take the client as their first argument and return the API's models; nothing here decides what
@@ -20,7 +21,7 @@ should be written (that is the planner's job) or keeps state between calls.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from dragops_sync.api import (
@@ -32,6 +33,7 @@ from dragops_sync.api import (
     ServerError,
 )
 from dragops_sync.models import Deployment, DeployResult, Pattern, PatternSummary
+from dragops_sync.ownership import ownership_mark
 from dragops_sync.spec import PatternSpec
 
 __all__ = [
@@ -192,17 +194,44 @@ def deploy_pattern(
     return Deployed(result, live)
 
 
-def undeploy_pattern(client: Client, pattern_id: str) -> None:
-    """Take a pattern off the engine (idempotent); raises when the answer is not `undeployed`."""
+def undeploy_pattern(
+    client: Client, pattern_id: str, *, owned_versions: Collection[int] | None = None
+) -> bool:
+    """Take a pattern off the engine (idempotent); raises when the answer is not `undeployed`.
+
+    With `owned_versions` (the versions the caller deployed or last saw running), the pattern is
+    undeployed only while its live deployment is still at one of them: a deployment made since by someone
+    else (the replacement of a Pulumi resource, which the engine creates before it deletes the old one,
+    or another tool) is not the caller's to stop, and is left running. Returns whether it undeployed.
+    """
+    if owned_versions is not None:
+        live = current_deployment(client, pattern_id)
+        if live is None:
+            return False
+        if live.version_number is not None and live.version_number not in set(owned_versions):
+            return False
     status = client.deployments.undeploy(pattern_id)
     if status.status != "undeployed":
         raise DragopsError(f"undeploy answered {status.status!r}")
+    return True
 
 
-def delete_pattern(client: Client, pattern_id: str) -> bool:
+def delete_pattern(
+    client: Client, pattern_id: str, *, owned_only: bool = False, owner: str | None = None
+) -> bool:
     """Delete a pattern; False when it was already gone. A deployed pattern raises `ConflictError`
-    (the API refuses to delete it: undeploy first)."""
+    (the API refuses to delete it: undeploy first).
+
+    With `owned_only`, the pattern is deleted only when the owner mark on it (`dragops-sync:owner=`) is
+    absent or is `owner`, the caller's own: a pattern another owner has marked since (a Pulumi resource
+    that adopted it, which the engine creates before it deletes the old resource, or dragops-sync) is
+    not the caller's to delete, and is left as it is (False).
+    """
     with contextlib.suppress(NotFoundError):
+        if owned_only:
+            marked = ownership_mark(client.patterns.get(pattern_id).tags).owner
+            if marked is not None and marked != owner:
+                return False
         client.patterns.delete(pattern_id)
         return True
     return False

@@ -34,7 +34,15 @@ from dragops_sync.directory import CONNECTIONS_FILE
 from dragops_sync.files import FileIssue, GraphData
 from dragops_sync.live import LiveState
 
-__all__ = ["RefTargets", "WaitingRef", "reference_ids", "reference_targets", "resolve_references"]
+__all__ = [
+    "GraphRef",
+    "RefTargets",
+    "WaitingRef",
+    "graph_references",
+    "reference_ids",
+    "reference_targets",
+    "resolve_references",
+]
 
 _REF = re.compile(r"^\$\{(connection|pattern):([^{}]+)\}$")
 # The properties whose values are server ids, turned back into references by export.
@@ -154,6 +162,40 @@ def resolve_references(desired: DesiredState, targets: RefTargets) -> tuple[Desi
     if not issues and patterns == list(desired.patterns):
         return desired, waiting
     return replace(desired, patterns=tuple(patterns), issues=desired.issues + tuple(issues)), waiting
+
+
+@dataclass(frozen=True)
+class GraphRef:
+    """One reference in a graph: node `node_id` (at `index`) property `key` names a `kind` called `name`."""
+
+    index: int
+    node_id: str
+    key: str
+    kind: str
+    name: str
+
+    @property
+    def field(self) -> str:
+        """Where it is, spelt as in a pattern file: `graphData.nodes[1].data.properties.connectionId`."""
+        return f"graphData.nodes[{self.index}].data.properties.{self.key}"
+
+
+def graph_references(graph: Mapping[str, Any]) -> list[GraphRef]:
+    """Every `${connection:NAME}` / `${pattern:NAME}` reference in a graph's node properties, in order
+    (for callers that resolve references their own way, such as the Pulumi provider)."""
+    found: list[GraphRef] = []
+    nodes = graph.get("nodes")
+    for index, node in enumerate(nodes if isinstance(nodes, list) else []):
+        data = node.get("data") if isinstance(node, Mapping) else None
+        properties = data.get("properties") if isinstance(data, Mapping) else None
+        if not isinstance(properties, Mapping):
+            continue
+        for key, value in properties.items():
+            match = _REF.match(value) if isinstance(value, str) else None
+            if match is not None:
+                node_id = str(node.get("id", "")) if isinstance(node, Mapping) else ""
+                found.append(GraphRef(index, node_id, key, match.group(1), match.group(2).strip()))
+    return found
 
 
 def reference_ids(document: Mapping[str, Any], live: LiveState) -> dict[str, Any]:

@@ -1,33 +1,34 @@
 """Drive the Pulumi SDK's real dynamic-provider host over gRPC, the way the Pulumi engine does.
 
-The Pulumi CLI cannot be installed here, so this module stands in for the engine (see
-`/work/shared/pulumi-testing.md` section 3.1, from which it is adapted):
+The Pulumi CLI cannot be installed here, so this module stands in for the engine. What it copies, and the
+`pulumi/pulumi` source each rule was read from, is written down in `docs/pulumi-engine.md`:
 
 * `ProviderHost` boots `python -u -m pulumi.dynamic` (what the CLI's `pulumi-resource-pulumi-python` shim
   execs), reads the port from the first stdout line, sends `GetPluginInfo` and `Configure` with the
   whole stack config (keys `namespace:key`), and keeps draining the host's stdout/stderr into `log`.
-* `MiniEngine` copies the engine's step logic for dynamic resources from the `pulumi/pulumi` Go sources
-  `pkg/resource/deploy/step_generator.go`, `step.go` and `pkg/resource/plugin/provider_plugin.go`:
-  create, same (outputs kept!), update, replace in both orders (with the re-`Check` without olds),
-  preview (Check and Diff only, unknowns kept), refresh (blank id = gone) and destroy.
+* `MiniEngine` is the step generator and executor for dynamic resources: create, same (old outputs
+  kept), update, replace (create-before-delete with the old resource deleted at the END of the update,
+  or delete-before-replace when the provider's diff or the resource option asks, with the re-`Check`
+  without olds), aliases (a rename that keeps the resource), `--replace` (no Diff asked), previews (Check
+  and Diff only; a changed resource's outputs are its inputs, so every other output is unknown to the
+  program), resources read by id (`get()`: external, never deleted), refresh (blank id = gone),
+  destroy, and the pruning of resources a program stopped registering.
 
-Changes from the reference harness, after reading it critically:
-* one engine drives several resource types (each `State` remembers its type token), so a whole program
-  (pattern + deployment + webhook + connection) runs through one host;
-* check failures raise `CheckFailedError` carrying `(property, reason)` pairs, not a bare `ValueError`;
-* `additional_secret_outputs` stays applied after a refresh, as the engine keeps it in the state;
-* every gRPC call is recorded in `calls`, so tests can assert e.g. "a preview sends no Create".
+Beyond the engine's rules, for tests: one engine drives several resource types (each `State` remembers
+its type token); check failures raise `CheckFailedError` with `(property, reason)` pairs; every gRPC call
+is recorded in `calls` and every step in `ops`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -184,13 +185,33 @@ class State:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     secret_outputs: list[str] = field(default_factory=list)
+    external: bool = False  # read with `get()`: never deleted by the engine
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[1]
 
     def plain_outputs(self) -> dict[str, Any]:
         return {k: plain(v) for k, v in self.outputs.items()}
 
 
+@dataclass
+class _Run:
+    """One `pulumi up` (or `pulumi preview`) in progress: which resources the program registered."""
+
+    preview: bool
+    replace: frozenset[str]
+    registered: list[str] = field(default_factory=list)
+
+
 class MiniEngine:
-    """The engine's step logic for dynamic resources (step_generator.go, step.go, provider_plugin.go)."""
+    """The engine's step logic for dynamic resources; see docs/pulumi-engine.md for each rule's source.
+
+    `up()` is one resource's registration. Inside `with engine.update(...):` the calls are one deployment:
+    the old resource of a create-before-delete replacement is deleted when the block ends (after every
+    create and update), as are, with `prune=True`, the resources the program no longer registers (a
+    rename without an alias). Outside such a block each `up()` is its own one-resource update.
+    """
 
     def __init__(
         self, host: ProviderHost, typ: str = DEFAULT_TYPE, project: str = "proj", stack: str = "dev"
@@ -199,11 +220,60 @@ class MiniEngine:
         self.default_type = typ
         self.prefix = f"urn:pulumi:{stack}::{project}::"
         self.state: dict[str, State] = {}
+        # Old resources replaced create-before-delete, waiting for the end of the update (the engine keeps
+        # them in the state marked `delete: true`; a failed update leaves them for the next one).
+        self.pending_deletes: list[State] = []
         self.ops: list[tuple[str, str]] = []  # (operation, resource name), for assertions
         self.calls: list[str] = []  # every gRPC method sent to the host, in order
+        self._run: _Run | None = None
 
     def urn(self, name: str, typ: str | None = None) -> str:
         return f"{self.prefix}{typ or self.default_type}::{name}"
+
+    # -- one deployment ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def update(
+        self,
+        *,
+        preview: bool = False,
+        replace: Iterable[str] = (),
+        prune: bool = False,
+        refresh: bool = False,
+    ) -> Iterator[MiniEngine]:
+        """One `pulumi up` (`preview=True`: `pulumi preview`); `replace` names the `--replace` targets,
+        `refresh=True` is `up --refresh` (every resource is read before the program runs).
+
+        When the block ends without an error, the deletes run (GenerateDeletes): replaced old resources,
+        and with `prune=True` every resource of the state the program did not register, dependents first
+        (the reverse of the order they were created in). A preview only records what it would delete.
+        """
+        if self._run is not None:
+            raise RuntimeError("updates do not nest")
+        if refresh:
+            self.refresh_all()
+        self._run = run = _Run(preview=preview, replace=frozenset(replace))
+        try:
+            yield self
+        finally:
+            self._run = None
+        condemned = list(self.pending_deletes) if not preview else []
+        if prune:
+            condemned += [s for n, s in self.state.items() if n not in run.registered]
+        for state in reversed(condemned):
+            if state.external:
+                self.state.pop(state.name, None)
+                continue
+            if preview:
+                self.ops.append(("preview-delete", state.name))
+                continue
+            self._delete(state)
+            if state in self.pending_deletes:
+                self.pending_deletes.remove(state)
+            elif self.state.get(state.name) is state:
+                del self.state[state.name]
+
+    # -- the provider calls ---------------------------------------------------------------------------
 
     def _check(
         self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], preview: bool
@@ -233,7 +303,7 @@ class MiniEngine:
                 old_inputs=to_struct(state.inputs),
             )
         )
-        self.ops.append(("delete", state.urn.rsplit("::", 1)[1]))
+        self.ops.append(("delete", state.name))
 
     def diff(self, name: str, news: Mapping[str, Any]) -> pb.DiffResponse:
         """One raw Diff of the stored resource against (already checked) new inputs."""
@@ -249,6 +319,8 @@ class MiniEngine:
             )
         )
 
+    # -- registration ---------------------------------------------------------------------------------
+
     def up(
         self,
         name: str,
@@ -256,19 +328,41 @@ class MiniEngine:
         props: Mapping[str, Any],
         *,
         typ: str | None = None,
+        aliases: Iterable[str] = (),
         delete_before_replace: bool | None = None,
         additional_secret_outputs: Iterable[str] = (),
         preview: bool = False,
     ) -> State | None:
-        """One resource's step of `pulumi up` (or `pulumi preview` with `preview=True`).
+        """One resource's registration in `pulumi up` (or `pulumi preview`).
 
         `provider=None` means `props` already carry `__provider` (captured from a real program).
-        Returns the new state, the old state for a previewed change, or None for a previewed create.
+        `aliases` are the resource's former names (`ResourceOptions(aliases=[...])`): the old state is
+        found under one of them and carries on under `name`. Returns the new state; for a preview, None
+        for a create and otherwise what the program sees: the old outputs for a same step, the checked
+        inputs as outputs for an update or replace (the host does not support previews, so the engine
+        hands back the inputs, and every output that is not an input is unknown to the program).
         """
+        if self._run is None:
+            with self.update(preview=preview):
+                return self.up(
+                    name,
+                    provider,
+                    props,
+                    typ=typ,
+                    aliases=aliases,
+                    delete_before_replace=delete_before_replace,
+                    additional_secret_outputs=additional_secret_outputs,
+                )
+        run = self._run
+        if name in run.registered:
+            raise RuntimeError(f"duplicate resource URN for {name!r}")
+        run.registered.append(name)
+        preview = run.preview
         news = dict(props)
         if provider is not None:
             news["__provider"] = rpc.wrap_rpc_secret(provider_blob(provider)[0])
-        old = self.state.get(name)
+        old_name = name if name in self.state else next((a for a in aliases if a in self.state), None)
+        old = self.state.get(old_name) if old_name is not None else None
         typ = typ or (old.typ if old else self.default_type)
         urn = self.urn(name, typ)
         if old is None:
@@ -278,48 +372,68 @@ class MiniEngine:
                 return None
             self.state[name] = self._create(name, typ, inputs, list(additional_secret_outputs))
             return self.state[name]
+        if old_name != name:
+            # An alias: the same resource under a new URN (getOldResource); no delete, no create.
+            self.ops.append(("alias", f"{old_name}->{name}"))
+            if not preview:
+                run.registered.append(old_name)  # the old URN is operated on, never pruned
+                del self.state[old_name]
+                old = self.state[name] = State(urn, typ, old.id, old.inputs, old.outputs, old.secret_outputs)
         inputs = self._check(urn, old.inputs, news, preview)
-        response = self.diff(name, inputs)
-        changes = response.changes
-        if changes == DIFF_UNKNOWN:  # the engine compares old and new *inputs*, __provider included
-            changes = DIFF_SOME if plain(old.inputs) != plain(inputs) else DIFF_NONE
+        if name in run.replace:
+            # `--replace`: the engine blames the id and never asks the provider (stepGenerator.diff).
+            changes, replaces, provider_dbr = DIFF_SOME, ["id"], False
+        else:
+            response = self.diff(name if name in self.state else old.name, inputs)
+            changes, replaces, provider_dbr = (
+                response.changes,
+                list(response.replaces),
+                response.deleteBeforeReplace,
+            )
+            if changes == DIFF_UNKNOWN:  # the engine compares old and new *inputs*, __provider included
+                changes = DIFF_SOME if plain(old.inputs) != plain(inputs) else DIFF_NONE
         if changes == DIFF_NONE:
-            self.ops.append(("same", name))
-            # A same step keeps the OLD outputs (and so the old __provider for later Read/Delete).
-            self.state[name] = State(urn, typ, old.id, inputs, old.outputs, old.secret_outputs)
-        elif response.replaces:
+            self.ops.append(("preview-same" if preview else "same", name))
+            same = State(urn, typ, old.id, inputs, old.outputs, old.secret_outputs)  # OLD outputs kept
+            if not preview:
+                self.state[name] = same
+            return same
+        if replaces:
+            if name not in run.replace:
+                inputs = self._check(urn, {}, news, preview)  # the engine re-checks without olds
             if preview:
                 self.ops.append(("preview-replace", name))
-                return old
-            inputs = self._check(urn, {}, news, preview=False)  # the engine re-checks without olds
-            dbr = response.deleteBeforeReplace if delete_before_replace is None else delete_before_replace
+                return State(urn, typ, "", inputs, dict(inputs), old.secret_outputs)
+            dbr = provider_dbr if delete_before_replace is None else delete_before_replace
             if dbr:
                 self._delete(old)
                 del self.state[name]
             new = self._create(name, typ, inputs, old.secret_outputs)
             if not dbr:
-                self._delete(old)  # create-before-delete, the default
+                self.pending_deletes.append(old)  # deleted at the end of the update
             self.state[name] = new
-        else:
-            if preview:
-                self.ops.append(("preview-update", name))
-                return old
-            self.calls.append("Update")
-            update = self.host.stub.Update(
-                pb.UpdateRequest(
-                    id=old.id,
-                    urn=urn,
-                    olds=to_struct(old.outputs),
-                    news=to_struct(inputs),
-                    old_inputs=to_struct(old.inputs),
-                )
+            return new
+        if preview:
+            self.ops.append(("preview-update", name))
+            return State(urn, typ, old.id, inputs, dict(inputs), old.secret_outputs)
+        self.calls.append("Update")
+        update = self.host.stub.Update(
+            pb.UpdateRequest(
+                id=old.id,
+                urn=urn,
+                olds=to_struct(old.outputs),
+                news=to_struct(inputs),
+                old_inputs=to_struct(old.inputs),
             )
-            self.ops.append(("update", name))
-            outs = mark_secret(
-                annotate_secrets(from_struct(update.properties, False), inputs), old.secret_outputs
-            )
-            self.state[name] = State(urn, typ, old.id, inputs, outs, old.secret_outputs)
+        )
+        self.ops.append(("update", name))
+        outs = mark_secret(
+            annotate_secrets(from_struct(update.properties, False), inputs), old.secret_outputs
+        )
+        self.state[name] = State(urn, typ, old.id, inputs, outs, old.secret_outputs)
         return self.state[name]
+
+    # -- refresh and destroy --------------------------------------------------------------------------
 
     def refresh(self, name: str) -> State | None:
         """`pulumi refresh` of one resource: Read; a blank id drops it from the state."""
@@ -345,6 +459,41 @@ class MiniEngine:
             state.inputs = annotate_secrets(from_struct(response.inputs, False), state.inputs)
         return state
 
+    def refresh_all(self) -> None:
+        """`pulumi refresh` (or `up --refresh`'s first half): every resource of the state, in order."""
+        for name in list(self.state):
+            self.refresh(name)
+
+    def read_resource(
+        self, name: str, provider: ResourceProvider | None, id_: str, props: Mapping[str, Any], *, typ: str
+    ) -> State | None:
+        """A resource read by id (`Resource.get`, `opts.id`): `Read(id, properties=the given inputs)`; the
+        state entry is external, which the engine never deletes (GenerateReadSteps, ReadStep)."""
+        news = dict(props)
+        if provider is not None:
+            news["__provider"] = rpc.wrap_rpc_secret(provider_blob(provider)[0])
+        urn = self.urn(name, typ)
+        self.calls.append("Read")
+        struct = to_struct(news)  # ReadStep.Apply sends the given inputs as both inputs and state
+        response = self.host.stub.Read(pb.ReadRequest(id=id_, urn=urn, properties=struct, inputs=struct))
+        self.ops.append(("read-external", name))
+        if not response.id:
+            raise LookupError(f"resource {name!r} ({typ}) with id {id_!r} does not exist")
+        outs = annotate_secrets(from_struct(response.properties, False), news)
+        self.state[name] = State(urn, typ, response.id, news, outs, external=True)
+        if self._run is not None:
+            self._run.registered.append(name)
+        return self.state[name]
+
     def destroy(self, name: str) -> None:
-        """`pulumi destroy` of one resource."""
-        self._delete(self.state.pop(name))
+        """`pulumi destroy` of one resource (an external one is only forgotten)."""
+        state = self.state.pop(name)
+        if state.external:
+            self.ops.append(("forget", name))
+            return
+        self._delete(state)
+
+    def destroy_all(self) -> None:
+        """`pulumi destroy`: every resource, dependents (created later) first."""
+        for name in reversed(list(self.state)):
+            self.destroy(name)

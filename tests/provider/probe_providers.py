@@ -55,3 +55,29 @@ class DefaultDiffProvider(ResourceProvider):
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(dict(news))
+
+
+class ZonedProvider(ResourceProvider):
+    """A resource whose `zone` cannot change in place: a new zone is a replacement, and the provider
+    asks for delete-before-replace when the input `dbr` is true. Outputs add a server-made `serial`."""
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [k for k in ("zone", "size") if olds.get(k) != news.get(k)]
+        return DiffResult(
+            changes=bool(changed),
+            replaces=[k for k in changed if k == "zone"],
+            delete_before_replace=bool(news.get("dbr")),
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        import uuid
+
+        serial = uuid.uuid4().hex[:8]
+        return CreateResult(f"{props.get('zone')}-{serial}", {**props, "serial": serial})
+
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult({**news, "serial": id_.rsplit("-", 1)[1]})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        if props.get("fail_delete"):
+            raise RuntimeError(f"refusing to delete {id_}")

@@ -53,6 +53,12 @@ class EngineBackedMocks(RecordingMocks):
         if not args.typ.startswith(DYNAMIC_PREFIX):
             return super().new_resource(args)
         self.seen.append(args)
+        if args.resource_id:  # Resource.get(): read, not managed
+            read = self.engine.read_resource(
+                engine_key(args), None, args.resource_id, dict(args.inputs), typ=args.typ
+            )
+            assert read is not None
+            return read.id, {k: plain(v) for k, v in read.outputs.items() if k != "__provider"}
         state = self.engine.up(engine_key(args), None, dict(args.inputs), typ=args.typ, preview=self.preview)
         if state is None:  # a previewed create: the engine has no id or outputs yet
             return "", {}

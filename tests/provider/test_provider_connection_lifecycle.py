@@ -124,3 +124,16 @@ def test_a_refused_create_reports_the_error_without_the_key(
         up(engine, "x", {"provider": "slack", "api_key": SENTINEL_KEY})
     assert "creating the slack connection failed" in failed.value.details()
     assert SENTINEL_KEY not in failed.value.details() and SENTINEL_KEY not in host.output()
+
+
+def test_removing_the_display_name_is_a_change_back_to_the_default_name(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    named = up(engine, "n", {"provider": "slack", "display_name": unique("alerts"), "api_key": SENTINEL_KEY})
+    up(engine, "n", {"provider": "slack", "api_key": SENTINEL_KEY})
+    assert engine.ops[-1] == ("update", "n")
+    with api(live, host_user) as client:
+        assert client.connections.get(named.id).display_name == "Slack API key"
+    up(engine, "n", {"provider": "slack", "api_key": SENTINEL_KEY})
+    assert engine.ops[-1] == ("same", "n")
+    engine.destroy("n")

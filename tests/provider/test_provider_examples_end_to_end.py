@@ -150,3 +150,40 @@ def test_a_preview_of_the_basic_example_registers_everything_and_calls_dragops_f
     preview()
     assert sorted(op for op, _ in engine.ops) == ["preview-create"] * 4
     assert requests_to_api(live) == [] and not engine.state
+
+
+def test_a_preview_shows_a_changed_deployment_s_webhook_url_as_unknown(
+    host: ProviderHost, live: Emulator, host_user: SeededUser
+) -> None:
+    engine = MiniEngine(host, stack="unknowns")
+
+    @pulumi.runtime.test
+    def up() -> Any:
+        return run_basic(engine, "unknowns")[1]["webhook"].url
+
+    up()
+    seen: list[bool] = []
+
+    @pulumi.runtime.test
+    def preview() -> Any:
+        config = {**BASIC_CONFIG, "proj:paused": "true"}  # the deployment changes; its triggers are unknown
+        ns = run_program(
+            EXAMPLES / "pulumi-basic" / "__main__.py",
+            EngineBackedMocks(engine, preview=True),
+            config=config,
+            secret_keys=list(BASIC_CONFIG),
+            stack="unknowns",
+            preview=True,
+        )
+
+        async def url_known() -> bool:
+            return await ns["webhook"].url.is_known()
+
+        return pulumi.Output.from_input(url_known()).apply(seen.append)
+
+    live.clear_request_log()
+    preview()
+    assert ("preview-update", "Deployment:webhook-logger") in engine.ops
+    assert ("preview-replace", "Webhook:webhook-logger") in engine.ops  # it may follow a new node
+    assert seen == [False] and requests_to_api(live) == []
+    engine.destroy_all()

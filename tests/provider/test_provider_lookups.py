@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import pulumi
 import pytest
 from provider_kit import api, unique, webhook_graph
 from pulumi.runtime.config import set_all_config
@@ -73,3 +75,45 @@ def test_a_lookup_error_says_what_failed_without_the_token(
     with pytest.raises(dragops.DragopsProviderError, match="listing the node definitions failed") as failed:
         dragops.get_node_definitions()
     assert "SENTINEL" not in str(failed.value)
+
+
+@pulumi.runtime.test
+def test_the_output_lookups_take_and_give_outputs(
+    emu: Emulator, user: SeededUser, program_config: None
+) -> Any:
+    name = unique("outlookup")
+    with api(emu, user) as client:
+        pattern = client.patterns.create(name=name, graph_data=webhook_graph())
+    found = dragops.get_pattern_output(name=pulumi.Output.from_input(name))
+    library = dragops.get_node_definitions_output()
+
+    def check(values: list[Any]) -> None:
+        info, definitions = values
+        assert info.id == pattern.id and "OnWebhook" in definitions
+
+    return pulumi.Output.all(found, library).apply(check)
+
+
+def test_a_lookup_reads_a_provider_s_namespace(
+    emu: Emulator, user: SeededUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = emu.seed_user()
+    name = unique("elsewhere")
+    with api(emu, other) as client:
+        client.patterns.create(name=name, graph_data=webhook_graph())
+    set_all_config(
+        {
+            "dragops:url": emu.url,
+            "dragops:token": user.token,
+            "dragops-eu:url": emu.url,
+            "dragops-eu:token": other.token,
+        },
+        ["dragops:token", "dragops-eu:token"],
+    )
+    try:
+        eu = dragops.Provider("eu", config_namespace="dragops-eu")
+        assert dragops.get_pattern(name=name, provider=eu).name == name
+        with pytest.raises(dragops.DragopsProviderError, match="no pattern named"):
+            dragops.get_pattern(name=name)
+    finally:
+        set_all_config({}, [])

@@ -35,7 +35,9 @@ def test_a_pattern_goes_through_create_same_update_refresh_and_destroy(
     state = up(engine, "p", props)
     with api(live, host_user) as client:
         created = client.patterns.get(state.id)
-    assert created.name == name and created.tags == ["b", "a"]
+    # The user's tags, then the resource's owner mark (what its delete checks before deleting).
+    assert created.name == name and created.tags == ["b", "a", state.plain_outputs()["owner_tag"]]
+    assert state.plain_outputs()["owner_tag"].startswith("dragops-sync:owner=pulumi-")
     assert created.graph_data == webhook_graph()  # ints restored: 320.0 went back as 320
     outs = state.plain_outputs()
     assert outs["version_number"] == 0 and outs["created_at"] and len(outs["content_hash"]) == 64
@@ -240,7 +242,7 @@ def test_every_content_input_changes_in_place_so_the_id_and_webhook_urls_survive
     assert (live_pattern.name, live_pattern.description, live_pattern.tags) == (
         changed["name"],
         "now described",
-        ["new"],
+        ["new", state.plain_outputs()["owner_tag"]],  # a tags update keeps the owner mark
     )
     assert live_pattern.is_public and live_pattern.is_template
     assert live_pattern.graph_data == webhook_graph("edited")

@@ -88,7 +88,7 @@ def test_the_blob_loads_and_checks_in_a_fresh_host_process(
 
 def test_the_provider_class_paths_stay_what_existing_states_name() -> None:
     # A blob names its class by module and qualified name; states written by earlier versions are read
-    # and deleted through these paths (pulumi-testing.md pitfall 6), so moving a class breaks them.
+    # and deleted through these paths (docs/pulumi-engine.md, "The host"), so moving a class breaks them.
     # Keep an alias at the old path when one must move.
     paths = {f"{cls.__module__}.{cls.__qualname__}" for cls, _ in CASES}
     assert paths == {

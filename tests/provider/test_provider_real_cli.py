@@ -1,10 +1,12 @@
 """The real Pulumi CLI against the emulator: `pulumi up` / `refresh` / `destroy` with a local backend.
 
-This is the only check of `engine_harness.MiniEngine`'s copy of the engine (pulumi-testing.md §7,
-layer 5), so it runs the scenarios the harness tests run, with the same request-log assertions: preview
-(no request), create, an unchanged up (no request), update, replace, refresh with drift and with an
-object deleted out of band, destroy. It needs `pulumi` on PATH and is skipped elsewhere (this project's
-CI has no CLI); Automation API drives the CLI with a `file://` backend in a temporary directory.
+This is the only check of `engine_harness.MiniEngine`'s copy of the engine (docs/pulumi-engine.md; layer
+5 of the test plan), so it runs the scenarios the harness tests run, with the same request-log
+assertions: preview (no request), create, an unchanged up (no request), update, replace, refresh with
+drift and with an object deleted out of band, destroy; and the engine-ordering scenarios of
+`test_provider_engine_ordering.py`: renames with and without an alias and `up --replace`. It needs
+`pulumi` on PATH and is skipped elsewhere (this project's CI has no CLI); Automation API drives the
+CLI with a `file://` backend in a temporary directory.
 """
 
 from __future__ import annotations
@@ -179,3 +181,87 @@ def test_the_real_cli_previews_creates_keeps_updates_replaces_refreshes_and_dest
     assert connections_named(emu, user, name) == []
     with api(emu, user) as client, pytest.raises(NotFoundError):
         client.patterns.get(pattern_id or "pat_missing")
+
+
+ORDERING_PROGRAM = textwrap.dedent(
+    """
+    import pulumi
+    import pulumi_dragops as dragops
+
+    cfg = pulumi.Config()
+    graph = {
+        "nodes": [
+            {"id": "node_1", "type": "OnWebhook", "data": {"properties": {"responseMode": "immediate"}}},
+            {"id": "node_2", "type": "Log", "data": {"pinDefaults": {"message": "got it"}}},
+        ],
+        "edges": [{"id": "edge_1", "source": "node_1", "sourceHandle": "exec",
+                   "target": "node_2", "targetHandle": "exec"}],
+    }
+    alias = cfg.get("patternAlias")
+    pattern = dragops.Pattern(
+        cfg.get("patternResource") or "logger", name=cfg.require("name"), graph=graph,
+        opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name=alias)] if alias else None))
+    deployment = dragops.Deployment.of(cfg.get("deploymentResource") or "logger", pattern)
+    pulumi.export("pattern_id", pattern.id)
+    """
+)
+
+
+def test_the_real_cli_keeps_renamed_and_force_replaced_resources_deployed(
+    emu: Emulator, user: SeededUser, tmp_path: Path
+) -> None:
+    from pulumi import automation as auto
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "__main__.py").write_text(ORDERING_PROGRAM)
+    (project / "Pulumi.yaml").write_text(
+        "name: dragops-cli-ordering\nruntime:\n  name: python\n  options:\n"
+        f"    virtualenv: {Path(sys.prefix).as_posix()}\n"
+    )
+    (tmp_path / "state").mkdir()
+    env = {
+        "PULUMI_BACKEND_URL": f"file://{(tmp_path / 'state').as_posix()}",
+        "PULUMI_CONFIG_PASSPHRASE": "test-only",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+    stack = auto.create_or_select_stack(
+        stack_name="dev", work_dir=str(project), opts=auto.LocalWorkspaceOptions(env_vars=env)
+    )
+    stack.set_all_config(
+        {
+            "dragops:url": auto.ConfigValue(emu.url),
+            "dragops:token": auto.ConfigValue(user.token, secret=True),
+            "name": auto.ConfigValue(unique("cli-order")),
+        }
+    )
+
+    def running(pattern_id: str) -> tuple[str, int | None]:
+        with api(emu, user) as client:
+            deployment = client.deployments.get(pattern_id)
+            return deployment.status, deployment.version_number
+
+    try:
+        pattern_id = stack.up(on_output=print).outputs["pattern_id"].value
+        assert running(pattern_id) == ("active", 1)
+
+        # a Deployment renamed without an alias: created (redeployed), the old one deleted last
+        stack.set_config("deploymentResource", auto.ConfigValue("logger-2"))
+        stack.up(on_output=print)
+        assert running(pattern_id) == ("active", 2)
+
+        # pulumi up --replace of the Deployment
+        urn = "urn:pulumi:dev::dragops-cli-ordering::pulumi-python:dynamic/dragops:Deployment::logger-2"
+        stack.up(on_output=print, replace=[urn])
+        assert running(pattern_id) == ("active", 3)
+
+        # a Pattern renamed with an alias: nothing is written
+        stack.set_all_config(
+            {"patternResource": auto.ConfigValue("renamed"), "patternAlias": auto.ConfigValue("logger")}
+        )
+        emu.clear_request_log()
+        renamed = stack.up(on_output=print)
+        assert renamed.outputs["pattern_id"].value == pattern_id and writes(emu) == []
+    finally:
+        stack.destroy(on_output=print)
+        stack.workspace.remove_stack("dev")

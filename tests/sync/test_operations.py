@@ -126,6 +126,22 @@ def test_undeploy_and_delete_are_idempotent_and_delete_refuses_a_deployed_patter
         assert operations.delete_pattern(client, made.id) is False
 
 
+def test_an_owned_undeploy_stops_only_the_deployment_at_a_version_the_caller_owns(
+    emu: Emulator, user: SeededUser
+) -> None:
+    with client_for(emu, user) as client:
+        made = operations.create_pattern(client, spec())
+        first = operations.deploy_pattern(client, made.id).deployment.version_number
+        operations.deploy_pattern(client, made.id)  # someone else redeployed since
+        assert operations.undeploy_pattern(client, made.id, owned_versions=[first or 0]) is False
+        assert operations.current_deployment(client, made.id) is not None
+        live = operations.current_deployment(client, made.id)
+        assert live is not None and live.version_number is not None
+        assert operations.undeploy_pattern(client, made.id, owned_versions=[live.version_number]) is True
+        assert operations.current_deployment(client, made.id) is None
+        assert operations.undeploy_pattern(client, made.id, owned_versions=[live.version_number]) is False
+
+
 def test_describe_error_names_each_node_at_fault(emu: Emulator, user: SeededUser) -> None:
     graph = {"nodes": [{"id": "n1", "type": "NoSuchNode", "position": {"x": 0, "y": 0}}], "edges": []}
     with client_for(emu, user) as client:
@@ -136,3 +152,14 @@ def test_describe_error_names_each_node_at_fault(emu: Emulator, user: SeededUser
     assert line.startswith("422 ")
     assert "node n1" in line
     assert "\n" not in line
+
+
+def test_an_owned_delete_leaves_a_pattern_another_owner_marked(emu: Emulator, user: SeededUser) -> None:
+    with client_for(emu, user) as client:
+        made = operations.create_pattern(client, spec().with_tags(["dragops-sync:owner=someone-else"]))
+        assert operations.delete_pattern(client, made.id, owned_only=True, owner="me") is False
+        assert client.patterns.get(made.id).id == made.id
+        assert operations.delete_pattern(client, made.id, owned_only=True, owner="someone-else") is True
+        unmarked = operations.create_pattern(client, spec("Unmarked"))
+        assert operations.delete_pattern(client, unmarked.id, owned_only=True, owner="me") is True
+        assert operations.delete_pattern(client, unmarked.id, owned_only=True) is False  # already gone

@@ -13,7 +13,7 @@ from dragops_emulator import Emulator, SeededUser
 from dragops_sync.apply import ResultStatus
 from dragops_sync.directory import load_directory
 from dragops_sync.live import LiveConnection, LivePattern, LiveState
-from dragops_sync.refs import reference_ids, reference_targets, resolve_references
+from dragops_sync.refs import graph_references, reference_ids, reference_targets, resolve_references
 
 SLACK_ENV = {"SLACK_TOKEN": "xoxb-test-token-0000"}
 
@@ -235,3 +235,25 @@ def test_patterns_that_reference_each_other_before_either_exists_are_skipped_not
     assert any(
         "waits for a reference this apply could not create" in r.message for r in result.report.results
     )  # type: ignore[union-attr]
+
+
+def test_graph_references_lists_each_reference_with_its_node_and_field() -> None:
+    graph = {
+        "nodes": [
+            {"id": "hook", "type": "OnWebhook", "data": {"properties": {"webhookAlias": "${connection:x"}}},
+            {
+                "id": "post",
+                "type": "SlackSendMessage",
+                "data": {"properties": {"connectionId": "${connection: a }"}},
+            },
+            {"id": "call", "type": "CallPattern", "data": {"properties": {"patternId": "${pattern:Enrich}"}}},
+            "not a node",
+        ],
+        "edges": [],
+    }
+    found = graph_references(graph)
+    assert [(r.node_id, r.kind, r.name, r.field) for r in found] == [
+        ("post", "connection", "a", "graphData.nodes[1].data.properties.connectionId"),
+        ("call", "pattern", "Enrich", "graphData.nodes[2].data.properties.patternId"),
+    ]
+    assert graph_references({"nodes": None}) == []
