@@ -2,7 +2,7 @@
 
 The three documented definitions (OnWebhook, Log, Add; dragops-api.md §2.7) are reproduced exactly;
 the others are our own realistic definitions across the documented categories (D18), written with
-the same keys and the pin types of D15. The catalogue itself lives in `_node_catalog.py`; this module
+the same keys and the pin types of D15. The catalogue itself lives in `_node_catalog/`; this module
 is the lookup surface: every accessor hands out deep copies, so no caller can alter the library.
 """
 
