@@ -1,8 +1,11 @@
 """dragops_emulator: a faithful local DRAGOPS API server.
 
-An independent implementation of the contract in dragops-api.md; it shares no code with dragops_sync,
-so a misreading of the contract is not mirrored on both sides. Run it as ``dragops-emulator`` or embed
-it in tests with ``with Emulator() as emu: ...``.
+An independent implementation of the contract in docs/api-contract.md; it shares no code with
+dragops_sync, so a misreading of the contract is not mirrored on both sides. Run it as
+``dragops-emulator`` or embed it in tests with ``with Emulator() as emu: ...``.
+
+Decision numbers cited in this package ("D12") refer to docs/decisions.md; section names such as
+``#webhooks`` to docs/api-contract.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Auth routes (dragops-api.md 2.1, D4): providers, register, login, refresh and GitHub sign-in.
+"""Auth routes (docs/api-contract.md#authentication, D4): providers, register, login, refresh, GitHub.
 
 GitHub sign-in cannot reach GitHub from an emulator: when ``github_client_id`` is configured, a code of
 the form ``test:<email>`` signs that user in (creating the account on first use); any other code is
@@ -133,7 +133,7 @@ async def github(request: Request) -> Response:
                 last_name="",
                 now_iso=emulator.clock.iso(),
             )
-    # Section 2.1 proposes {success, data:{token, user}} here, without the timestamp login carries.
+    # {success, data:{token, user}}, without the timestamp login carries (docs/api-contract.md#envelopes).
     return envelope({"token": issue_token(emulator, user), "user": public_user(user)}, timestamp=False)
 
 

@@ -1,4 +1,4 @@
-"""Connection routes (dragops-api.md 2.6, D16): list, get, create an API-key connection, update, delete.
+"""Connection routes (docs/api-contract.md#connections, D16): list, get, create (API key), update, delete.
 
 The API key is write-only: it is kept only as a salted SHA-256 fingerprint (enough to know that a key
 was given and whether an update changed it) and no response, log line or repr ever contains it.

@@ -1,4 +1,4 @@
-"""Five-field cron expressions, as the On Schedule node takes them (dragops-api.md §3.4).
+"""Five-field cron expressions, as the On Schedule node takes them (docs/api-contract.md#trigger-nodes).
 
 A real parser, so deploy-time validation can say exactly what is wrong: fields minute (0-59), hour
 (0-23), day-of-month (1-31), month (1-12 or JAN-DEC), day-of-week (0-7 or SUN-SAT, 0 and 7 both

@@ -1,4 +1,4 @@
-"""Deployment routes (dragops-api.md §2.3, D9, D10, D11): deploy, undeploy, status, list, pause,
+"""Deployment routes (docs/api-contract.md#deployments; D9, D10, D11): deploy, undeploy, status, list, pause,
 resume and manual execution of a pattern's deployment.
 
 One deployment document per pattern (`deployments`, parent = pattern id), kept after undeploy with
@@ -124,7 +124,7 @@ def _record_deploy(
         if pattern is None:  # deleted while this request was being validated
             raise ApiError(404, "PATTERN_NOT_FOUND", "Pattern not found")
         version_number = int(pattern.get("versionNumber") or 0) + 1
-        pattern["versionNumber"] = version_number  # a deploy does not touch updatedAt (shared decision)
+        pattern["versionNumber"] = version_number  # a deploy does not touch updatedAt (D28)
         store.replace("patterns", pattern)
         store.insert(
             "versions",

@@ -1,7 +1,7 @@
 """The simulated execution engine: one run of a deployed pattern, executed and recorded.
 
 `run_pattern` picks the trigger node, puts the event data on its output pins, lets the interpreter
-follow the graph, and stores the run record (dragops-api.md §2.4, §3.5) in the `runs` collection
+follow the graph, and stores the run record (docs/api-contract.md#runs) in the `runs` collection
 (parent = deployment id). Runs execute synchronously inside the request that caused them, so a stored
 run is never `running`. Nothing a graph does can crash the server: node failures fail the run
 (`failed` with an `errorMessage`), runaway graphs stop at the step, nesting or time limit, and an
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_CALL_DEPTH", "TRIGGERED_BY", "RunOutcome", "run_pattern"]
 
-# Documented triggeredBy values plus `pattern_call` (inferred, §3.5).
+# Documented triggeredBy values plus `pattern_call` (ours, docs/api-contract.md#runs).
 TRIGGERED_BY: tuple[str, ...] = ("manual", "webhook", "schedule", "pattern_call")
 
 # The trigger node each kind of run starts from (manual runs fall back to any trigger, see below).

@@ -201,7 +201,7 @@ class FaultRegistry:
 def _fault_response(status: int, retry_after: int | None = None) -> JSONResponse:
     # A deliberate exception to INJECTED_FAULT: every 429 the emulator gives (kind rate_limit, or a
     # status/commit_then_fail fault of 429) looks like its rate limiter's, Retry-After included, so a
-    # client's 429 handling is exercised the same way whichever fault made it (emulator/README.md).
+    # client's 429 handling is exercised the same way whichever fault made it (D34).
     if status == 429:
         return JSONResponse(
             {"error": "Rate limit exceeded (injected)", "code": "RATE_LIMITED"},

@@ -1,13 +1,13 @@
 """Deploy-time validation of a pattern graph: what makes `POST /api/patterns/:id/deploy` answer 422.
 
-Pure: a graph and the request's `nodeDefinitions` in, a list of problems out, each
-`{nodeId?, edgeId?, message}` (the `details` of a `TRANSPILATION_FAILED` error, D2). An empty list
-means the graph compiles. The checks (D9, D14, D15, §3.6): node ids unique; every node type in the
-node library and in `nodeDefinitions`; at least one trigger node; every edge between existing nodes
-and existing pins (output on the source, input on the target), exec joined to exec only, data pin
-types compatible (§3.3), at most one wire into a data input; every required input pin wired or given
-a value; required node properties set, and an On Schedule cron that parses. Unconnected impure
-nodes are fine: they compile and never run (§3.6).
+Pure: a graph and the request's `nodeDefinitions` in, a list of problems out, each `{nodeId?, edgeId?,
+message}` (the `details` of a `TRANSPILATION_FAILED` error, D2). An empty list means the graph compiles. The
+checks (D9, D14, D15; docs/api-contract.md#deploy-time-validation): node ids unique; every node type in the
+node library and in `nodeDefinitions`; at least one trigger node; every edge between existing nodes and
+existing pins (output on the source, input on the target), exec joined to exec only, data pin types compatible
+(D15), at most one wire into a data input; every required input pin wired or given a value; required node
+properties set, and an On Schedule cron that parses. Unconnected impure nodes are fine: they compile and never
+run.
 """
 
 from __future__ import annotations

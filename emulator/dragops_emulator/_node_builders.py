@@ -1,4 +1,4 @@
-"""Small builders that keep the node catalogue readable as a table (used by `_node_catalog*.py`).
+"""Small builders that keep the node catalogue readable as a table (used by `_node_catalog/`).
 
 `pin`/`exec_pin`/`prop` make pins and properties; `node` makes a definition; `pure` and `action` are
 the two common shapes (a pure node has no exec pins; an action takes and gives one `exec`).

@@ -1,9 +1,9 @@
 """The node library: what `GET /api/nodes` serves and what deploy-time validation checks graphs against.
 
-The three documented definitions (OnWebhook, Log, Add; dragops-api.md §2.7) are reproduced exactly;
-the others are our own realistic definitions across the documented categories (D18), written with
-the same keys and the pin types of D15. The catalogue itself lives in `_node_catalog.py`; this module
-is the lookup surface: every accessor hands out deep copies, so no caller can alter the library.
+The three documented definitions (OnWebhook, Log, Add; docs/api-contract.md#node-library) are reproduced
+exactly; the others are our own realistic definitions across the documented categories (D18), written with the
+same keys and the pin types of D15. The catalogue itself lives in `_node_catalog/`; this module is the lookup
+surface: every accessor hands out deep copies, so no caller can alter the library.
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ def is_trigger(node_type: str) -> bool:
 
 
 def _parameter_pins(node: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
-    """Pins declared by a node's own parameter list (On Pattern Call's typed inputs, D: §3.4)."""
+    """Pins declared by a node's own parameter list (On Pattern Call's typed inputs, see
+    docs/api-contract.md#trigger-nodes)."""
     data = node.get("data")
     properties = data.get("properties") if isinstance(data, Mapping) else None
     declared = properties.get(key) if isinstance(properties, Mapping) else None
@@ -105,7 +106,7 @@ def output_pins(node_type: str, node: Mapping[str, Any]) -> list[dict[str, Any]]
     """The output pins of one graph node: its definition's, plus any the node declares itself.
 
     On Pattern Call exposes one output pin per declared input parameter, because the caller supplies
-    typed values that the graph wires on like any other data (§3.4).
+    typed values that the graph wires on like any other data (docs/api-contract.md#trigger-nodes).
     """
     definition = _BY_ID.get(node_type)
     if definition is None:

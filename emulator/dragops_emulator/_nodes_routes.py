@@ -1,4 +1,4 @@
-"""Node library routes (dragops-api.md §2.7): `GET /api/nodes` and `GET /api/nodes/:id`.
+"""Node library routes (docs/api-contract.md#node-library): `GET /api/nodes` and `GET /api/nodes/:id`.
 
 Both answer bare bodies, as documented (`{nodes: [...]}` and the definition itself), and need a
 token (inferred: most endpoints do, and nothing says these are public).

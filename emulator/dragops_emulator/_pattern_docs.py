@@ -213,7 +213,10 @@ def full_pattern(pattern: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def export_document(pattern: Mapping[str, Any]) -> dict[str, Any]:
-    """The export document (3.9): content only, no server ids, deployment state, webhook URLs or secrets."""
+    """The export document: content only, no server ids, deployment state, webhook URLs or secrets.
+
+    Shape: docs/api-contract.md#export-and-import-documents.
+    """
     return {
         "formatVersion": EXPORT_FORMAT_VERSION,
         "name": pattern["name"],

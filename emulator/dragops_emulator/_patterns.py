@@ -1,5 +1,5 @@
-"""Pattern routes (dragops-api.md 2.2, D5-D8, D11): list, get, create, update, delete, export, import,
-versions and clone. Every route checks ownership: another user's pattern is "not found" (D3).
+"""Pattern routes (docs/api-contract.md#patterns; D5-D8, D11): list, get, create, update, delete,
+export, import, versions and clone. Every route checks ownership: another user's pattern is "not found" (D3).
 """
 
 from __future__ import annotations

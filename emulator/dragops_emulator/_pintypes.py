@@ -1,4 +1,4 @@
-"""Pin type compatibility (dragops-api.md §3.3, D15): which output pin may be wired to which input pin.
+"""Pin type compatibility (docs/api-contract.md#graphs, D15): which output pin may feed which input pin.
 
 The rules, as the type-system page states them: an exact match connects; `exec` connects only to
 `exec`; `any` and `null` connect to every non-exec type; integer, float, string and boolean convert

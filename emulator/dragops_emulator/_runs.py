@@ -1,9 +1,9 @@
-"""Run routes (dragops-api.md §2.4, D13) and deployment health: list, one run, stats.
+"""Run routes (docs/api-contract.md#runs, D13) and deployment health: list, one run, stats.
 
-Runs are stored per deployment (`runs`, parent = deployment id) by the engine. Lists are newest
-first. The list filter speaks the documented vocabulary (`success`, `failure`, `running`,
-`dead_letter`), mapped onto record statuses per D13. Stats and health are computed from the records
-on each request (inferred shapes: §2.4's proposal; health `{status, lastRunAt, recentFailures}`).
+Runs are stored per deployment (`runs`, parent = deployment id) by the engine. Lists are newest first. The
+list filter speaks the documented vocabulary (`success`, `failure`, `running`, `dead_letter`), mapped onto
+record statuses per D13. Stats and health are computed from the records on each request (shapes of our
+choosing, docs/api-contract.md#runs; health `{status, lastRunAt, recentFailures}`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """What the engine's node implementations share: run-time errors, the run context, value conversion.
 
-`NodeError` is a node failing (a Try / Catch can catch it); `RunAborted` ends the whole run whatever
-the graph says (step limit, time limit, nesting limit). `RunContext` is the part of a running
-interpreter that node implementations may use. `coerce` converts a value for an input pin, following
-the automatic conversions of the type system (§3.3): integer, float, number, string and boolean turn
-into one another, string and datetime connect, everything else passes as it is.
+`NodeError` is a node failing (a Try / Catch can catch it); `RunAborted` ends the whole run whatever the graph
+says (step limit, time limit, nesting limit). `RunContext` is the part of a running interpreter that node
+implementations may use. `coerce` converts a value for an input pin, following the automatic conversions of
+the type system (docs/api-contract.md#graphs): integer, float, number, string and boolean turn into one
+another, string and datetime connect, everything else passes as it is.
 """
 
 from __future__ import annotations

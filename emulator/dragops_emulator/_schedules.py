@@ -1,11 +1,11 @@
 """On Schedule triggers: cron ticks of active deployments become runs, fired lazily.
 
-The emulator runs no timer thread. Whenever a deployment is read through the API (its status, its
-runs, its stats...), the ticks that fell due since it was last looked at, by the emulator's shifted
-clock, are run then, in time order, each with `triggeredBy: schedule`, `startedAt` = the tick and
-the tick's time on the On Schedule node's Timestamp pin. So a test can deploy a `*/5 * * * *`
-pattern, `advance_clock(3600)` and find twelve runs. Like the real engine after a restart, only
-ticks from the last hour are caught up (§3.4); paused, pending and undeployed deployments skip ticks.
+The emulator runs no timer thread. Whenever a deployment is read through the API (its status, its runs, its
+stats...), the ticks that fell due since it was last looked at, by the emulator's shifted clock, are run then,
+in time order, each with `triggeredBy: schedule`, `startedAt` = the tick and the tick's time on the On
+Schedule node's Timestamp pin. So a test can deploy a `*/5 * * * *` pattern, `advance_clock(3600)` and find
+twelve runs. Like the real engine after a restart, only ticks from the last hour are caught up
+(docs/api-contract.md#trigger-nodes); paused, pending and undeployed deployments skip ticks.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, kw_only=True)
 class EmulatorSettings:
-    """Behaviour of an emulator instance. Every field is optional; the defaults follow dragops-api.md."""
+    """Behaviour of an emulator instance. Every field is optional; defaults follow docs/api-contract.md."""
 
     token_ttl_seconds: int = 3600
     """JWT lifetime in seconds (D4)."""

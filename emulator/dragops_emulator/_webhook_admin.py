@@ -1,9 +1,9 @@
-"""Webhook endpoint management for the endpoint's owner (bearer auth; D12 and dragops-api.md §2.5).
+"""Webhook endpoint management for the endpoint's owner (bearer auth; D12, docs/api-contract.md#webhooks).
 
 * `GET /api/patterns/:id/webhooks` — a pattern's endpoints with their URLs (never their secrets);
 * `GET /api/webhooks/:id/secret` — reveal the current signing secret;
 * `POST /api/webhooks/:id/rotate-secret` — replace it (the old one stops working at once);
-* `PATCH /api/webhooks/:id` `{requireSignature}` — switch the signature check (inferred; lets a
+* `PATCH /api/webhooks/:id` `{requireSignature}` — switch the signature check (D29; lets a
   sender that cannot sign our way, such as GitHub with its own header, be pointed at the URL);
   routed here by `_webhooks.api_webhooks`, which shares the path with ingestion by pattern id;
 * `GET /api/webhooks/:id/requests` — the request log, page style, newest first.

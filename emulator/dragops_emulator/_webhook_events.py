@@ -33,7 +33,7 @@ INGESTION_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 # Headers kept out of the request log: the signature (which would let anyone replay the logged body
 # against the endpoint) and the usual credential carriers a sender might add. The run's event data
-# keeps them, since the contract says the pattern receives the whole request.
+# keeps them, since the pattern receives the whole request (docs/api-contract.md#trigger-nodes).
 _UNLOGGED_HEADERS = frozenset(
     {
         SIGNATURE_HEADER,

@@ -42,7 +42,7 @@ CAPTURED_EVENTS_LIMIT = 100
 """Most captured (undeployed) events kept per pattern: the editor's test dialog needs only recent ones."""
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
-"""How long a repeated idempotency key is answered as a duplicate (dragops-api.md §2.5)."""
+"""How long a repeated idempotency key is answered as a duplicate (docs/api-contract.md#webhooks)."""
 
 # Expired idempotency records are swept once an endpoint holds more than this many, so a sender that
 # uses a fresh key per delivery cannot grow the table without bound.

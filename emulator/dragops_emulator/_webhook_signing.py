@@ -1,9 +1,9 @@
 """HMAC-SHA256 webhook signatures: how a sender signs a body and how the emulator checks it.
 
-The contract (dragops-api.md §2.5): `X-Webhook-Signature` is the lowercase hex HMAC-SHA256 of the raw
-request body bytes, keyed with the endpoint's secret, exactly what `openssl dgst -sha256 -hmac` prints.
-We also accept a `sha256=` prefix (the GitHub style), because senders configured for GitHub-like
-webhooks add it. A request without a body (GET, DELETE) signs the empty byte string (gap 26).
+The contract (docs/api-contract.md#webhooks): `X-Webhook-Signature` is the lowercase hex HMAC-SHA256 of the
+raw request body bytes, keyed with the endpoint's secret, exactly what `openssl dgst -sha256 -hmac` prints. We
+also accept a `sha256=` prefix (the GitHub style), because senders configured for GitHub-like webhooks add it.
+A request without a body (GET, DELETE) signs the empty byte string.
 
 Pure functions: no I/O, no clock. Nothing here ever puts a secret into a message or a repr.
 """

@@ -1,7 +1,7 @@
 """Webhook ingestion: what happens when an HTTP request reaches a webhook URL.
 
 Two public paths (no bearer token; authenticity comes from the HMAC signature), any of the methods
-GET/POST/PUT/PATCH/DELETE (gap 20):
+GET/POST/PUT/PATCH/DELETE (two documentation pages disagree; docs/api-contract.md#webhooks):
 
 * `/webhooks/{webhookId}` — the endpoint of one On Webhook node (API page);
 * `/api/webhooks/{patternId}` — the pattern's first On Webhook endpoint (Triggers page).

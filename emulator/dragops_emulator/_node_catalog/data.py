@@ -1,7 +1,6 @@
-"""Node definitions, continued: strings, data formats, objects and arrays, dates, HTTP, utility, integrations.
+"""Data and transform nodes, all pure: categories "String", "Data Formats", "Object", "Array", "Date/Time".
 
-Side-effect nodes here (HTTP Request, the integration nodes) are simulated by the emulator's engine:
-they log what they would have done and send nothing.
+They compute a value from their inputs and never touch the outside world.
 """
 
 from __future__ import annotations
@@ -9,16 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from dragops_emulator._node_builders import (
-    action,
     pin,
     prop,
     pure,
 )
 
-__all__ = ["MORE"]
-
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
-_LEVELS = ["debug", "info", "warn", "error"]
+__all__ = ["NODES"]
 
 _STRING = [
     pure(
@@ -225,141 +220,4 @@ _DATES = [
     ),
 ]
 
-_HTTP = [
-    action(
-        "HttpRequest",
-        "HTTP Request",
-        "HTTP",
-        "Sends an HTTP request (simulated by the emulator: no network)",
-        [
-            pin("url", "string", "URL", required=True),
-            pin("headers", "object", "Headers", default={}),
-            pin("body", "any", "Body"),
-        ],
-        [
-            pin("status", "integer", "Status"),
-            pin("responseBody", "any", "Response Body"),
-            pin("responseHeaders", "object", "Response Headers"),
-        ],
-        properties=[
-            prop("method", "enum", "Method", options=_METHODS),
-            prop("connectionId", "string", "Connection"),
-        ],
-    ),
-    action(
-        "RespondToWebhook",
-        "Respond To Webhook",
-        "HTTP",
-        "Sets the HTTP response of a webhook in Response Node mode",
-        [
-            pin("statusCode", "integer", "Status Code", default=200),
-            pin("headers", "object", "Headers", default={}),
-            pin("body", "string", "Body", default=""),
-        ],
-        [],
-    ),
-]
-
-_UTILITY = [
-    # The documented definition (§2.7), exactly; `level` is an extra property.
-    {
-        "id": "Log",
-        "label": "Log",
-        "category": "Utility",
-        "description": "Writes a message to the execution log",
-        "isPure": False,
-        "inputs": [
-            {"name": "exec", "type": "exec", "label": ""},
-            {"name": "message", "type": "string", "label": "Message"},
-        ],
-        "outputs": [{"name": "exec", "type": "exec", "label": ""}],
-        "properties": [prop("level", "enum", "Level", options=_LEVELS)],
-    },
-    pure(
-        "GetSecret",
-        "Get Secret",
-        "Utility",
-        "Reads a secret of the deployment's environment",
-        [],
-        [pin("value", "string", "Value")],
-        properties=[prop("secretName", "string", "Secret", required=True)],
-    ),
-    pure(
-        "GetEnvironment",
-        "Get Environment",
-        "Utility",
-        "The id of the environment the pattern is deployed to",
-        [],
-        [pin("environmentId", "string", "Environment Id")],
-    ),
-    action(
-        "CallPattern",
-        "Call Pattern",
-        "Utility",
-        "Runs another deployed pattern (through its On Pattern Call node) and waits for its result",
-        [pin("inputs", "object", "Inputs", default={})],
-        [pin("result", "any", "Result")],
-        properties=[prop("patternId", "string", "Pattern", required=True)],
-    ),
-    action(
-        "RespondWithPatternResult",
-        "Respond With Pattern Result",
-        "Utility",
-        "Returns a result to the pattern that called this one",
-        [pin("result", "any", "Result")],
-        [],
-    ),
-]
-
-_INTEGRATIONS = [
-    action(
-        "SlackSendMessage",
-        "Slack: Send Message",
-        "Slack",
-        "Posts a message to a Slack channel (simulated: nothing is sent)",
-        [pin("channel", "string", "Channel", required=True), pin("text", "string", "Text", required=True)],
-        [pin("ok", "boolean", "OK"), pin("ts", "string", "Message Timestamp")],
-        properties=[prop("connectionId", "string", "Connection", required=True)],
-    ),
-    action(
-        "GitHubCreateIssueComment",
-        "GitHub: Create Issue Comment",
-        "GitHub",
-        "Comments on an issue or pull request (simulated: nothing is sent)",
-        [
-            pin("repository", "string", "Repository", required=True),
-            pin("issueNumber", "integer", "Issue Number", required=True),
-            pin("body", "string", "Body", required=True),
-        ],
-        [pin("commentId", "integer", "Comment Id"), pin("url", "string", "URL")],
-        properties=[prop("connectionId", "string", "Connection", required=True)],
-    ),
-    action(
-        "GitHubCreateIssue",
-        "GitHub: Create Issue",
-        "GitHub",
-        "Opens an issue (simulated: nothing is sent)",
-        [
-            pin("repository", "string", "Repository", required=True),
-            pin("title", "string", "Title", required=True),
-            pin("body", "string", "Body", default=""),
-        ],
-        [pin("issueNumber", "integer", "Issue Number"), pin("url", "string", "URL")],
-        properties=[prop("connectionId", "string", "Connection", required=True)],
-    ),
-    action(
-        "SendGridSendEmail",
-        "SendGrid: Send Email",
-        "SendGrid",
-        "Sends an e-mail (simulated: nothing is sent)",
-        [
-            pin("to", "string", "To", required=True),
-            pin("subject", "string", "Subject", required=True),
-            pin("text", "string", "Text", default=""),
-        ],
-        [pin("messageId", "string", "Message Id")],
-        properties=[prop("connectionId", "string", "Connection", required=True)],
-    ),
-]
-
-MORE: tuple[dict[str, Any], ...] = (*_STRING, *_DATA, *_OBJECTS, *_DATES, *_HTTP, *_UTILITY, *_INTEGRATIONS)
+NODES: tuple[dict[str, Any], ...] = (*_STRING, *_DATA, *_OBJECTS, *_DATES)
