@@ -150,3 +150,12 @@ class DesiredState:
     @property
     def valid(self) -> bool:
         return not self.issues
+
+    def name_notes(self) -> tuple[str, ...]:
+        """One note per file whose name the server will store differently (surrounding spaces)."""
+        return tuple(
+            f"{dp.path}: name {dp.name_as_written!r} is written as {dp.name!r} "
+            "(the server strips surrounding spaces; the sync compares the stripped name)"
+            for dp in self.patterns
+            if dp.name_as_written != dp.name
+        )

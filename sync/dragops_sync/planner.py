@@ -144,7 +144,7 @@ def build_plan(
         errors=planned.errors,
         refusals=planned.refusals,
         issues=tuple(issues),
-        notes=planned.notes,
+        notes=desired.name_notes() + planned.notes,
         prune=prune_on,
         force=options.force,
     )
