@@ -292,7 +292,7 @@ def export(
 @cli.command()
 @click.argument("directory", metavar="DIR")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--owner", metavar="ID", help="Ownership id (default: settings, git remote, dir name).")
+@click.option("--owner", metavar="ID", help="Ownership id (default: settings, org/repo:path, dir name).")
 @connection_options
 @click.pass_context
 def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | None, **options: Any) -> int:
