@@ -48,8 +48,14 @@ def settings_invalid_plan(desired: DesiredState) -> Plan:
 def _owner_errors(options: PlanOptions, *, prune_on: bool) -> Planned:
     """Prune and adopt refuse a guessed owner: another directory of the same name derives it too."""
     asked = [what for what, on in (("prune", prune_on), ("adopt", options.adopt)) if on]
-    if not options.owner_guessed or not asked:
+    if not options.owner_guessed:
         return Planned()
+    if not asked:
+        note = (
+            f"the owner {options.owner!r} is guessed from the directory's name (no git remote `origin`); "
+            "set `owner:` in dragops-sync.yaml (or --owner) before using prune or adopt"
+        )
+        return Planned(notes=(note,))
     message = (
         f"{' and '.join(asked)} refused: the owner {options.owner!r} is guessed from the directory's name "
         "(no git remote `origin` names it), and any other directory of that name guesses it too; set "

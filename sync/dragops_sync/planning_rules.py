@@ -5,8 +5,11 @@ returns what it plans as a `Planned`: items, plan errors, prune refusals and not
 made complete here, once: its operation (what applying it writes), its phase and the keys of the
 items it depends on. `planner.build_plan` concatenates the rules' results and sorts them.
 
-* Ownership: a live pattern is ours when its `dragops-sync:owner=` tag names our owner. An unmarked
-  pattern of a file's name gives UNMANAGED, or ADOPT when asked for; another owner's is never touched.
+* Ownership: a live pattern is ours when its `dragops-sync:owner=` tag names our owner, or the legacy
+  owner (the default of earlier versions) and a file here declares its name: then it is re-marked (a
+  quiet mark refresh when in sync), and never pruned when no file declares it. An unmarked pattern of
+  a file's name gives UNMANAGED, or ADOPT when asked for; another owner's is never touched. Names
+  are compared as the server stores them (`names.server_name`).
 * In sync means live essence == desired essence, whatever the recorded hash says; a stale mark then
   gets a quiet refresh (a NOOP with `refresh_mark`, writing only `tags`).
 * Otherwise, with `applied` the hash in the mark: live == applied -> UPDATE (git changed); desired ==

@@ -113,6 +113,11 @@ class CycleTracker:
         self._repeats: set[Key] = set()  # patterns whose repeated create this cycle's select refused
 
     @property
+    def repeated_creates(self) -> frozenset[Key]:
+        """The patterns whose repeated create the last `select` refused (each a failure of its cycle)."""
+        return frozenset(self._repeats)
+
+    @property
     def waiting(self) -> frozenset[Key]:
         """The objects whose writes the last `select` held back."""
         return self._waiting

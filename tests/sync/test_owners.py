@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from daemon_kit import running_daemon
 from io_kit import FAST_RATE, client_for, commit, cycle, init_repo, run_cli, write_file
 from sync_kit import webhook_logger
 
@@ -12,6 +13,7 @@ from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.ownership import ownership_mark
 from dragops_sync.plan import ActionKind
+from dragops_sync.states import ReconcileResult
 
 
 def _directory(path: Path, names: list[str], *, remote: str | None = None, git: bool = True) -> Path:
@@ -61,6 +63,27 @@ def test_a_guessed_owner_refuses_prune_from_the_settings_too(
 
     assert not result.ok and [e.code for e in result.plan.errors] == ["guessed_owner"]
     assert names == set()  # the refusal stops every write, not only the prune
+
+
+def test_a_daemon_with_prune_on_a_guessed_owner_writes_nothing_and_says_how_to_fix_it(
+    emu: Emulator, user: SeededUser, tmp_path: Path
+) -> None:
+    team = _directory(tmp_path / "team", ["A1"])
+    with client_for(emu, user) as client, running_daemon(team, client, interval=3600, prune=True) as daemon:
+        first = daemon.wait_cycles(1)
+        names = set(_owners(client))
+
+    assert first.result == ReconcileResult.BLOCKED
+    assert first.cycle is not None and [e.code for e in first.cycle.plan.errors] == ["guessed_owner"]
+    assert names == set()
+
+
+def test_a_guessed_owner_is_noted_in_every_plan(emu: Emulator, user: SeededUser, tmp_path: Path) -> None:
+    team = _directory(tmp_path / "team", ["A1"], git=False)
+    planned = run_cli(["plan", str(team)], emu=emu, user=user)
+
+    assert planned.exit_code == 0
+    assert "Note: the owner 'team' is guessed from the directory's name" in planned.output
 
 
 def test_an_owner_set_in_the_settings_lifts_the_refusal(
