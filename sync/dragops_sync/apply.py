@@ -234,7 +234,8 @@ class _Applier:
             operations.delete_pattern(self.client, pattern.id)
         except DragopsError as exc:
             message += f" (removing {pattern.id} failed: {describe_error(exc)}; delete it by hand)"
-        return ItemResult(item, ResultStatus.FAILED, message, None)
+        # The id says the create reached the server (the daemon does not send it again).
+        return ItemResult(item, ResultStatus.FAILED, message, pattern.id)
 
     def _written(self, item: PlanItem, pattern: Pattern, message: str) -> ItemResult:
         if self.observer is not None:

@@ -7,9 +7,10 @@
   waits with capped exponential backoff (`backoff.Backoff`) while the others proceed. What the object
   is asked to become is fingerprinted (desired content hash and deployment intent): when the file
   changes, the wait is over at once, since that is a new attempt, not a retry of the failed one.
-* A pattern the previous cycle created (or tried to) is never created again while the live list does
-  not show it: the second create is refused as a failure of that pattern (a server that stores
-  another name than the one sent would otherwise get a new copy every cycle).
+* A pattern the previous cycle created (its create made a pattern, even one that failed) is never
+  created again while the live list does not show it: the second create is refused as a failure of
+  that pattern (a server that stores another name than the one sent would otherwise get a new copy
+  every cycle).
 * `record(...)` reads the apply report: a failed write starts or extends the object's backoff, a
   successful one ends it; and it derives the per-object `PatternStatus` the status server shows
   (state, last action, last error, next retry, last commit), logging only the transitions (a
@@ -197,9 +198,11 @@ class CycleTracker:
         for key, got in results.items():
             if key not in self._waiting:  # a held-back object's other items say nothing of its writes
                 self._outcome(key, got, prints.get(key), now)
-        sent = [r for r in (report.results if report is not None else ()) if r.status != ResultStatus.SKIPPED]
+        # A create that made a pattern reports its id (a failed one too, when the server made one under
+        # another name); one refused before it reached the server (a 4xx) is retried, with backoff.
+        made = [r for r in (report.results if report is not None else ()) if r.pattern_id is not None]
         self._created = {
-            r.item.name for r in sent if r.item.kind == _K.CREATE and r.item.resource == Resource.PATTERN
+            r.item.name for r in made if r.item.kind == _K.CREATE and r.item.resource == Resource.PATTERN
         } | {key[1] for key in self._repeats}
 
         statuses: dict[Key, PatternStatus] = {}

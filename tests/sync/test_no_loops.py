@@ -103,3 +103,20 @@ def test_the_daemon_never_creates_one_name_twice_in_a_row(
     refused = [r for r in second.report.results if r.item.name == "Alerts"]
     assert refused and "not created again: the previous cycle created 'Alerts'" in refused[0].message
     assert status.state == "failed" and status.last_error is not None
+
+
+def test_a_create_the_server_refused_is_tried_again_by_the_daemon(
+    emu: Emulator, user: SeededUser, tmp_path: Path
+) -> None:
+    """Only a create that made a pattern counts as done: one refused before (a 4xx) backs off and retries."""
+    repo = _directory(tmp_path, "Alerts", deploy=False)
+    emu.inject_fault(method="POST", path="/api/patterns", kind="status", status=400, count=1)
+    with (
+        client_for(emu, user) as client,
+        running_daemon(repo, client, interval=1.0, backoff_initial=0.2) as daemon,
+    ):
+        daemon.wait_cycle_after(1, lambda o: o.wrote, "the retried create")
+        names = [p.name for p in client.patterns.list()]
+
+    assert names == ["Alerts"]
+    assert _creates(emu) == 2
