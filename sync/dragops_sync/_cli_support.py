@@ -44,7 +44,10 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 _META = "dragops_sync.options"
-_OWNER_HELP = "Ownership id (default: dragops-sync.yaml, else the git remote, else the dir name)."
+_OWNER_HELP = (
+    "Ownership id (default: dragops-sync.yaml, else <org>/<repo>:<path> from git origin, else the dir "
+    "name, guessed: prune and adopt refuse a guessed owner)."
+)
 
 
 @dataclass(frozen=True)

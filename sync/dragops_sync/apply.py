@@ -189,6 +189,8 @@ class _Applier:
                 return self._connection(item)
             case PatternCreate(spec=spec):
                 pattern = operations.create_pattern(self.client, spec)
+                if pattern.name != spec.name:
+                    return self._renamed_by_server(item, pattern, sent=spec.name)
                 return self._written(item, pattern, f"created {pattern.id}")
             case PatternUpdate(spec=spec, fields=fields):
                 assert item.pattern_id is not None  # the planner sets it for every live pattern
@@ -220,6 +222,20 @@ class _Applier:
             provider=conn.provider, api_key=conn.api_key, display_name=conn.display_name
         )
         return ItemResult(item, ResultStatus.OK, f"created connection {created.id}")
+
+    def _renamed_by_server(self, item: PlanItem, pattern: Pattern, *, sent: str) -> ItemResult:
+        """A create the server answered with another name: the next plan would not find it by the
+        file's name and would create it again, every time. So it is removed again and fails."""
+        message = (
+            f"the server stored the new pattern as {pattern.name!r}, not {sent!r}: the sync could never "
+            "find it by the file's name, so it was removed again; use a name the server keeps as written"
+        )
+        try:
+            operations.delete_pattern(self.client, pattern.id)
+        except DragopsError as exc:
+            message += f" (removing {pattern.id} failed: {describe_error(exc)}; delete it by hand)"
+        # The id says the create reached the server (the daemon does not send it again).
+        return ItemResult(item, ResultStatus.FAILED, message, pattern.id)
 
     def _written(self, item: PlanItem, pattern: Pattern, message: str) -> ItemResult:
         if self.observer is not None:

@@ -147,12 +147,15 @@ def validate(ctx: click.Context, /, *, directory: str, output: str, **options: A
             "patterns": len(desired.patterns),
             "online": library is not None,
             "issues": [i.to_dict() for i in issues],
+            "notes": list(desired.name_notes()),
         }
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         # Grouped by file (stable: each file's problems keep their order), so a user fixes one file at a time.
         for issue in sorted(issues, key=lambda i: i.file or ""):
             click.echo(f"{issue.file or '-'}: {issue.field}: {issue.message}", err=True)
+        for note in desired.name_notes():
+            click.echo(f"Note: {note}", err=True)
         where = "against the instance's node library" if library is not None else "offline"
         if issues:
             click.echo(f"{len(issues)} problem(s) in {root} ({where}).", err=True)
@@ -289,7 +292,7 @@ def export(
 @cli.command()
 @click.argument("directory", metavar="DIR")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--owner", metavar="ID", help="Ownership id (default: settings, git remote, dir name).")
+@click.option("--owner", metavar="ID", help="Ownership id (default: settings, org/repo:path, dir name).")
 @connection_options
 @click.pass_context
 def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | None, **options: Any) -> int:

@@ -2,8 +2,10 @@
 
 `run_cycle` is the single code path behind `dragops-sync plan` (dry run), `apply`, `status` and each
 cycle of the watch daemon, so what a plan shows is what an apply does (plan, then apply, one path).
-The owner defaults per design.md §4: the command line, else `dragops-sync.yaml`, else `<org>/<repo>` of
-the git remote `origin`, else the directory's name.
+The owner defaults per design.md §4: the command line, else `dragops-sync.yaml`, else
+`<org>/<repo>:<path>` from the git remote `origin`, else the directory's name, *guessed* (`gitinfo`).
+An invalid `dragops-sync.yaml` stops the cycle before the instance is read: with no trustworthy owner,
+nothing is compared.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from dragops_sync.desired import DesiredState
 from dragops_sync.directory import load_directory
 from dragops_sync.files import PatternFileCache
 from dragops_sync.gitinfo import default_owner
+from dragops_sync.live import LiveState
 from dragops_sync.observe import LiveObserver, Observation
 from dragops_sync.plan import Plan, PlanItem, PlanOptions
-from dragops_sync.planner import build_plan
+from dragops_sync.planner import build_plan, settings_invalid_plan
 from dragops_sync.refs import WaitingRef, reference_targets, resolve_references
 from dragops_sync.validate import NodeLibrary
 
@@ -72,9 +75,15 @@ class CycleResult:
         return 0
 
 
-def resolve_owner(directory: Path, desired: DesiredState, owner: str | None = None) -> str:
-    """The owner id: given, else the settings', else from git, else the directory name."""
-    return owner or desired.options.owner or default_owner(directory)
+def resolve_owner(directory: Path, desired: DesiredState, planning: PlanOptions) -> PlanOptions:
+    """`planning` with its owner resolved: given, else the settings', else git's default (which may be
+    guessed, and brings the legacy owner whose marks this directory may still carry)."""
+    chosen = planning.owner or desired.options.owner
+    if chosen:
+        return replace(planning, owner=chosen, owner_guessed=False, legacy_owner=None)
+    found = default_owner(directory)
+    legacy = found.legacy if found.legacy != found.owner else None
+    return replace(planning, owner=found.owner, owner_guessed=found.guessed, legacy_owner=legacy)
 
 
 def _hold(plan: Plan, waiting: list[WaitingRef]) -> tuple[Plan, list[PlanItem]]:
@@ -97,7 +106,7 @@ def _plan(
     owner = planning.owner
     assert owner is not None
     names = {dp.name for dp in desired.patterns}
-    observation = observer.observe_detailed(names=names, owner=owner)
+    observation = observer.observe_detailed(names=names, owner=owner, legacy_owner=planning.legacy_owner)
     resolved, waiting = resolve_references(desired, reference_targets(observation.state, owner))
     library = NodeLibrary(client.nodes.library().values())
     plan = build_plan(
@@ -144,8 +153,15 @@ def run_cycle(
     root = Path(directory)
     environment = os.environ if env is None else env
     desired = load_directory(root, env=None if dry_run else environment, files=files)
-    who = resolve_owner(root, desired, planning.owner)
-    planning = replace(planning, owner=who)
+    if not desired.settings_valid:
+        # No owner can be trusted (the settings may name one): nothing is read, compared or written.
+        plan = settings_invalid_plan(desired)
+        duration = time.monotonic() - started
+        report = None if dry_run else ApplyReport((), blocked=True)
+        return CycleResult(root, plan.owner, desired, Observation(LiveState()), plan, report, duration)
+    planning = resolve_owner(root, desired, planning)
+    who = planning.owner
+    assert who is not None
     observation, plan, waiting = _plan(client, desired, observer, planning)
     if dry_run:
         return CycleResult(root, who, desired, observation, plan, None, time.monotonic() - started)

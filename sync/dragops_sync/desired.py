@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from dragops_sync.files import DriftMode, FileIssue, GraphData, PatternFile
+from dragops_sync.names import server_name
 
 __all__ = [
     "SETTINGS_FILE",
@@ -81,6 +82,12 @@ class DesiredPattern:
 
     @property
     def name(self) -> str:
+        """The pattern's name as the server stores it (what every comparison uses)."""
+        return server_name(self.pattern.name)
+
+    @property
+    def name_as_written(self) -> str:
+        """The name as the file writes it (may differ from `name` by surrounding whitespace)."""
         return self.pattern.name
 
 
@@ -143,3 +150,12 @@ class DesiredState:
     @property
     def valid(self) -> bool:
         return not self.issues
+
+    def name_notes(self) -> tuple[str, ...]:
+        """One note per file whose name the server will store differently (surrounding spaces)."""
+        return tuple(
+            f"{dp.path}: name {dp.name_as_written!r} is written as {dp.name!r} "
+            "(the server strips surrounding spaces; the sync compares the stripped name)"
+            for dp in self.patterns
+            if dp.name_as_written != dp.name
+        )

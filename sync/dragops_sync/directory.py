@@ -353,6 +353,7 @@ def load_directory(
     found = _load_patterns(root, options, files)
     issues += found.issues
     issues += _duplicate_names(found.patterns)
+    issues += _case_collisions(root)
 
     connections: list[DesiredConnection] = []
     try:
@@ -443,4 +444,26 @@ def _duplicate_names(patterns: list[DesiredPattern]) -> list[FileIssue]:
         for file in files if len(files) > 1 else ():
             others = ", ".join(f for f in files if f != file)
             issues.append(FileIssue("name", f"duplicate pattern name {name!r} (also in {others})", file))
+    return issues
+
+
+def _case_collisions(root: Path) -> list[FileIssue]:
+    """An issue on each file of `patterns/` whose name differs from another's only in case: on a
+    case-insensitive checkout (macOS, Windows) only one of them exists, so the two cannot both be meant."""
+    folder = root / PATTERNS_DIR
+    if not folder.is_dir() or outside_directory(root, folder):
+        return []
+    by_folded: dict[str, list[str]] = {}
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.startswith("."):
+            by_folded.setdefault(entry.name.casefold(), []).append(entry.name)
+    issues: list[FileIssue] = []
+    for names in by_folded.values():
+        for name in names if len(names) > 1 else ():
+            others = ", ".join(f"{PATTERNS_DIR}/{n}" for n in names if n != name)
+            message = (
+                f"file name differs from {others} only in case; a case-insensitive checkout keeps only "
+                "one of them: rename one"
+            )
+            issues.append(FileIssue(DOCUMENT_FIELD, message, f"{PATTERNS_DIR}/{name}"))
     return issues

@@ -222,7 +222,9 @@ def _minimal_settings(owner: str | None) -> str:
     if owner:
         lines.append(f"owner: {json.dumps(owner)}")  # a JSON string is a valid YAML scalar
     else:
-        lines.append("# owner: <org>/<repo>   # default: the git remote origin, else this folder's name")
+        # Without a git remote the default is guessed, and prune and adopt refuse it: say so here.
+        lines.append("# owner: <team>/<name>   # default: <org>/<repo>:<path> from git origin; without one,")
+        lines.append("#                          this folder's name, guessed (prune and adopt need an owner)")
     lines += [
         "defaults:",
         "  deploy: true",

@@ -33,6 +33,7 @@ from dragops_sync.api import Client, NotFoundError
 from dragops_sync.essence import EssenceMemo
 from dragops_sync.live import LiveConnection, LiveDeployment, LivePattern, LiveState
 from dragops_sync.models import Deployment, Pattern, PatternSummary
+from dragops_sync.names import server_name
 from dragops_sync.ownership import ownership_mark
 
 __all__ = ["LiveObserver", "Observation", "PatternFilter"]
@@ -113,12 +114,17 @@ class LiveObserver:
         return self.observe_detailed(names=names, owner=owner).state
 
     def observe_detailed(
-        self, *, names: Collection[str] | None = None, owner: str | None = None
+        self,
+        *,
+        names: Collection[str] | None = None,
+        owner: str | None = None,
+        legacy_owner: str | None = None,
     ) -> Observation:
         """List everything, fetch what the plan needs and the cache lacks.
 
         Content is needed for the patterns named in `names` (None: every pattern) that are ours
-        (`owner`) or unmarked; another owner's pattern is never compared, so never fetched.
+        (`owner`, or the `legacy_owner` whose marks the plan migrates) or unmarked; another owner's
+        pattern is never compared, so never fetched.
         """
         # The three lists are independent: the deployments and connections are read while the
         # patterns are paged through, so a slow network costs one list's time, not three.
@@ -140,10 +146,10 @@ class LiveObserver:
                 del self._cache[gone_id]
 
         def wanted(summary: PatternSummary) -> bool:
-            if names is not None and summary.name not in names:
+            if names is not None and server_name(summary.name) not in names:
                 return False
             mark_owner = ownership_mark(summary.tags).owner
-            return owner is None or mark_owner is None or mark_owner == owner
+            return owner is None or mark_owner is None or mark_owner in (owner, legacy_owner)
 
         documents: dict[str, dict[str, Any]] = {}
         missing: list[PatternSummary] = []

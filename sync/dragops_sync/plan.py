@@ -119,12 +119,19 @@ class PlanOptions:
     `owner` None: the settings' owner (the caller derives one from git when neither is set);
     `prune` None: `prune.enabled` of the settings. `force` overwrites conflicts; `adopt` takes over
     unmanaged patterns of the same name.
+
+    Set by the caller that derived the owner from git (`cycle.resolve_owner`), never by a user:
+    `owner_guessed` when no git remote names the directory (prune and adopt then refuse to run), and
+    `legacy_owner`, the default owner of earlier versions, whose marks on patterns a file here
+    declares are ours (and re-marked).
     """
 
     owner: str | None = None
     prune: bool | None = None
     force: bool = False
     adopt: bool = False
+    owner_guessed: bool = False
+    legacy_owner: str | None = None
 
 
 class Phase(IntEnum):

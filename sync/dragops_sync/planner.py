@@ -2,7 +2,8 @@
 `planning_rules`, applied here to every object of the directory and concatenated.
 
 * Identity is the pattern name. Two files with one name, or two live patterns with one name managed
-  by this owner, are plan errors: apply writes nothing. So is an invalid `dragops-sync.yaml`.
+  by this owner, are plan errors: apply writes nothing. So is an invalid `dragops-sync.yaml` (then
+  nothing is compared at all: `settings_invalid_plan`), and prune or adopt asked of a guessed owner.
 * A file with issues gets an INVALID item and no writes; an invalid `connections.yaml` plans no
   connection.
 * The items are sorted by (phase, name): connections, pattern writes, deployment changes, the
@@ -17,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dragops_sync.desired import DesiredPattern, DesiredState
+from dragops_sync.desired import SETTINGS_FILE, DesiredPattern, DesiredState
 from dragops_sync.essence import EssenceMemo
 from dragops_sync.files import FileIssue
 from dragops_sync.live import LiveState
@@ -32,15 +33,42 @@ from dragops_sync.planning_rules import (
 )
 from dragops_sync.validate import NodeLibrary, validate_desired
 
-__all__ = ["Plan", "PlanItem", "build_plan"]
+__all__ = ["Plan", "PlanItem", "build_plan", "settings_invalid_plan"]
+
+_SETTINGS_INVALID = "dragops-sync.yaml is invalid: nothing is compared or written until it is fixed"
+
+
+def settings_invalid_plan(desired: DesiredState) -> Plan:
+    """The plan of a directory whose `dragops-sync.yaml` is invalid: its error and issues, no owner
+    (the settings may name one), no items; the instance is not even read."""
+    error = PlanError("invalid_settings", _SETTINGS_INVALID, files=(SETTINGS_FILE,))
+    return Plan(owner="", items=(), errors=(error,), issues=desired.issues)
+
+
+def _owner_errors(options: PlanOptions, *, prune_on: bool) -> Planned:
+    """Prune and adopt refuse a guessed owner: another directory of the same name derives it too."""
+    asked = [what for what, on in (("prune", prune_on), ("adopt", options.adopt)) if on]
+    if not options.owner_guessed:
+        return Planned()
+    if not asked:
+        note = (
+            f"the owner {options.owner!r} is guessed from the directory's name (no git remote `origin`); "
+            "set `owner:` in dragops-sync.yaml (or --owner) before using prune or adopt"
+        )
+        return Planned(notes=(note,))
+    message = (
+        f"{' and '.join(asked)} refused: the owner {options.owner!r} is guessed from the directory's name "
+        "(no git remote `origin` names it), and any other directory of that name guesses it too; set "
+        "one: `owner: <team>/<name>` in dragops-sync.yaml, or --owner"
+    )
+    return Planned(errors=(PlanError("guessed_owner", message, files=(SETTINGS_FILE,)),))
 
 
 def _directory_errors(desired: DesiredState) -> Planned:
     """Errors of the directory as a whole: invalid settings, one pattern name in several files."""
     errors: list[PlanError] = []
     if not desired.settings_valid:
-        message = "dragops-sync.yaml is invalid: nothing is written until it is fixed"
-        errors.append(PlanError("invalid_settings", message, files=("dragops-sync.yaml",)))
+        errors.append(PlanError("invalid_settings", _SETTINGS_INVALID, files=(SETTINGS_FILE,)))
     by_name: dict[str, list[DesiredPattern]] = defaultdict(list)
     for dp in desired.patterns:
         by_name[dp.name].append(dp)
@@ -64,7 +92,9 @@ def _patterns(
         if (first := first_issue.get(dp.path)) is not None:
             parts.append(plan_invalid(dp.name, dp.path, first))
         else:
-            parts.append(plan_pattern(dp, index, force=options.force, adopt=options.adopt))
+            # A guessed owner adopts nothing (its error says why): another directory may guess it too.
+            adopt = options.adopt and not options.owner_guessed
+            parts.append(plan_pattern(dp, index, force=options.force, adopt=adopt))
     loaded = {dp.path for dp in desired.patterns}
     for file in sorted(f for f in first_issue if f and f.startswith("patterns/") and f not in loaded):
         parts.append(plan_invalid(file, file, first_issue[file]))
@@ -95,16 +125,21 @@ def build_plan(
     if not owner:
         raise ValueError("an owner is required (set `owner` in dragops-sync.yaml or pass one)")
     prune_on = desired.options.prune_enabled if options.prune is None else options.prune
-    index = LiveIndex.build(live, owner, ignore=desired.options.ignore, memo=essences)
+    index = LiveIndex.build(
+        live, owner, legacy=options.legacy_owner, ignore=desired.options.ignore, memo=essences
+    )
     issues = validate_desired(desired, node_library=node_library)
 
     connections_valid = not any(i.file == "connections.yaml" for i in issues)
     planned = Planned.concat(
         [
             _directory_errors(desired),
+            _owner_errors(options, prune_on=prune_on),
             plan_connections(desired.connections, live.connections) if connections_valid else Planned(),
             *_patterns(desired, index, issues, options),
-            plan_prune(desired, index, enabled=prune_on, any_issue=bool(issues)),
+            plan_prune(
+                desired, index, enabled=prune_on and not options.owner_guessed, any_issue=bool(issues)
+            ),
         ]
     )
     # Stable: items of one phase and name keep the rules' order (a pattern's files by path).
@@ -115,7 +150,7 @@ def build_plan(
         errors=planned.errors,
         refusals=planned.refusals,
         issues=tuple(issues),
-        notes=planned.notes,
+        notes=desired.name_notes() + planned.notes,
         prune=prune_on,
         force=options.force,
     )

@@ -5,8 +5,11 @@ returns what it plans as a `Planned`: items, plan errors, prune refusals and not
 made complete here, once: its operation (what applying it writes), its phase and the keys of the
 items it depends on. `planner.build_plan` concatenates the rules' results and sorts them.
 
-* Ownership: a live pattern is ours when its `dragops-sync:owner=` tag names our owner. An unmarked
-  pattern of a file's name gives UNMANAGED, or ADOPT when asked for; another owner's is never touched.
+* Ownership: a live pattern is ours when its `dragops-sync:owner=` tag names our owner, or the legacy
+  owner (the default of earlier versions) and a file here declares its name: then it is re-marked (a
+  quiet mark refresh when in sync), and never pruned when no file declares it. An unmarked pattern of
+  a file's name gives UNMANAGED, or ADOPT when asked for; another owner's is never touched. Names
+  are compared as the server stores them (`names.server_name`).
 * In sync means live essence == desired essence, whatever the recorded hash says; a stale mark then
   gets a quiet refresh (a NOOP with `refresh_mark`, writing only `tags`).
 * Otherwise, with `applied` the hash in the mark: live == applied -> UPDATE (git changed); desired ==
@@ -36,6 +39,7 @@ from dragops_sync.essence import Essence, canonical_json
 from dragops_sync.files import FileIssue
 from dragops_sync.live import LiveConnection, LiveDeployment, LivePattern
 from dragops_sync.live_index import LiveIndex
+from dragops_sync.names import server_name
 from dragops_sync.ownership import ownership_tags
 from dragops_sync.plan import (
     ActionKind,
@@ -129,7 +133,7 @@ def plan_pattern(
     dp: DesiredPattern, index: LiveIndex, *, force: bool = False, adopt: bool = False
 ) -> Planned:
     """The items for one valid pattern file: its pattern write (or why not) and its deployment change."""
-    document = dp.pattern.document()
+    document = {**dp.pattern.document(), "name": dp.name}  # the name as the server will store it
     target = _Target(dp, document, index.essence(document))
     base = PlanItem(
         _K.NOOP,
@@ -207,8 +211,12 @@ def _plan_managed(
     base = replace(base, pattern_id=live.id, live_hash=live_ess.short_hash, applied_hash=live.mark.applied)
     if live_ess.canonical == target.essence.canonical:
         dp = target.dp
-        refresh = live.mark.applied != base.desired_hash or live.mark.keep != dp.keep
+        legacy = live.mark.owner != index.owner
+        refresh = legacy or live.mark.applied != base.desired_hash or live.mark.keep != dp.keep
         reason = "in sync; refreshing a stale ownership mark" if refresh else "in sync"
+        if legacy:
+            old = live.mark.owner
+            reason = f"in sync; re-marking it from the old default owner {old!r} to {index.owner!r}"
         write = PatternUpdate(target.spec(index.owner), fields=("tags",)) if refresh else None
         item = replace(base, reason=reason, refresh_mark=refresh, operation=write)
         return Planned((item,)) + plan_deployment(dp, live, index, graph_changed=False)
@@ -339,10 +347,19 @@ def plan_prune(desired: DesiredState, index: LiveIndex, *, enabled: bool, any_is
     """Our live patterns that no file declares: deleted (after an undeploy) when prune is on and safe."""
     declared = {dp.name for dp in desired.patterns}
     managed = index.all_ours()
-    orphans = sorted((p for p in managed if p.name not in declared), key=lambda p: (p.name, p.id))
+    orphans = sorted(
+        (p for p in managed if server_name(p.name) not in declared), key=lambda p: (p.name, p.id)
+    )
     kept = [p for p in orphans if p.mark.keep]
     doomed = [p for p in orphans if not p.mark.keep]
-    notes = ("kept (sync.prune: false): " + ", ".join(p.name for p in kept),) if kept else ()
+    notes: tuple[str, ...] = ("kept (sync.prune: false): " + ", ".join(p.name for p in kept),) if kept else ()
+    if unclaimed := index.legacy_unclaimed(declared):
+        old = unclaimed[0].mark.owner
+        listed = ", ".join(sorted(p.name for p in unclaimed))
+        notes += (
+            f"{len(unclaimed)} pattern(s) carry the old default owner {old!r} and no file here declares "
+            f"them; never pruned from here (another directory of the repository may own them): {listed}",
+        )
     if not doomed:
         return Planned(notes=notes)
     names = tuple(p.name for p in doomed)

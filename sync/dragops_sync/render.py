@@ -75,6 +75,10 @@ def _subject(item: PlanItem) -> str:
 
 def _summary_line(plan: Plan) -> str:
     counts = {kind: n for kind, n in plan.summary().items() if n and kind != str(_K.NOOP)}
+    problems = len(plan.errors) + len(plan.refusals) + len(plan.issues)
+    if not counts and problems:
+        # Never "in sync" beside an invalid file: what it declares was not even compared.
+        return f"No changes planned, but {problems} problem(s) listed above must be fixed first."
     if not counts:
         return "No changes: everything is in sync."
     return "Plan: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()) + "."

@@ -7,6 +7,10 @@
   waits with capped exponential backoff (`backoff.Backoff`) while the others proceed. What the object
   is asked to become is fingerprinted (desired content hash and deployment intent): when the file
   changes, the wait is over at once, since that is a new attempt, not a retry of the failed one.
+* A pattern the previous cycle created (its create made a pattern, even one that failed) is never
+  created again while the live list does not show it: the second create is refused as a failure of
+  that pattern (a server that stores another name than the one sent would otherwise get a new copy
+  every cycle).
 * `record(...)` reads the apply report: a failed write starts or extends the object's backoff, a
   successful one ends it; and it derives the per-object `PatternStatus` the status server shows
   (state, last action, last error, next retry, last commit), logging only the transitions (a
@@ -106,6 +110,13 @@ class CycleTracker:
         self._prints: dict[Key, str] = {}  # fingerprint of each failing object at its failure
         self._waiting: frozenset[Key] = frozenset()
         self._statuses: dict[Key, PatternStatus] = {}
+        self._created: set[str] = set()  # patterns whose create the last cycle sent (or refused)
+        self._repeats: set[Key] = set()  # patterns whose repeated create this cycle's select refused
+
+    @property
+    def repeated_creates(self) -> frozenset[Key]:
+        """The patterns whose repeated create the last `select` refused (each a failure of its cycle)."""
+        return frozenset(self._repeats)
 
     @property
     def waiting(self) -> frozenset[Key]:
@@ -125,10 +136,36 @@ class CycleTracker:
             else:
                 log.info("%s %r changed since its failed write; trying again now", *key)
         self._waiting = frozenset(waiting)
+        plan = self._refuse_repeated_creates(plan)
         if not waiting:
             return plan
         kept = tuple(i for i in plan.items if not (i.writes and item_key(i) in waiting))
         return replace(plan, items=kept)
+
+    def _refuse_repeated_creates(self, plan: Plan) -> Plan:
+        """`plan` with each create of a pattern the last cycle created turned into a refusal (and its
+        deployment change dropped): the live list should show that pattern by now, and does not."""
+        repeats = {
+            item_key(i)
+            for i in plan.items
+            if i.kind == _K.CREATE and i.resource == Resource.PATTERN and i.name in self._created
+        }
+        self._repeats = repeats
+        if not repeats:
+            return plan
+        items: list[PlanItem] = []
+        for item in plan.items:
+            if item_key(item) not in repeats or not item.writes:
+                items.append(item)
+            elif item.kind == _K.CREATE:
+                reason = (
+                    f"not created again: the previous cycle created {item.name!r}, but the live list shows "
+                    "no pattern of ours by that name (the server may store another name than the one "
+                    "sent); check the live patterns, then change the file or restart the daemon"
+                )
+                log.error("pattern %r: %s", item.name, reason)
+                items.append(replace(item, kind=_K.CONFLICT, reason=reason, operation=None))
+        return replace(plan, items=tuple(items))
 
     def record(
         self,
@@ -156,9 +193,17 @@ class CycleTracker:
             if key not in items:  # its file and its live object are gone: nothing left to retry
                 self.backoff.forget(key)
                 self._prints.pop(key, None)
+        for key in self._repeats & results.keys():  # a refused repeated create is that pattern's failure
+            results[key] = [replace(r, status=ResultStatus.FAILED) for r in results[key]]
         for key, got in results.items():
             if key not in self._waiting:  # a held-back object's other items say nothing of its writes
                 self._outcome(key, got, prints.get(key), now)
+        # A create that made a pattern reports its id (a failed one too, when the server made one under
+        # another name); one refused before it reached the server (a 4xx) is retried, with backoff.
+        made = [r for r in (report.results if report is not None else ()) if r.pattern_id is not None]
+        self._created = {
+            r.item.name for r in made if r.item.kind == _K.CREATE and r.item.resource == Resource.PATTERN
+        } | {key[1] for key in self._repeats}
 
         statuses: dict[Key, PatternStatus] = {}
         for key, group in items.items():

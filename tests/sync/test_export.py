@@ -88,7 +88,7 @@ def test_export_then_adopt_then_apply_round_trips_hand_made_patterns(
         client.deployments.deploy(made.id)
         repo = tmp_path / "repo"
         export_patterns(client, repo)
-        init_repo(repo)
+        init_repo(repo, remote="git@github.com:acme/flows.git")  # adopt needs an owner nobody else guesses
         before = live_snapshot(client)
         first = cycle(client, repo, dry_run=True)
         adopted = cycle(client, repo, adopt=True)

@@ -33,7 +33,7 @@ def _kinds(result: object) -> dict[str, str]:
     return {i.name: i.kind.value for i in plan.items if i.resource.value == "pattern"}
 
 
-def test_the_owner_defaults_to_org_and_repo_of_the_git_remote(
+def test_the_owner_defaults_to_org_repo_and_path_of_the_git_remote(
     emu: Emulator, user: SeededUser, tmp_path: Path
 ) -> None:
     repo = _repo(tmp_path)
@@ -41,8 +41,8 @@ def test_the_owner_defaults_to_org_and_repo_of_the_git_remote(
         result = cycle(client, repo)
         tags = client.patterns.get(_id(client, "Webhook Logger")).tags
 
-    assert result.owner == "acme/automations"
-    assert "dragops-sync:owner=acme/automations" in tags
+    assert result.owner == "acme/automations:."  # the directory is the top of the checkout
+    assert "dragops-sync:owner=acme/automations:." in tags
 
 
 def test_without_a_remote_the_owner_is_the_directory_name(
@@ -144,7 +144,7 @@ def test_an_unmanaged_pattern_of_the_same_name_is_left_alone_until_adopted(
     )
     assert _kinds(adopted)["Webhook Logger"] == "adopt"
     assert after.description == "Logs incoming webhook payloads"
-    assert "dragops-sync:owner=acme/automations" in after.tags
+    assert "dragops-sync:owner=acme/automations:." in after.tags
     assert count == 1
 
 
