@@ -4,76 +4,25 @@ The schema was checked when the files were loaded (`directory.load_directory`); 
 graph rules a deploy would otherwise reject: unique node and edge ids, edges joining existing nodes, a
 trigger node in every pattern meant to be deployed, and — when a node library (the definitions of
 `GET /api/nodes`) is given — known node types and edge handles that are pins of their node's type.
-Every problem is a `FileIssue` naming file, field and what is wrong; all of them in one run.
+For a pattern meant to be deployed it then makes the deploy's own compile checks (`graph_checks`:
+wires, required inputs and properties, enum values, cron expressions), so that nothing the deploy
+would refuse passes; docs/deploy-checks.md lists them all. Every problem is a `FileIssue` naming
+file, field and what is wrong; all of them in one run.
 
 Pure: no I/O, no network, no clock. The node library is data the caller fetched.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dragops_sync.desired import DesiredState
 from dragops_sync.files import FileIssue, GraphData, PatternFile
+from dragops_sync.graph_checks import check_node_settings, check_wires
+from dragops_sync.node_library import TRIGGER_TYPES, NodeLibrary
 
 __all__ = ["TRIGGER_TYPES", "NodeLibrary", "validate_desired", "validate_graph", "validate_pattern"]
-
-# The documented event nodes (dragops-api.md §3.4); a node library can add more (`isTrigger`).
-TRIGGER_TYPES = frozenset({"OnWebhook", "OnSchedule", "OnPatternCall", "OnStart", "OnError"})
-
-
-@dataclass(frozen=True)
-class _NodeType:
-    inputs: frozenset[str]
-    outputs: frozenset[str]
-
-
-class NodeLibrary:
-    """The node definitions of `GET /api/nodes`, indexed for validation."""
-
-    def __init__(self, definitions: Iterable[Mapping[str, Any]]) -> None:
-        self._types: dict[str, _NodeType] = {}
-        triggers = set(TRIGGER_TYPES)
-        for definition in definitions:
-            type_id = definition.get("id")
-            if not isinstance(type_id, str):
-                continue
-            inputs, outputs = _pin_names(definition.get("inputs")), _pin_names(definition.get("outputs"))
-            self._types[type_id] = _NodeType(inputs, outputs)
-            if definition.get("isTrigger") is True:
-                triggers.add(type_id)
-        self.trigger_types = frozenset(triggers)
-
-    def __contains__(self, type_id: object) -> bool:
-        return type_id in self._types
-
-    def suggest(self, type_id: str) -> str | None:
-        """The closest known type id, for "did you mean" hints."""
-        matches = difflib.get_close_matches(type_id, list(self._types), n=1)
-        return matches[0] if matches else None
-
-    def inputs(self, type_id: str) -> frozenset[str]:
-        return self._types[type_id].inputs
-
-    def outputs(self, type_id: str, node: Mapping[str, Any]) -> frozenset[str]:
-        # On Pattern Call exposes one output per declared parameter (§3.4), so its pins depend on the node.
-        return self._types[type_id].outputs | _declared_parameters(node)
-
-
-def _pin_names(pins: object) -> frozenset[str]:
-    if not isinstance(pins, list):
-        return frozenset()
-    return frozenset(p["name"] for p in pins if isinstance(p, Mapping) and isinstance(p.get("name"), str))
-
-
-def _declared_parameters(node: Mapping[str, Any]) -> frozenset[str]:
-    data = node.get("data")
-    properties = data.get("properties") if isinstance(data, Mapping) else None
-    declared = properties.get("parameters") if isinstance(properties, Mapping) else None
-    return _pin_names(declared)
 
 
 def _index_ids(
@@ -106,7 +55,8 @@ def validate_graph(
     deploy: bool = True,
     library: NodeLibrary | None = None,
 ) -> list[FileIssue]:
-    """Every problem of one well-formed graph: ids, edges, the trigger, and node types and pins."""
+    """Every problem of one well-formed graph: ids, edges, the trigger, node types and pins, and, for a
+    graph meant to be deployed, the deploy's compile checks (`graph_checks`)."""
     graph = graph_data.document()
     nodes: list[dict[str, Any]] = graph["nodes"]
     edges: list[dict[str, Any]] = graph["edges"]
@@ -152,6 +102,12 @@ def validate_graph(
                     f"graphData.edges[{i}].{handle_key}",
                     f"{handle!r} is not an {side} pin of {node['type']} (node {node_id!r}; {side}s: {known})",
                 )
+    if deploy:
+        # The compile checks of the deploy itself: a draft is never compiled, so it may be unfinished.
+        wired = check_wires(nodes, edges, node_index, library, issue)
+        for i, node in enumerate(nodes):
+            if node_index[node["id"]] == i:  # a duplicate id was reported above
+                check_node_settings(i, node, wired, library, issue)
     return issues
 
 

@@ -166,14 +166,28 @@ def test_a_dropped_deploy_answer_is_not_deployed_twice(
 
 
 def test_a_deploy_rejected_with_422_fails_that_item_naming_the_node_and_the_others_succeed(
-    emu: Emulator, user: SeededUser, tmp_path: Path
+    emu: Emulator, user: SeededUser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = _repo(tmp_path)
     broken = scheduled_report("Broken Schedule")
-    # A cron that the server cannot parse: valid for the file format, rejected at deploy time.
-    broken["graphData"]["nodes"][0]["data"]["properties"]["cron"] = "every night please"
+    # An On Schedule node without its cron. `validate` refuses that when the node library says the
+    # property is required (docs/deploy-checks.md), so the sync here reads a library in which nothing
+    # is required: a server whose rules changed after the sync read them. The deploy stays the judge.
+    del broken["graphData"]["nodes"][0]["data"]["properties"]["cron"]
     write_file(repo, "patterns/broken.json", broken)
     with client_for(emu, user) as client:
+        stale = {
+            type_id: {
+                **definition,
+                "inputs": [{k: v for k, v in pin.items() if k != "required"} for pin in definition["inputs"]],
+                "properties": [
+                    {k: v for k, v in prop.items() if k != "required"}
+                    for prop in definition.get("properties", [])
+                ],
+            }
+            for type_id, definition in client.nodes.library().items()
+        }
+        monkeypatch.setattr(client.nodes, "library", lambda: stale)
         result = cycle(client, repo)
         deployed = {d.pattern_name for d in client.deployments.list() if d.status == "active"}
 
