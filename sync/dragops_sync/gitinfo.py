@@ -23,7 +23,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-__all__ = ["DefaultOwner", "default_owner", "owner_from_remote_url", "remote_origin_url"]
+__all__ = ["ROOT_PATH", "DefaultOwner", "default_owner", "owner_from_remote_url", "remote_origin_url"]
 
 # The last two path segments of a remote URL: https://host/org/repo(.git), git@host:org/repo(.git),
 # ssh://git@host:22/group/sub/repo.git (only the last two segments are kept).

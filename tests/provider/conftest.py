@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 from engine_harness import MiniEngine, ProviderHost
-from provider_kit import HERE, stack_config
 
 from dragops_emulator import Emulator, SeededUser
+from kit.provider import PROVIDER_TESTS, stack_config
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,9 @@ def host_user(emulator: Emulator) -> SeededUser:
 @pytest.fixture(scope="module")
 def host(emulator: Emulator, host_user: SeededUser) -> Iterator[ProviderHost]:
     h = ProviderHost(
-        project="proj", stack_config=stack_config(emulator, host_user), env={"PYTHONPATH": str(HERE)}
+        project="proj",
+        stack_config=stack_config(emulator, host_user),
+        env={"PYTHONPATH": str(PROVIDER_TESTS)},
     )
     yield h
     h.close()

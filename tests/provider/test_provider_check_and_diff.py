@@ -10,9 +10,9 @@ import copy
 from typing import Any
 
 import pytest
-from provider_kit import webhook_graph
 from pulumi.output import Unknown
 
+from kit.graphs import webhook_graph
 from pulumi_dragops import ConnectionProvider, DeploymentProvider, PatternProvider, WebhookProvider
 from pulumi_dragops._connection import fingerprint
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import grpc
 import pytest
 from engine_harness import CheckFailedError, MiniEngine, ProviderHost, State
-from provider_kit import api, requests_to_api, unique
 from pulumi.runtime import rpc
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
+from kit.clients import client_for
+from kit.emulator import requests_to_api
+from kit.provider import unique
 from pulumi_dragops import ConnectionProvider
 
 TYPE = "pulumi-python:dynamic/dragops:Connection"
@@ -52,7 +54,7 @@ def test_a_connection_is_created_renamed_rekeyed_refreshed_and_destroyed(
     assert_no_key_anywhere(state, host)
     outs = state.plain_outputs()
     assert outs["status"] == "active" and outs["type"] == "api_key" and outs["connection_id"] == state.id
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.connections.get(state.id).display_name == label
 
     live.clear_request_log()
@@ -66,18 +68,18 @@ def test_a_connection_is_created_renamed_rekeyed_refreshed_and_destroyed(
     assert requests_to_api(live) == [("PUT", f"/api/connections/{state.id}")]
     assert_no_key_anywhere(state, host)
 
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         client.connections.update(state.id, display_name="renamed in the dashboard")
     refreshed = engine.refresh("c")
     assert refreshed is not None and refreshed.plain_outputs()["display_name"] == "renamed in the dashboard"
     assert "api_key" not in refreshed.inputs  # the key cannot be read back, so it is not claimed
     state = up(engine, "c", {"provider": "slack", "display_name": label, "api_key": ROTATED_KEY})
     assert engine.ops[-1] == ("update", "c")  # the name is restored; the key is unchanged
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.connections.get(state.id).display_name == label
 
     engine.destroy("c")
-    with api(live, host_user) as client, pytest.raises(NotFoundError):
+    with client_for(live, host_user) as client, pytest.raises(NotFoundError):
         client.connections.get(state.id)
 
 
@@ -94,7 +96,7 @@ def test_another_provider_replaces_the_connection_in_either_order(
     )
     expected = [("delete", "r"), ("create", "r")] if delete_first else [("create", "r"), ("delete", "r")]
     assert engine.ops[-2:] == expected
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         ids = {c.id for c in client.connections.list()}
     assert new.id in ids and old.id not in ids
     engine.destroy("r")
@@ -104,7 +106,7 @@ def test_refresh_drops_a_connection_deleted_out_of_band(
     engine: MiniEngine, live: Emulator, host_user: SeededUser
 ) -> None:
     state = up(engine, "g", {"provider": "openai", "api_key": SENTINEL_KEY})
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         client.connections.delete(state.id)
     assert engine.refresh("g") is None
 
@@ -132,7 +134,7 @@ def test_removing_the_display_name_is_a_change_back_to_the_default_name(
     named = up(engine, "n", {"provider": "slack", "display_name": unique("alerts"), "api_key": SENTINEL_KEY})
     up(engine, "n", {"provider": "slack", "api_key": SENTINEL_KEY})
     assert engine.ops[-1] == ("update", "n")
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.connections.get(named.id).display_name == "Slack API key"
     up(engine, "n", {"provider": "slack", "api_key": SENTINEL_KEY})
     assert engine.ops[-1] == ("same", "n")

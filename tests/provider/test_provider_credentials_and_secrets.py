@@ -12,10 +12,12 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from engine_harness import MiniEngine, ProviderHost, plain
-from provider_kit import HERE, requests_to_api, unique, webhook_graph
 from pulumi.runtime import rpc
 
 from dragops_emulator import Emulator, SeededUser
+from kit.emulator import requests_to_api
+from kit.graphs import webhook_graph
+from kit.provider import PROVIDER_TESTS, unique
 from pulumi_dragops import ConnectionProvider, PatternProvider
 
 SENTINEL_PASSWORD = "Pw-SENTINEL-0c5e!"
@@ -36,7 +38,7 @@ def password_host(emulator: Emulator, password_user: SeededUser) -> Iterator[Pro
         "dragops:email": password_user.email,
         "dragops:password": rpc.wrap_rpc_secret(SENTINEL_PASSWORD),  # `pulumi config set --secret`
     }
-    h = ProviderHost(stack_config=config, env={"PYTHONPATH": str(HERE)})
+    h = ProviderHost(stack_config=config, env={"PYTHONPATH": str(PROVIDER_TESTS)})
     yield h
     h.close()
 
@@ -73,7 +75,7 @@ def test_a_wrong_password_fails_with_a_message_that_does_not_contain_it(
 ) -> None:
     wrong = "Wrong-SENTINEL-pw-77!"
     config = {"dragops:url": emulator.url, "dragops:email": "nobody@example.com", "dragops:password": wrong}
-    host = ProviderHost(stack_config=config, env={"PYTHONPATH": str(HERE)})
+    host = ProviderHost(stack_config=config, env={"PYTHONPATH": str(PROVIDER_TESTS)})
     try:
         with pytest.raises(grpc.RpcError) as failed:
             MiniEngine(host).up("p", PatternProvider(), {"name": "x", "graph": webhook_graph()}, typ=PATTERN)

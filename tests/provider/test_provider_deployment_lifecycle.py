@@ -11,11 +11,14 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from engine_harness import MiniEngine, State
-from provider_kit import api, requests_to_api, unique, webhook_graph
 from pulumi.runtime import rpc
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
+from kit.clients import client_for
+from kit.emulator import requests_to_api
+from kit.graphs import webhook_graph
+from kit.provider import unique
 from pulumi_dragops import DeploymentProvider
 
 TYPE = "pulumi-python:dynamic/dragops:Deployment"
@@ -28,12 +31,12 @@ def up(engine: MiniEngine, name: str, props: dict, **kwargs) -> State:
 
 
 def make_pattern(emulator: Emulator, user: SeededUser, graph: dict | None = None) -> str:
-    with api(emulator, user) as client:
+    with client_for(emulator, user) as client:
         return client.patterns.create(name=unique("deployable"), graph_data=graph or webhook_graph()).id
 
 
 def live_status(emulator: Emulator, user: SeededUser, pattern_id: str) -> tuple[str, int | None]:
-    with api(emulator, user) as client:
+    with client_for(emulator, user) as client:
         try:
             deployment = client.deployments.get(pattern_id)
         except NotFoundError:
@@ -62,7 +65,7 @@ def test_a_deployment_is_created_redeployed_paused_resumed_refreshed_and_undeplo
     up(engine, "d", {"pattern_id": pattern_id, "content_hash": "h1"})
     assert engine.ops[-1] == ("same", "d") and requests_to_api(live) == []
 
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         client.patterns.update(pattern_id, graph_data=webhook_graph("v2"))
     state = up(engine, "d", {"pattern_id": pattern_id, "content_hash": "h2"})  # the pattern's hash moved
     assert engine.ops[-1] == ("update", "d")
@@ -80,7 +83,7 @@ def test_a_deployment_is_created_redeployed_paused_resumed_refreshed_and_undeplo
     state = up(engine, "d", {"pattern_id": pattern_id, "content_hash": "h2", "paused": False})
     assert live_status(live, host_user, pattern_id) == ("active", 2)
 
-    with api(live, host_user) as client:  # drift: paused from the dashboard
+    with client_for(live, host_user) as client:  # drift: paused from the dashboard
         client.deployments.pause(state.plain_outputs()["deployment_id"])
     refreshed = engine.refresh("d")
     assert refreshed is not None and refreshed.plain_outputs()["paused"] is True
@@ -111,10 +114,10 @@ def test_refresh_drops_a_deployment_undeployed_out_of_band_and_destroy_tolerates
     pattern_id = make_pattern(live, host_user)
     up(engine, "u", {"pattern_id": pattern_id})
     kept = engine.state["u"]
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         client.deployments.undeploy(pattern_id)
     assert engine.refresh("u") is None
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         client.patterns.delete(pattern_id)
     engine.state["u"] = kept
     engine.destroy("u")  # 404: already gone, which is what destroy wanted
@@ -175,6 +178,6 @@ def test_moving_a_deployment_to_another_environment_redeploys_it_in_place(
     moved = up(engine, "env", {"pattern_id": pattern_id, "environment_id": "env_prod"})
     assert engine.ops[-1] == ("update", "env") and moved.id == first.id
     assert moved.plain_outputs()["version_number"] == 2
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.deployments.get(pattern_id).environment_id == "env_prod"
     engine.destroy("env")

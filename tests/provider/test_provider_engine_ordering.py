@@ -12,11 +12,13 @@ import json
 import grpc
 import pytest
 from engine_harness import CheckFailedError, MiniEngine, State
-from provider_kit import api, unique, webhook_graph
 from pulumi.runtime import rpc
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
+from kit.clients import client_for
+from kit.graphs import webhook_graph
+from kit.provider import unique
 from pulumi_dragops import DeploymentProvider, PatternProvider, WebhookProvider
 
 PATTERN = "pulumi-python:dynamic/dragops:Pattern"
@@ -31,12 +33,12 @@ def deploy(engine: MiniEngine, name: str, props: dict, **kwargs) -> State:
 
 
 def make_pattern(emulator: Emulator, user: SeededUser) -> str:
-    with api(emulator, user) as client:
+    with client_for(emulator, user) as client:
         return client.patterns.create(name=unique("ordered"), graph_data=webhook_graph()).id
 
 
 def live_deployment(emulator: Emulator, user: SeededUser, pattern_id: str) -> tuple[str, int | None]:
-    with api(emulator, user) as client:
+    with client_for(emulator, user) as client:
         try:
             deployment = client.deployments.get(pattern_id)
         except NotFoundError:
@@ -102,13 +104,13 @@ def test_a_pattern_renamed_without_an_alias_and_adopted_keeps_its_id_and_data(
     props = {"name": unique("renamed"), "description": "kept", "graph": webhook_graph()}
     first = pattern(engine, "before", props)
     if deployed:
-        with api(live, host_user) as client:
+        with client_for(live, host_user) as client:
             client.deployments.deploy(first.id)
     with engine.update(prune=True):  # the new resource adopts the pattern; the old one is deleted last
         after = pattern(engine, "after", {**props, "adopt": True})
     assert engine.ops[-2:] == [("create", "after"), ("delete", "before")]
     assert after.id == first.id
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         kept = client.patterns.get(first.id)
         assert kept.description == "kept" and kept.graph_data == webhook_graph()
         assert kept.tags == [after.plain_outputs()["owner_tag"]]  # the new owner's mark, nothing else
@@ -121,7 +123,7 @@ def test_a_pattern_renamed_without_an_alias_and_adopted_keeps_its_id_and_data(
         pattern(engine, "after", {**props, "adopt": True})
     assert engine.ops[-1] == ("same", "after")
     engine.destroy("after")
-    with api(live, host_user) as client, pytest.raises(NotFoundError):
+    with client_for(live, host_user) as client, pytest.raises(NotFoundError):
         client.patterns.get(first.id)
 
 
@@ -163,13 +165,13 @@ def test_refresh_notices_an_out_of_band_redeploy_and_up_deploys_the_stack_s_cont
     with engine.update():
         program()
     pattern_id = engine.state["p"].id
-    with api(live, host_user) as client:  # edited and redeployed from the dashboard
+    with client_for(live, host_user) as client:  # edited and redeployed from the dashboard
         client.patterns.update(pattern_id, graph_data=webhook_graph("theirs"))
         client.deployments.deploy(pattern_id)
     with engine.update(refresh=True):  # pulumi up --refresh (or refresh, then up)
         program()
     assert [op for op in engine.ops[-2:]] == [("update", "p"), ("update", "d")]
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         running = client.deployments.get(pattern_id)
         assert running.status == "active" and running.version_number == 3
         assert client.patterns.version(pattern_id, 3).graph_data == webhook_graph("ours")
@@ -208,7 +210,7 @@ def test_a_webhook_follows_its_on_webhook_node_to_a_new_endpoint_and_url(
     with engine.update():
         after = program(renumbered)
     assert engine.ops[-2:] == [("create", "w"), ("delete", "w")]  # replaced: a new endpoint is a new id
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         (endpoint,) = client.webhooks.list(before.plain_outputs()["pattern_id"])
     outs = after.plain_outputs()
     assert endpoint.node_id == "node_7" and outs["node_id"] == "node_7"
@@ -227,7 +229,7 @@ def test_a_refused_graph_fails_in_one_line_under_one_traceback(
     engine: MiniEngine, live: Emulator, host_user: SeededUser
 ) -> None:
     no_trigger = {"nodes": [{"id": "node_9", "type": "Log", "data": {"pinDefaults": {"message": "x"}}}]}
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         pattern_id = client.patterns.create(name=unique("refused"), graph_data={**no_trigger, "edges": []}).id
     with pytest.raises(grpc.RpcError) as failed:
         deploy(engine, "refused", {"pattern_id": pattern_id})

@@ -15,10 +15,11 @@ import pulumi
 import pytest
 from engine_harness import MiniEngine, ProviderHost
 from program_harness import EngineBackedMocks, run_program, unwrap
-from provider_kit import api, requests_to_api
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
+from kit.clients import client_for
+from kit.emulator import requests_to_api
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SENTINEL_SLACK = "xoxb-SENTINEL-e2e-5b7d"
@@ -62,7 +63,7 @@ def test_the_basic_example_comes_up_stays_the_same_and_is_destroyed(
 
     first_up()
     assert sorted(op for op, _ in engine.ops) == ["create"] * 4
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         pattern = client.patterns.get(results["pattern_id"])
         assert pattern.name == "Webhook Logger (e2e)"
         assert client.deployments.get(pattern.id).status == "active" and results["version"] == 1
@@ -91,9 +92,9 @@ def test_the_basic_example_comes_up_stays_the_same_and_is_destroyed(
         "Pattern:webhook-logger",
     ):
         engine.destroy(key)
-    with api(live, host_user) as client, pytest.raises(NotFoundError):
+    with client_for(live, host_user) as client, pytest.raises(NotFoundError):
         client.connections.get(results["connection_id"])
-    with api(live, host_user) as client, pytest.raises(NotFoundError):
+    with client_for(live, host_user) as client, pytest.raises(NotFoundError):
         client.patterns.get(results["pattern_id"])
 
 
@@ -120,7 +121,7 @@ def test_the_github_example_hands_the_real_endpoint_url_and_secret_to_the_github
     up()
     (hook,) = mocks.by_type("github:index/repositoryWebhook:RepositoryWebhook")
     configuration = hook.inputs["configuration"]
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         (endpoint,) = client.webhooks.list(seen["pattern_id"])
         assert configuration["url"] == endpoint.url
         assert unwrap(configuration["secret"]) == client.webhooks.secret(endpoint.id).get_secret_value()

@@ -14,11 +14,13 @@ import pulumi
 import pytest
 from engine_harness import MiniEngine, ProviderHost, provider_blob
 from program_harness import EngineBackedMocks, RecordingMocks
-from provider_kit import HERE, api, stack_config, unique, webhook_graph
 from pulumi._types import is_input_type
 
 import pulumi_dragops as dragops
 from dragops_emulator import Emulator, SeededUser
+from kit.clients import client_for
+from kit.graphs import webhook_graph
+from kit.provider import PROVIDER_TESTS, stack_config, unique
 from pulumi_dragops import _connection, _deployment, _pattern, _webhook
 
 MODULES = (_pattern, _deployment, _webhook, _connection)
@@ -91,7 +93,7 @@ def test_every_input_and_output_has_a_docstring() -> None:
 def test_get_reads_an_existing_pattern_without_managing_it(
     engine: MiniEngine, live: Emulator, host_user: SeededUser
 ) -> None:
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         made = client.patterns.create(name=unique("existing"), graph_data=webhook_graph())
 
     @pulumi.runtime.test
@@ -105,7 +107,7 @@ def test_get_reads_an_existing_pattern_without_managing_it(
     assert seen[0] == made.name and len(seen[1]) == 64
     assert engine.ops[-1] == ("read-external", "Pattern:found")
     engine.destroy("Pattern:found")  # pulumi destroy forgets it
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.patterns.get(made.id).name == made.name
 
 
@@ -117,7 +119,7 @@ def second_account(emulator: Emulator, host_user: SeededUser) -> Iterator[tuple[
         "dragops-eu:url": emulator.url,
         "dragops-eu:token": other.token,
     }
-    host = ProviderHost(project="proj", stack_config=config, env={"PYTHONPATH": str(HERE)})
+    host = ProviderHost(project="proj", stack_config=config, env={"PYTHONPATH": str(PROVIDER_TESTS)})
     yield host, other
     host.close()
 
@@ -141,7 +143,7 @@ def test_a_provider_sends_resources_to_a_second_account_without_pickling_its_cre
         return pulumi.Output.all(home.id, away.id)
 
     program()
-    with api(emulator, host_user) as mine, api(emulator, other) as theirs:
+    with client_for(emulator, host_user) as mine, client_for(emulator, other) as theirs:
         assert [p.name for p in mine.patterns.find_by_name(names["home"])] == [names["home"]]
         assert mine.patterns.find_by_name(names["eu"]) == []
         assert [p.name for p in theirs.patterns.find_by_name(names["eu"])] == [names["eu"]]
@@ -149,5 +151,5 @@ def test_a_provider_sends_resources_to_a_second_account_without_pickling_its_cre
     assert other.token.encode() not in base64.b64decode(blob) and b"dragops-eu" in base64.b64decode(blob)
     assert provider_blob(dragops.PatternProvider())[0] == provider_blob(dragops.PatternProvider("dragops"))[0]
     engine.destroy_all()
-    with api(emulator, other) as theirs:
+    with client_for(emulator, other) as theirs:
         assert theirs.patterns.find_by_name(names["eu"]) == []

@@ -7,11 +7,13 @@ from typing import Any
 
 import pulumi
 import pytest
-from provider_kit import api, unique, webhook_graph
 from pulumi.runtime.config import set_all_config
 
 import pulumi_dragops as dragops
 from dragops_emulator import Emulator, SeededUser
+from kit.clients import client_for
+from kit.graphs import webhook_graph
+from kit.provider import unique
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def test_get_pattern_finds_the_pattern_by_its_exact_name(
     emu: Emulator, user: SeededUser, program_config: None
 ) -> None:
     name = unique("lookup")
-    with api(emu, user) as client:
+    with client_for(emu, user) as client:
         pattern = client.patterns.create(name=name, tags=["ops"], graph_data=webhook_graph())
         client.patterns.create(name=f"{name} (copy)")  # a partial match is not a match
     found = dragops.get_pattern(name=name)
@@ -42,7 +44,7 @@ def test_get_pattern_refuses_a_missing_or_ambiguous_name(
     name = unique("twice")
     with pytest.raises(dragops.DragopsProviderError, match="no pattern named"):
         dragops.get_pattern(name=name)
-    with api(emu, user) as client:
+    with client_for(emu, user) as client:
         client.patterns.create(name=name)
         client.patterns.create(name=name)
     with pytest.raises(dragops.DragopsProviderError, match="2 patterns are named"):
@@ -82,7 +84,7 @@ def test_the_output_lookups_take_and_give_outputs(
     emu: Emulator, user: SeededUser, program_config: None
 ) -> Any:
     name = unique("outlookup")
-    with api(emu, user) as client:
+    with client_for(emu, user) as client:
         pattern = client.patterns.create(name=name, graph_data=webhook_graph())
     found = dragops.get_pattern_output(name=pulumi.Output.from_input(name))
     library = dragops.get_node_definitions_output()
@@ -99,7 +101,7 @@ def test_a_lookup_reads_a_provider_s_namespace(
 ) -> None:
     other = emu.seed_user()
     name = unique("elsewhere")
-    with api(emu, other) as client:
+    with client_for(emu, other) as client:
         client.patterns.create(name=name, graph_data=webhook_graph())
     set_all_config(
         {

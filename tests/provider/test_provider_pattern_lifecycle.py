@@ -11,11 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 import pytest
 from engine_harness import CheckFailedError, MiniEngine, ProviderHost, State
-from provider_kit import api, requests_to_api, unique, webhook_graph
 from pulumi.runtime import rpc
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
+from kit.clients import client_for
+from kit.emulator import requests_to_api
+from kit.graphs import webhook_graph
+from kit.provider import unique
 from pulumi_dragops import PatternProvider
 
 TYPE = "pulumi-python:dynamic/dragops:Pattern"
@@ -33,7 +36,7 @@ def test_a_pattern_goes_through_create_same_update_refresh_and_destroy(
     name = unique("logger")
     props = {"name": name, "description": "logs", "tags": ["b", "a"], "graph": webhook_graph()}
     state = up(engine, "p", props)
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         created = client.patterns.get(state.id)
     # The user's tags, then the resource's owner mark (what its delete checks before deleting).
     assert created.name == name and created.tags == ["b", "a", state.plain_outputs()["owner_tag"]]
@@ -51,7 +54,7 @@ def test_a_pattern_goes_through_create_same_update_refresh_and_destroy(
     state = up(engine, "p", {**props, "graph": webhook_graph("changed")})
     assert engine.ops[-1] == ("update", "p")
     assert [m for m, _ in requests_to_api(live)] == ["PUT"]  # only the changed field, in one call
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.patterns.get(state.id).graph_data == webhook_graph("changed")
         client.patterns.update(state.id, description="edited in the dashboard")  # drift
 
@@ -61,11 +64,11 @@ def test_a_pattern_goes_through_create_same_update_refresh_and_destroy(
     assert requests_to_api(live) == [("GET", f"/api/patterns/{state.id}")]
     up(engine, "p", {**props, "graph": webhook_graph("changed")})
     assert engine.ops[-1] == ("update", "p")  # the drift is reverted
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.patterns.get(state.id).description == "logs"
 
     engine.destroy("p")
-    with api(live, host_user) as client, pytest.raises(NotFoundError):
+    with client_for(live, host_user) as client, pytest.raises(NotFoundError):
         client.patterns.get(state.id)
 
 
@@ -73,7 +76,7 @@ def test_refresh_drops_a_pattern_deleted_out_of_band_and_destroy_treats_404_as_d
     engine: MiniEngine, live: Emulator, host_user: SeededUser
 ) -> None:
     state = up(engine, "gone", {"name": unique("gone"), "graph": webhook_graph()})
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         client.patterns.delete(state.id)
     kept = engine.state["gone"]
     assert engine.refresh("gone") is None and "gone" not in engine.state
@@ -122,7 +125,7 @@ def test_a_name_that_already_exists_fails_unless_adopt_is_set(
     engine: MiniEngine, live: Emulator, host_user: SeededUser
 ) -> None:
     name = unique("taken")
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         existing = client.patterns.create(name=name, description="made by hand")
     with pytest.raises(grpc.RpcError) as refused:
         up(engine, "dup", {"name": name, "graph": webhook_graph()})
@@ -130,7 +133,7 @@ def test_a_name_that_already_exists_fails_unless_adopt_is_set(
     assert "adopt=True" in refused.value.details()
     state = up(engine, "dup", {"name": name, "graph": webhook_graph(), "adopt": True})
     assert state.id == existing.id
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert [p.id for p in client.patterns.find_by_name(name)] == [existing.id]
         assert client.patterns.get(existing.id).graph_data == webhook_graph()
 
@@ -144,7 +147,7 @@ def test_a_create_whose_answer_fails_after_the_commit_leaves_no_pattern_behind(
         up(engine, "lost", {"name": name, "graph": webhook_graph()})
     assert f"creating pattern {name!r} failed" in failed.value.details()
     assert "lost" not in engine.state
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.patterns.find_by_name(name) == []
 
 
@@ -154,7 +157,7 @@ def test_a_create_whose_answer_is_dropped_is_recovered_without_a_duplicate(
     name = unique("dropped")
     live.inject_fault(method="POST", path="/api/patterns", kind="commit_then_fail", status=0)
     state = up(engine, "dropped", {"name": name, "graph": webhook_graph()})
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert [p.id for p in client.patterns.find_by_name(name)] == [state.id]
 
 
@@ -162,7 +165,7 @@ def test_renaming_onto_another_patterns_name_is_refused(
     engine: MiniEngine, live: Emulator, host_user: SeededUser
 ) -> None:
     other = unique("other")
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         client.patterns.create(name=other)
     up(engine, "r", {"name": unique("mine"), "graph": webhook_graph()})
     with pytest.raises(grpc.RpcError) as refused:
@@ -187,7 +190,7 @@ def test_concurrent_creates_share_one_provider_instance_safely(
     with ThreadPoolExecutor(max_workers=8) as pool:
         ids = list(pool.map(create, names))
     assert len(set(ids)) == 8
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         for name, pattern_id in zip(names, ids, strict=True):
             assert [p.id for p in client.patterns.find_by_name(name)] == [pattern_id]
 
@@ -203,14 +206,14 @@ def test_ignored_paths_edited_in_the_dashboard_are_neither_reverted_nor_rehashed
     state = up(engine, "m", props)
     moved = webhook_graph()
     moved["nodes"][1]["position"] = {"x": 640, "y": 80}
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         client.patterns.update(state.id, graph_data=moved)
     refreshed = engine.refresh("m")
     assert refreshed is not None
     assert refreshed.plain_outputs()["content_hash"] == state.plain_outputs()["content_hash"]
     up(engine, "m", props)
     assert engine.ops[-1] == ("same", "m")
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.patterns.get(state.id).graph_data == moved
 
 
@@ -221,7 +224,7 @@ def test_every_content_input_changes_in_place_so_the_id_and_webhook_urls_survive
     # URL belong to its node and outlive edits (D12); a replace would move both for nothing.
     props = {"name": unique("keep"), "graph": webhook_graph()}
     state = up(engine, "k", props)
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         urls_before = [w.url for w in client.webhooks.list(state.id)]
     changed = {
         "name": unique("renamed"),
@@ -236,7 +239,7 @@ def test_every_content_input_changes_in_place_so_the_id_and_webhook_urls_survive
         state_after = up(engine, "k", props)
         assert engine.ops[-1] == ("update", "k"), key
         assert state_after.id == state.id, key
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         live_pattern = client.patterns.get(state.id)
         assert [w.url for w in client.webhooks.list(state.id)] == urls_before
     assert (live_pattern.name, live_pattern.description, live_pattern.tags) == (

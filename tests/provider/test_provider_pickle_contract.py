@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from engine_harness import ProviderHost, provider_blob, to_struct
-from provider_kit import webhook_graph
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2 as pb
 
+from kit.graphs import webhook_graph
 from pulumi_dragops import ConnectionProvider, DeploymentProvider, PatternProvider, WebhookProvider
 
 SENTINEL_TOKEN = "tok-SENTINEL-7f3a9c"

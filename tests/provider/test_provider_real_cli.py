@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from provider_kit import api, unique
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
+from kit.clients import client_for
+from kit.provider import unique
 
 pytestmark = [
     pytest.mark.pulumi_cli,
@@ -78,7 +79,7 @@ def changes(summary: Any) -> dict[str, int]:
 
 
 def connections_named(emulator: Emulator, user: SeededUser, name: str) -> list[tuple[str, str]]:
-    with api(emulator, user) as client:
+    with client_for(emulator, user) as client:
         return [(c.id, c.provider) for c in client.connections.list() if c.display_name == name]
 
 
@@ -142,7 +143,7 @@ def test_the_real_cli_previews_creates_keeps_updates_replaces_refreshes_and_dest
         assert previewed == {"update": 2, "same": RESOURCES - 2} and writes(emu) == []
         updated = stack.up(on_output=print)
         assert changes(updated.summary.resource_changes) == {"update": 2, "same": RESOURCES - 2}
-        with api(emu, user) as client:
+        with client_for(emu, user) as client:
             assert client.deployments.get(pattern_id).version_number == 2
 
         # another connection provider: a replace (create the new one, then delete the old one)
@@ -152,17 +153,17 @@ def test_the_real_cli_previews_creates_keeps_updates_replaces_refreshes_and_dest
         assert [provider for _, provider in connections_named(emu, user, name)] == ["sendgrid"]
 
         # drift found by refresh is reverted by the next up
-        with api(emu, user) as client:
+        with client_for(emu, user) as client:
             client.patterns.update(pattern_id, description="edited in the dashboard")
         stack.refresh(on_output=print)
         reverted = stack.up(on_output=print)
         assert changes(reverted.summary.resource_changes).get("update", 0) >= 1
-        with api(emu, user) as client:
+        with client_for(emu, user) as client:
             assert client.patterns.get(pattern_id).description == "changed"
 
         # an object deleted out of band: refresh drops it, the next up creates it again
         connection_id = reverted.outputs["connection_id"].value
-        with api(emu, user) as client:
+        with client_for(emu, user) as client:
             client.connections.delete(connection_id)
         stack.refresh(on_output=print)
         recreated = stack.up(on_output=print)
@@ -172,14 +173,14 @@ def test_the_real_cli_previews_creates_keeps_updates_replaces_refreshes_and_dest
         # credentials are config, never state; the API key and the webhook secret are secrets there
         state = json.dumps(stack.export_stack().deployment)
         assert user.token not in state and SENTINEL_KEY not in state
-        with api(emu, user) as client:
+        with client_for(emu, user) as client:
             hook = next(iter(client.webhooks.list(pattern_id)))
             assert client.webhooks.secret(hook.id).get_secret_value() not in state
     finally:
         stack.destroy(on_output=print)
         stack.workspace.remove_stack("dev")
     assert connections_named(emu, user, name) == []
-    with api(emu, user) as client, pytest.raises(NotFoundError):
+    with client_for(emu, user) as client, pytest.raises(NotFoundError):
         client.patterns.get(pattern_id or "pat_missing")
 
 
@@ -237,7 +238,7 @@ def test_the_real_cli_keeps_renamed_and_force_replaced_resources_deployed(
     )
 
     def running(pattern_id: str) -> tuple[str, int | None]:
-        with api(emu, user) as client:
+        with client_for(emu, user) as client:
             deployment = client.deployments.get(pattern_id)
             return deployment.status, deployment.version_number
 

@@ -11,8 +11,8 @@ from typing import Any
 import pulumi
 import pytest
 from program_harness import RecordingMocks
-from provider_kit import webhook_graph
 
+from kit.graphs import webhook_graph
 from pulumi_dragops import DragopsProviderError, Pattern, PatternProvider
 
 NOTIFIER = Path(__file__).parents[2] / "examples" / "gitops-repo" / "patterns" / "slack-notifier.yaml"

@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from provider_kit import api, configured, unique, webhook_graph
 from pulumi.dynamic import Config, ConfigureRequest
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
+from kit.clients import client_for
+from kit.graphs import webhook_graph
+from kit.provider import configured, unique
 from pulumi_dragops import ConfigurationError, DeploymentProvider, DragopsProviderError, PatternProvider
 
 
@@ -34,7 +36,7 @@ def auth_traffic(emulator: Emulator) -> list[tuple[str, int]]:
 
 
 def make_pattern(emulator: Emulator, user: SeededUser) -> str:
-    with api(emulator, user) as client:
+    with client_for(emulator, user) as client:
         return client.patterns.create(name=unique("session"), graph_data=webhook_graph()).id
 
 
@@ -116,7 +118,7 @@ def never_active(emu: Emulator) -> Iterator[Emulator]:
 
 
 def deployment_status(emulator: Emulator, user: SeededUser, pattern_id: str) -> str:
-    with api(emulator, user) as client:
+    with client_for(emulator, user) as client:
         try:
             return client.deployments.get(pattern_id).status
         except NotFoundError:

@@ -13,15 +13,17 @@ import time
 from typing import Any
 
 import pytest
-from provider_kit import api, configured, unique, webhook_graph
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import NotFoundError
+from kit.clients import client_for
+from kit.graphs import webhook_graph
+from kit.provider import configured, unique
 from pulumi_dragops import DeploymentProvider, DragopsProviderError, PatternProvider
 
 
 def _status(emulator: Emulator, user: SeededUser, pattern_id: str) -> str:
-    with api(emulator, user) as client:
+    with client_for(emulator, user) as client:
         try:
             return client.deployments.get(pattern_id).status
         except NotFoundError:
@@ -33,7 +35,7 @@ def test_a_deploy_that_reads_back_at_another_version_fails_at_once_and_create_un
 ) -> None:
     emu.update_settings(activation_delay_seconds=1.0)
     try:
-        with api(emu, user) as client:
+        with client_for(emu, user) as client:
             pattern_id = client.patterns.create(name=unique("raced"), graph_data=webhook_graph()).id
         provider = configured(DeploymentProvider(), emu, user)
         props = provider.check({}, {"pattern_id": pattern_id, "activation_timeout": 60.0}).inputs
@@ -52,7 +54,7 @@ def test_a_deploy_that_reads_back_at_another_version_fails_at_once_and_create_un
         deadline = time.monotonic() + 10
         while _status(emu, user, pattern_id) != "pending" and time.monotonic() < deadline:
             time.sleep(0.02)
-        with api(emu, user) as client:
+        with client_for(emu, user) as client:
             assert client.deployments.deploy(pattern_id).version_number == 2
         creating.join(timeout=30)
         assert not creating.is_alive()

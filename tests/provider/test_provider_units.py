@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from provider_kit import api, configured, unique, webhook_graph
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.files import PatternFileError
+from kit.clients import client_for
+from kit.graphs import webhook_graph
+from kit.provider import configured, unique
 from pulumi_dragops import (
     ConnectionProvider,
     DeploymentProvider,
@@ -53,7 +55,7 @@ def test_pattern_update_of_a_pattern_deleted_out_of_band_says_to_refresh(
 ) -> None:
     provider = configured(PatternProvider(), emu, user)
     created = provider.create(pattern_props())
-    with api(emu, user) as client:
+    with client_for(emu, user) as client:
         client.patterns.delete(created.id)
     with pytest.raises(DragopsProviderError, match="no longer exists in DRAGOPS; run `pulumi refresh`"):
         provider.update(created.id, created.outs, {**created.outs, "description": "new"})
@@ -64,7 +66,7 @@ def test_deleting_a_pattern_that_is_still_deployed_is_refused_with_the_way_out(
 ) -> None:
     provider = configured(PatternProvider(), emu, user)
     created = provider.create(pattern_props())
-    with api(emu, user) as client:
+    with client_for(emu, user) as client:
         client.deployments.deploy(created.id)
     with pytest.raises(DragopsProviderError, match=r"still deployed.*undeploy it first"):
         provider.delete(created.id, created.outs)
@@ -86,7 +88,7 @@ def test_deployment_update_of_an_undeployed_pattern_says_to_refresh(emu: Emulato
     deployments = configured(DeploymentProvider(), emu, user)
     pattern = patterns.create(pattern_props())
     created = deployments.create({"pattern_id": pattern.id, "paused": False})
-    with api(emu, user) as client:
+    with client_for(emu, user) as client:
         client.deployments.undeploy(pattern.id)
     with pytest.raises(DragopsProviderError, match="no longer deployed; run `pulumi refresh`"):
         deployments.update(created.id, created.outs, {**created.outs, "paused": True})
@@ -121,7 +123,7 @@ def test_a_connection_create_whose_answer_fails_after_the_commit_leaves_no_conne
     emu.inject_fault(method="POST", path="/api/connections/api-key", kind="commit_then_fail", status=500)
     with pytest.raises(DragopsProviderError, match="creating the slack connection failed"):
         provider.create({"provider": "slack", "display_name": "lost", "api_key": "sk-unit-SENTINEL"})
-    with api(emu, user) as client:
+    with client_for(emu, user) as client:
         assert client.connections.list() == []
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import grpc
 import pytest
 from engine_harness import MiniEngine, State
-from provider_kit import api, requests_to_api, unique, webhook_graph
 from pulumi.runtime import rpc
 
 from dragops_emulator import Emulator, SeededUser
+from kit.clients import client_for
+from kit.emulator import requests_to_api
+from kit.graphs import webhook_graph
+from kit.provider import unique
 from pulumi_dragops import WebhookProvider
 
 TYPE = "pulumi-python:dynamic/dragops:Webhook"
@@ -24,7 +27,7 @@ def up(engine: MiniEngine, name: str, props: dict, **kwargs) -> State:
 
 
 def deployed_pattern(emulator: Emulator, user: SeededUser, **graph_options: object) -> str:
-    with api(emulator, user) as client:
+    with client_for(emulator, user) as client:
         pattern = client.patterns.create(name=unique("hooked"), graph_data=webhook_graph(**graph_options))
         client.deployments.deploy(pattern.id)
         return pattern.id
@@ -38,7 +41,7 @@ def test_a_webhook_exposes_a_working_url_and_secret_rotates_on_demand_and_refres
     outs = state.plain_outputs()
     assert rpc.is_rpc_secret(state.outputs["secret"]) and not rpc.is_rpc_secret(state.outputs["url"])
     assert outs["node_id"] == "node_1" and outs["url"].endswith(f"/webhooks/{state.id}")
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.webhooks.secret(state.id).get_secret_value() == outs["secret"]
         delivery = client.webhooks.send(state.id, {"hello": "world"}, secret=outs["secret"])
     assert delivery.status == "accepted"  # the exported secret really signs requests
@@ -51,7 +54,7 @@ def test_a_webhook_exposes_a_working_url_and_secret_rotates_on_demand_and_refres
     assert engine.ops[-1] == ("update", "w")
     rotated = state.plain_outputs()["secret"]
     assert rotated != outs["secret"]
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.webhooks.secret(state.id).get_secret_value() == rotated
         client.webhooks.rotate_secret(state.id)  # drift: rotated from the dashboard
         current = client.webhooks.secret(state.id).get_secret_value()
@@ -70,11 +73,11 @@ def test_signature_checking_can_be_switched_off_for_senders_that_sign_their_own_
     pattern_id = deployed_pattern(live, host_user)
     state = up(engine, "gh", {"pattern_id": pattern_id, "require_signature": False})
     assert state.plain_outputs()["require_signature"] is False
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.webhooks.list(pattern_id)[0].require_signature is False
     up(engine, "gh", {"pattern_id": pattern_id, "require_signature": True})
     assert engine.ops[-1] == ("update", "gh")
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.webhooks.list(pattern_id)[0].require_signature is True
 
 
@@ -111,10 +114,10 @@ def test_choosing_another_node_replaces_the_webhook_in_either_order(
 def test_refresh_drops_the_webhook_of_a_deleted_pattern(
     engine: MiniEngine, live: Emulator, host_user: SeededUser
 ) -> None:
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         pattern_id = client.patterns.create(name=unique("short-lived"), graph_data=webhook_graph()).id
     up(engine, "gone", {"pattern_id": pattern_id})
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         client.patterns.delete(pattern_id)
     assert engine.refresh("gone") is None
 
@@ -127,7 +130,7 @@ def test_a_create_that_fails_after_switching_the_signature_off_switches_it_back(
     with pytest.raises(grpc.RpcError) as failed:
         up(engine, "half", {"pattern_id": pattern_id, "require_signature": False})
     assert "500" in failed.value.details() and "half" not in engine.state
-    with api(live, host_user) as client:
+    with client_for(live, host_user) as client:
         assert client.webhooks.list(pattern_id)[0].require_signature is True  # as it was found
 
 

@@ -6,8 +6,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from io_kit import client_for, cycle, init_repo, live_snapshot, write_file, writes
-from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.apply import ApplyOptions, ResultStatus, apply_plan
@@ -17,6 +15,13 @@ from dragops_sync.observe import LiveObserver
 from dragops_sync.ownership import APPLIED_TAG_PREFIX, OWNER_TAG_PREFIX
 from dragops_sync.plan import ActionKind, PlanOptions
 from dragops_sync.planner import build_plan
+from kit.clients import client_for
+from kit.documents import scheduled_report, webhook_logger
+from kit.emulator import writes
+from kit.git import init_repo
+from kit.live import live_snapshot
+from kit.sync_dirs import write_file
+from kit.sync_runs import cycle
 
 OWNER = "acme/automations"
 

@@ -7,8 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from io_kit import client_for, cycle, init_repo, write_file, writes
-from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
@@ -18,6 +16,12 @@ from dragops_sync.directory import load_directory
 from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import ActionKind, Plan, PlanOptions, Resource
 from dragops_sync.planner import build_plan
+from kit.clients import client_for
+from kit.documents import scheduled_report, webhook_logger
+from kit.emulator import writes
+from kit.git import init_repo
+from kit.sync_dirs import write_file
+from kit.sync_runs import cycle
 
 OWNER = "acme/automations"
 K = ActionKind

@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from io_kit import FAST_RATE, client_for, copy_example, init_repo, run_cli, write_file
-from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.cli import main
+from kit.clients import client_for
+from kit.documents import scheduled_report, webhook_logger
+from kit.git import init_repo
+from kit.sync_dirs import FAST_RATE, copy_example, write_file
+from kit.sync_runs import run_cli
 
 SENTINEL_KEY = "xoxb-SENTINEL-api-key-7f3a9c"
 SENTINEL_GITHUB = "ghp-SENTINEL-github-key-1b2c"

@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from io_kit import FAST_RATE, client_for, init_repo, live_snapshot, run_cli, write_file
-from sync_kit import webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
+from kit.clients import client_for
+from kit.documents import webhook_logger
+from kit.git import init_repo
+from kit.live import live_snapshot
+from kit.sync_dirs import FAST_RATE, write_file
+from kit.sync_runs import run_cli
 
 
 def _doc(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:

@@ -6,14 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from io_kit import client_for, copy_example, cycle
-from sync_kit import OWNER, webhook_logger, write_pattern, write_settings
-
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.apply import ResultStatus
 from dragops_sync.cycle import Selector
 from dragops_sync.desired import DesiredState
 from dragops_sync.plan import Plan
+from kit.clients import client_for
+from kit.documents import OWNER, webhook_logger
+from kit.sync_dirs import copy_example, write_pattern, write_settings
+from kit.sync_runs import cycle
 
 EXAMPLE_ENV = {"SLACK_TOKEN": "xoxb-SENTINEL-slack", "GITHUB_TRIAGE_TOKEN": "ghp_SENTINEL-github"}
 

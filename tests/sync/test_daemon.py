@@ -11,24 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from daemon_kit import (
-    SETTINGS,
-    DaemonThread,
-    git,
-    live_message,
-    live_names,
-    pattern_file,
-    running_daemon,
-    sync_repo,
-    wait_for,
-)
-from sync_kit import OWNER
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.apply import ApplyOptions
 from dragops_sync.daemon import Daemon, DaemonSettings, run_daemon
 from dragops_sync.plan import PlanOptions
+from kit.documents import OWNER
+from kit.git import git
+from kit.live import live_message, live_names
+from kit.sync_dirs import SETTINGS, pattern_file, sync_repo
+from kit.sync_runs import DaemonThread, running_daemon
+from kit.waiting import wait_for
 
 
 @pytest.fixture

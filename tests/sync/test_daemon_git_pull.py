@@ -8,13 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from daemon_kit import commit_all, git, live_message, pattern_file, running_daemon, sync_repo
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.daemon import Daemon, DaemonSettings
 from dragops_sync.gitpull import fast_forward, has_uncommitted_changes, head_commit, redact_url_credentials
 from dragops_sync.states import Trigger
+from kit.git import commit, git
+from kit.live import live_message
+from kit.sync_dirs import pattern_file, sync_repo
+from kit.sync_runs import running_daemon
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def test_a_commit_pushed_to_the_remote_is_pulled_applied_and_its_sha_logged(
     with running_daemon(checkout, client, interval=0.5, watch=False, git_pull=True) as runner:
         runner.wait_settled()
         pattern_file(author, "a", "Alpha", message="from a pushed commit")
-        pushed = commit_all(author, "change the Log message")
+        pushed = commit(author, "change the Log message")
         git(author, "push", "-q", "origin", "main")
         outcome = runner.wait_cycle_after(0, lambda o: o.commit == pushed, "a cycle at the pushed commit")
     assert outcome.result == "ok"
@@ -61,9 +64,9 @@ def test_a_diverged_checkout_is_not_pulled_and_the_cycle_runs_on_it(
     git(checkout, "config", "user.email", "ops@example.com")
     git(checkout, "config", "user.name", "Ops")
     pattern_file(checkout, "b", "Beta")
-    local = commit_all(checkout, "a local commit the remote does not have")
+    local = commit(checkout, "a local commit the remote does not have")
     pattern_file(author, "a", "Alpha", message="remote only")
-    commit_all(author, "a remote commit")
+    commit(author, "a remote commit")
     git(author, "push", "-q", "origin", "main")
 
     daemon = Daemon(
@@ -112,7 +115,7 @@ def test_uncommitted_edits_under_the_directory_are_noticed(tmp_path: Path) -> No
     assert not has_uncommitted_changes(repo)
     pattern_file(repo, "alpha", "Alpha", message="edited, not committed")
     assert has_uncommitted_changes(repo)
-    commit_all(repo, "edit")
+    commit(repo, "edit")
     pattern_file(repo, "beta", "Beta")  # a new file, not yet added
     assert has_uncommitted_changes(repo)
     outside = tmp_path / "not-a-checkout"

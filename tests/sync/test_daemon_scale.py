@@ -7,11 +7,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from daemon_kit import SETTINGS, commit_all, init_repo, pattern_file
-
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.daemon import Daemon, DaemonSettings
+from kit.git import commit, init_repo
+from kit.sync_dirs import SETTINGS, pattern_file
 
 PATTERNS = 1000
 _ONE_PATTERN = re.compile(r"^/api/patterns/[^/]+$")
@@ -24,7 +24,7 @@ def test_a_warm_no_op_cycle_over_1000_patterns_makes_no_per_pattern_get(
     (repo / "dragops-sync.yaml").write_text(SETTINGS + "concurrency: 16\n", encoding="utf-8")
     for index in range(PATTERNS):
         pattern_file(repo, f"p{index:04d}", f"Pattern {index:04d}", message=f"message {index}")
-    commit_all(repo, "1,000 patterns")
+    commit(repo, "1,000 patterns")
 
     with Client(base_url=emu.url, token=user.token) as client:
         settings = DaemonSettings(directory=repo, status_addr=None, watch=False)

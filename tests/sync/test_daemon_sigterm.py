@@ -13,14 +13,16 @@ import threading
 import urllib.request
 from pathlib import Path
 
-from daemon_kit import SETTINGS, git, live_message, pattern_file, sync_repo, wait_for
-from sync_kit import OWNER
-
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.cycle import run_cycle
 from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import ActionKind, PlanOptions
+from kit.documents import OWNER
+from kit.git import git
+from kit.live import live_message
+from kit.sync_dirs import SETTINGS, pattern_file, sync_repo
+from kit.waiting import wait_for
 
 _DAEMON = """
 import sys

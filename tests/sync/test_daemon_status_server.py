@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daemon_kit import pattern_file, running_daemon, sync_repo
 from prometheus_client.parser import text_string_to_metric_families
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus, PatternStatus, StatusServer, parse_address
 from dragops_sync.states import PatternState, ReconcileResult
+from kit.sync_dirs import pattern_file, sync_repo
+from kit.sync_runs import running_daemon
 
 
 @pytest.fixture

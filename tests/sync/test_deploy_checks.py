@@ -17,7 +17,6 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from io_kit import FAST_RATE, copy_example, init_repo, run_cli, write_file
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_emulator._cron import CronError, parse_cron
@@ -26,7 +25,10 @@ from dragops_sync.files import FileIssue, load_pattern_file, parse_pattern
 from dragops_sync.validate import NodeLibrary, validate_pattern
 from kit.clients import client_for, http_client
 from kit.emulator import create_pattern, deploy, form_b
+from kit.git import init_repo
 from kit.graphs import graph, node, scheduled_graph, start_graph, unwired_webhooks, webhook_graph, wire
+from kit.sync_dirs import FAST_RATE, copy_example, write_file
+from kit.sync_runs import run_cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

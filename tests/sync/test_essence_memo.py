@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from io_kit import client_for, cycle
-from sync_kit import OWNER, scheduled_report, webhook_logger, write_pattern, write_settings
 
 import dragops_sync.essence as essence_module
 from dragops_emulator import Emulator, SeededUser
@@ -19,6 +17,10 @@ from dragops_sync.essence import Essence, EssenceMemo, canonical_json, essence, 
 from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import PlanOptions
 from dragops_sync.planner import build_plan
+from kit.clients import client_for
+from kit.documents import OWNER, scheduled_report, webhook_logger
+from kit.sync_dirs import write_pattern, write_settings
+from kit.sync_runs import cycle
 
 IGNORE_POSITIONS = ("/graphData/nodes/*/position",)
 

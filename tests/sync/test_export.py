@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from io_kit import client_for, copy_example, cycle, init_repo, live_snapshot, write_file
-from sync_kit import scheduled_report, webhook_logger
-
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.export import export_patterns, slugify
 from dragops_sync.files import load_pattern_file
+from kit.clients import client_for
+from kit.documents import scheduled_report, webhook_logger
+from kit.git import init_repo
+from kit.live import live_snapshot
+from kit.sync_dirs import copy_example, write_file
+from kit.sync_runs import cycle
 
 EMPTY_GRAPH = {"nodes": [], "edges": []}
 

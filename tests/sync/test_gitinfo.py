@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from io_kit import init_repo
 
 from dragops_sync.gitinfo import DefaultOwner, default_owner, owner_from_remote_url
+from kit.git import init_repo
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from io_kit import FAST_RATE, client_for, init_repo, run_cli, write_file, writes
-from sync_kit import scheduled_report, webhook_logger, write_pattern
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.directory import load_directory
@@ -32,6 +30,12 @@ from dragops_sync.limits import (
     control_characters,
 )
 from dragops_sync.validate import validate_desired
+from kit.clients import client_for
+from kit.documents import scheduled_report, webhook_logger
+from kit.emulator import writes
+from kit.git import init_repo
+from kit.sync_dirs import FAST_RATE, write_file, write_pattern
+from kit.sync_runs import run_cli
 
 # "Billion laughs": nine times nine ... of one string, a few hundred bytes of YAML.
 ALIAS_BOMB = "".join(

@@ -13,22 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
-from io_kit import (
-    EXAMPLE_REPO,
-    client_for,
-    copy_example,
-    cycle,
-    git,
-    init_repo,
-    raise_rate,
-    run_cli,
-    write_file,
-)
-from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.pattern_report import render_status_table, status_rows
 from dragops_sync.states import PatternState
+from kit.clients import client_for
+from kit.documents import scheduled_report, webhook_logger
+from kit.git import git, init_repo
+from kit.sync_dirs import EXAMPLE_REPO, copy_example, raise_rate, write_file
+from kit.sync_runs import cycle, run_cli
 
 PROJECT = Path(__file__).resolve().parents[2]
 DEMO_ENV = {"SLACK_TOKEN": "xoxb-demo-test", "GITHUB_TRIAGE_TOKEN": "ghp-demo-test"}

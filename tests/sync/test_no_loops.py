@@ -9,15 +9,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from daemon_kit import running_daemon
-from io_kit import FAST_RATE, client_for, cycle, init_repo, run_cli, write_file, writes
-from sync_kit import webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.apply import ResultStatus
 from dragops_sync.plan import ActionKind
 from dragops_sync.states import ReconcileResult
+from kit.clients import client_for
+from kit.documents import webhook_logger
+from kit.emulator import writes
+from kit.git import init_repo
+from kit.sync_dirs import FAST_RATE, write_file
+from kit.sync_runs import cycle, run_cli, running_daemon
 
 SETTINGS = FAST_RATE + "owner: acme/loops\n"
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from io_kit import client_for, cycle, init_repo, write_file
-from sync_kit import scheduled_report, webhook_logger
-
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.observe import LiveObserver
 from dragops_sync.ownership import OWNER_TAG_PREFIX
+from kit.clients import client_for
+from kit.documents import scheduled_report, webhook_logger
+from kit.git import init_repo
+from kit.sync_dirs import write_file
+from kit.sync_runs import cycle
 
 
 def _gets_of_single_patterns(emu: Emulator) -> list[str]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from io_kit import client_for
-from sync_kit import webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync import operations
 from dragops_sync.api import ConflictError, DragopsError, ServerError, ValidationError
 from dragops_sync.spec import PatternSpec
+from kit.clients import client_for
+from kit.documents import webhook_logger
 
 
 def spec(name: str = "Webhook Logger", message: str = "got it") -> PatternSpec:

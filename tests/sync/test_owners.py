@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from daemon_kit import running_daemon
-from io_kit import FAST_RATE, client_for, commit, cycle, init_repo, run_cli, write_file
-from sync_kit import webhook_logger
-
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.ownership import ownership_mark
 from dragops_sync.plan import ActionKind
 from dragops_sync.states import ReconcileResult
+from kit.clients import client_for
+from kit.documents import webhook_logger
+from kit.git import commit, init_repo
+from kit.sync_dirs import FAST_RATE, write_file
+from kit.sync_runs import cycle, run_cli, running_daemon
 
 
 def _directory(path: Path, names: list[str], *, remote: str | None = None, git: bool = True) -> Path:

@@ -7,13 +7,14 @@ import os
 from pathlib import Path
 
 import pytest
-from io_kit import client_for
-from sync_kit import OWNER, scheduled_report, webhook_logger, write_pattern, write_settings
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.daemon import Daemon, DaemonSettings
 from dragops_sync.directory import load_directory
 from dragops_sync.files import PatternFileCache, PatternFileError, load_pattern_file
+from kit.clients import client_for
+from kit.documents import OWNER, scheduled_report, webhook_logger
+from kit.sync_dirs import write_pattern, write_settings
 
 
 def test_an_unchanged_file_is_handed_out_again_without_parsing(tmp_path: Path) -> None:

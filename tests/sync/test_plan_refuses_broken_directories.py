@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from io_kit import FAST_RATE, client_for, cycle, init_repo, run_cli, write_file
-from sync_kit import scheduled_report, webhook_logger
-
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.directory import load_directory
 from dragops_sync.plan import ActionKind
+from kit.clients import client_for
+from kit.documents import scheduled_report, webhook_logger
+from kit.git import init_repo
+from kit.sync_dirs import FAST_RATE, write_file
+from kit.sync_runs import cycle, run_cli
 
 
 def _directory(tmp_path: Path) -> Path:

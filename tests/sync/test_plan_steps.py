@@ -7,16 +7,6 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from sync_kit import (
-    OWNER,
-    active,
-    live_pattern,
-    scheduled_report,
-    webhook_logger,
-    write_pattern,
-    write_settings,
-)
-
 from dragops_sync.desired import DesiredState
 from dragops_sync.directory import load_directory
 from dragops_sync.live import LiveConnection, LiveState
@@ -35,6 +25,9 @@ from dragops_sync.plan import (
     Undeploy,
 )
 from dragops_sync.planner import build_plan
+from kit.documents import OWNER, scheduled_report, webhook_logger
+from kit.live import active, live_pattern
+from kit.sync_dirs import write_pattern, write_settings
 
 K = ActionKind
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from io_kit import client_for, commit, cycle, init_repo, live_snapshot, write_file, writes
-from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.apply import ResultStatus
 from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import ActionKind, RefusalReason
+from kit.clients import client_for
+from kit.documents import scheduled_report, webhook_logger
+from kit.emulator import writes
+from kit.git import commit, init_repo
+from kit.live import live_snapshot
+from kit.sync_dirs import write_file
+from kit.sync_runs import cycle
 
 
 def _repo(tmp_path: Path, drift: str = "warn", extra: str = "") -> Path:

@@ -6,14 +6,18 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from io_kit import client_for, cycle, init_repo, live_snapshot, write_file, writes
-from sync_kit import webhook_logger
-
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.apply import ResultStatus
 from dragops_sync.directory import load_directory
 from dragops_sync.live import LiveConnection, LivePattern, LiveState
 from dragops_sync.refs import graph_references, reference_ids, reference_targets, resolve_references
+from kit.clients import client_for
+from kit.documents import webhook_logger
+from kit.emulator import writes
+from kit.git import init_repo
+from kit.live import live_snapshot
+from kit.sync_dirs import write_file
+from kit.sync_runs import cycle
 
 SLACK_ENV = {"SLACK_TOKEN": "xoxb-test-token-0000"}
 

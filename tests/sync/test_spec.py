@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from sync_kit import webhook_logger
 
 from dragops_sync.files import parse_pattern
 from dragops_sync.models import Pattern
 from dragops_sync.spec import FIELDS, PatternSpec
+from kit.documents import webhook_logger
 
 
 def test_a_pattern_file_a_live_pattern_and_pulumi_inputs_give_the_same_spec() -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_kit import OWNER, scheduled_report, webhook_logger, write_pattern, write_settings
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
@@ -21,6 +20,8 @@ from dragops_sync.live import LiveDeployment, LivePattern, LiveState
 from dragops_sync.plan import ActionKind, PatternCreate, PlanOptions
 from dragops_sync.planner import build_plan
 from dragops_sync.validate import NodeLibrary, validate_pattern
+from kit.documents import OWNER, scheduled_report, webhook_logger
+from kit.sync_dirs import write_pattern, write_settings
 
 
 @pytest.fixture

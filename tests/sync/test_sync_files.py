@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sync_kit import webhook_logger, write_pattern
 
 from dragops_sync.essence import essence
 from dragops_sync.files import PatternFileError, dump_pattern, load_pattern_file, parse_pattern
+from kit.documents import webhook_logger
+from kit.sync_dirs import write_pattern
 
 
 def test_an_export_document_is_a_valid_pattern_file_as_it_is(tmp_path: Path) -> None:

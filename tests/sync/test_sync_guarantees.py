@@ -18,8 +18,6 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from io_kit import FAST_RATE, WRITE_METHODS, client_for, init_repo, live_snapshot, run_cli, write_file
-from sync_kit import scheduled_report, webhook_logger
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
@@ -29,6 +27,13 @@ from dragops_sync.directory import load_directory
 from dragops_sync.essence import essence
 from dragops_sync.observe import LiveObserver
 from dragops_sync.validate import validate_desired
+from kit.clients import client_for
+from kit.documents import scheduled_report, webhook_logger
+from kit.emulator import WRITE_METHODS
+from kit.git import init_repo
+from kit.live import live_snapshot
+from kit.sync_dirs import FAST_RATE, write_file
+from kit.sync_runs import run_cli
 
 _OWNER = "acme/flows"
 _SETTINGS = f"owner: {_OWNER}\n" + FAST_RATE

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sync_kit import webhook_logger, write_pattern, write_settings
 
 from dragops_sync.directory import load_directory
 from dragops_sync.validate import validate_desired
+from kit.documents import webhook_logger
+from kit.sync_dirs import write_pattern, write_settings
 
 
 @dataclass(frozen=True)

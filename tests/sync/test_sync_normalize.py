@@ -8,7 +8,6 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sync_kit import webhook_logger
 
 from dragops_sync.diff import diff_essence
 from dragops_sync.essence import canonical_json, essence, essence_hash, short_hash
@@ -19,6 +18,7 @@ from dragops_sync.ownership import (
     ownership_mark,
     ownership_tags,
 )
+from kit.documents import webhook_logger
 
 # -- strategies ----------------------------------------------------------------------------------
 

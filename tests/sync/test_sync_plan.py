@@ -7,16 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_kit import (
-    OWNER,
-    active,
-    applied_of,
-    live_pattern,
-    scheduled_report,
-    webhook_logger,
-    write_pattern,
-    write_settings,
-)
 
 from dragops_sync.desired import DesiredState
 from dragops_sync.directory import load_directory
@@ -24,6 +14,9 @@ from dragops_sync.live import LiveConnection, LiveDeployment, LiveState
 from dragops_sync.ownership import APPLIED_TAG_PREFIX, KEEP_TAG, OWNER_TAG_PREFIX
 from dragops_sync.plan import ActionKind, PatternCreate, PatternUpdate, Plan, PlanItem, PlanOptions, Resource
 from dragops_sync.planner import build_plan
+from kit.documents import OWNER, scheduled_report, webhook_logger
+from kit.live import active, applied_of, live_pattern
+from kit.sync_dirs import write_pattern, write_settings
 
 K = ActionKind
 

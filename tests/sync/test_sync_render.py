@@ -8,22 +8,15 @@ import os
 from pathlib import Path
 
 import pytest
-from sync_kit import (
-    OWNER,
-    active,
-    applied_of,
-    live_pattern,
-    scheduled_report,
-    webhook_logger,
-    write_pattern,
-    write_settings,
-)
 
 from dragops_sync.directory import load_directory
 from dragops_sync.live import LiveConnection, LiveState
 from dragops_sync.plan import Plan
 from dragops_sync.planner import build_plan
 from dragops_sync.render import render, render_json, render_markdown, render_text
+from kit.documents import OWNER, scheduled_report, webhook_logger
+from kit.live import active, applied_of, live_pattern
+from kit.sync_dirs import write_pattern, write_settings
 
 GOLDEN = Path(__file__).parent / "golden" / "plan.json"
 SENTINEL = "xoxb-SENTINEL-never-shown"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sync_kit import scheduled_report, webhook_logger, write_pattern, write_settings
 
 from dragops_sync.desired import PruneBudget
 from dragops_sync.directory import (
@@ -17,6 +16,8 @@ from dragops_sync.directory import (
     parse_budget,
     resolve_connections,
 )
+from kit.documents import scheduled_report, webhook_logger
+from kit.sync_dirs import write_pattern, write_settings
 
 SENTINEL = "sk-SENTINEL-secret-value-0042"
 

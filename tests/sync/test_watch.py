@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from daemon_kit import wait_for
 
 from dragops_sync.watch import DirectoryWatcher, is_relevant
+from kit.waiting import wait_for
 
 
 @pytest.mark.parametrize(
