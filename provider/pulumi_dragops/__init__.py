@@ -1,5 +1,8 @@
 """pulumi_dragops: Pulumi dynamic resources for DRAGOPS (Pattern, Deployment, Webhook, Connection).
 
+Decision numbers cited in this package ("D12") refer to docs/decisions.md; how the Pulumi engine drives
+the provider is docs/pulumi-engine.md.
+
 A thin layer over `dragops_sync`: the API client, the pattern file format and the normaliser (so a
 `pulumi preview` and a `dragops-sync plan` never disagree). It is the only package that imports pulumi.
 

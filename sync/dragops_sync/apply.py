@@ -1,4 +1,4 @@
-"""Executing a plan through the client: one `ItemResult` per plan item, in the order rules of §4.
+"""Executing a plan through the client: one `ItemResult` per plan item, phase by phase.
 
 Phases run one after the other: connections, pattern writes (create, update, adopt, mark refresh),
 deployment changes (deploy, redeploy, undeploy), then the prune's undeploys and finally its deletes
@@ -116,7 +116,7 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        """True when every write the apply was meant to make succeeded (design.md §4)."""
+        """True when every write the apply was meant to make succeeded (reported drift is no failure)."""
         return not self.blocked and all(r.ok for r in self.results)
 
     def count(self, status: ResultStatus) -> int:

@@ -1,6 +1,6 @@
 """The syntax of an On Schedule node's cron expression, checked before a deploy would refuse it.
 
-The contract (dragops-api.md §3.4): five fields separated by blanks — minute 0-59, hour 0-23,
+The contract (docs/api-contract.md#trigger-nodes): five fields separated by blanks — minute 0-59, hour 0-23,
 day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-7 or SUN-SAT (0 and 7 both Sunday). Each field
 is a comma list of items; an item is `*`, a value `N` or a range `A-B` (not running backwards), with an
 optional step `/S` (a positive integer; `N/S` means from N to the field's maximum). Names are

@@ -2,7 +2,7 @@
 
 `run_cycle` is the single code path behind `dragops-sync plan` (dry run), `apply`, `status` and each
 cycle of the watch daemon, so what a plan shows is what an apply does (plan, then apply, one path).
-The owner defaults per design.md §4: the command line, else `dragops-sync.yaml`, else
+The owner defaults (docs/decisions.md D27): the command line, else `dragops-sync.yaml`, else
 `<org>/<repo>:<path>` from the git remote `origin`, else the directory's name, *guessed* (`gitinfo`).
 An invalid `dragops-sync.yaml` stops the cycle before the instance is read: with no trustworthy owner,
 nothing is compared.

@@ -3,7 +3,7 @@
     run_daemon("gitops/", client=client, interval=60, status_addr="127.0.0.1:9099", git_pull=True)
     run_daemon(DaemonSettings(Path("gitops"), planning=PlanOptions(prune=True)), client=client)
 
-Level-triggered (style.md habit 9, after kopf and gitops-engine): every cycle re-reads the whole
+Level-triggered (after kopf and gitops-engine): every cycle re-reads the whole
 directory and reconciles it with the instance through the same code as `plan` and `apply`
 (`reconciler.Reconciler`: `cycle.run_cycle` plans, `apply.apply_plan` writes). A file event
 (`watch.DirectoryWatcher`, debounced) only asks for a cycle; the interval resync catches live drift

@@ -52,7 +52,7 @@ class PruneBudget:
 
 @dataclass(frozen=True)
 class SyncOptions:
-    """The options of `dragops-sync.yaml`, defaults applied (design.md §4)."""
+    """The options of `dragops-sync.yaml`, defaults applied (README "The directory")."""
 
     owner: str | None = None
     deploy: bool = True

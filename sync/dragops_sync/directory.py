@@ -130,7 +130,7 @@ class PruneSettings(BaseModel):
 
 
 class SyncSettings(BaseModel):
-    """`dragops-sync.yaml`: all optional (design.md §4)."""
+    """`dragops-sync.yaml`: all optional (README "The directory")."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 

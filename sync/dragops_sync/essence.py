@@ -42,7 +42,7 @@ GRAPH_KEYS = ("nodes", "edges", "variables")
 # snake_case spellings accepted as well, so a model dump or Pulumi inputs normalise the same way.
 _ALIASES = {"is_public": "isPublic", "is_template": "isTemplate", "graph_data": "graphData"}
 
-# Length of the applied hash kept in the ownership tag (design.md §4).
+# Length of the applied hash kept in the ownership tag (docs/decisions.md D19).
 _SHORT_HASH_LEN = 12
 
 

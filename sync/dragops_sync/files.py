@@ -2,7 +2,7 @@
 
 A pattern file is a DRAGOPS export document as it is (`formatVersion`, `name`, `description`, `tags`,
 `isPublic`, `isTemplate`, `createdAt`, `graphData`) plus an optional `sync` block carrying the
-deployment intent (design.md §4). JSON or YAML, chosen by the file's suffix. Loading is strict
+deployment intent (README "The directory"). JSON or YAML, chosen by the file's suffix. Loading is strict
 (unknown fields are errors, types are not coerced) except inside the graph, which stays opaque JSON
 beyond the shape every graph must have: `nodes` with string `id` and `type`, `edges` with string `id`,
 `source` and `target`. Every problem in a file is reported at once, each naming the field.

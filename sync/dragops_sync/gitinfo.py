@@ -1,4 +1,4 @@
-"""What git says about a sync directory: the default owner id (design.md §4, README "Ownership").
+"""What git says about a sync directory: the default owner id (docs/decisions.md D27, README "Owners").
 
 `default_owner(directory)` names the repository and the directory's place in it, so no two sync
 directories share a default: `<org>/<repo>:<path>`, with `org/repo` from the git remote `origin` and
@@ -11,7 +11,7 @@ still plans and applies creates and updates (as before), but prune and adopt ref
 (they would delete or take over patterns of any other directory of that name).
 
 `legacy` is the default owner of earlier versions (`<org>/<repo>`, or the directory's name), used to
-recognise marks written before the owner named the path (the migration in README "Ownership").
+recognise marks written before the owner named the path (the migration in README "Owners").
 
 Runs `git` read-only; a missing git is not an error.
 """

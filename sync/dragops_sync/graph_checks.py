@@ -1,8 +1,8 @@
 """The compile checks a deploy makes (`POST /api/patterns/:id/deploy` answers 422), made before it.
 
 `validate.validate_graph` calls these for a pattern meant to be deployed, once its ids, edge ends,
-node types and pin names are known to be sound. Re-implemented from the contract (dragops-api.md §3.3,
-§3.4, §3.6, D9, D14, D15), not shared with any server:
+node types and pin names are known to be sound. Re-implemented from the contract (docs/api-contract.md
+#graphs, #trigger-nodes, #deploy-time-validation; D9, D14, D15), not shared with any server:
 
 * every wire names both pins; an execution pin joins only an execution pin; data pins have compatible
   types; a data input takes at most one wire;
@@ -33,7 +33,7 @@ _TEXT_AND_TIME = frozenset({"string", "datetime"})
 
 
 def compatible(source_type: str, target_type: str) -> bool:
-    """Whether an output pin of `source_type` may be wired to an input pin of `target_type` (§3.3, D15).
+    """Whether an output pin of `source_type` may be wired to an input pin of `target_type` (D15).
 
     An exact match connects; exec only to exec; `any` and `null` to every data type; integer, float,
     number, string and boolean convert into one another; string and datetime connect. Nothing else.

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-"""The largest file read: the API refuses request bodies above 5 MiB with 413 (dragops-api.md D2),
+"""The largest file read: the API refuses request bodies above 5 MiB with 413 (D2),
 and a pattern's body is about the size of its file, so a larger file could never be written. Checked
 with `stat` before reading, and the read itself stops one byte past it."""
 

@@ -3,7 +3,7 @@
 A live pattern is *ours* when its ownership mark names our owner, *unmarked* when it carries no
 owner, and *foreign* when another owner's mark is on it; each group is indexed by name (names are
 not unique on the server, so every name maps to a list). A pattern marked with the `legacy` owner (the
-default owner of earlier versions, README "Ownership") is ours by name only: a file here declaring
+default owner of earlier versions, README "Owners") is ours by name only: a file here declaring
 its name manages it (and re-marks it), but it is never a prune candidate, since the old default was
 shared by every directory of a repository. Names are compared as the server stores them (`names`).
 The index also answers the two questions every rule asks of live data: the deployment of a pattern,

@@ -172,7 +172,7 @@ class DeploymentStatus(ApiModel):
 
 
 class DeploymentHealth(ApiModel):
-    """Health summary of a deployment (inferred endpoint)."""
+    """Health summary of a deployment (an endpoint inferred: docs/api-contract.md#deployments)."""
 
     status: str | None = None
     last_run_at: datetime | None = None

@@ -1,6 +1,7 @@
 """The node definitions of `GET /api/nodes`, indexed for the checks a deploy would otherwise make.
 
-A definition (dragops-api.md §3.3) is `{id, inputs, outputs, ...}` with pins `{name, type, label}`;
+A definition (docs/api-contract.md#node-library) is `{id, inputs, outputs, ...}` with pins
+`{name, type, label}`;
 DRAGOPS adds `required` and `defaultValue` to pins, `properties` (`{name, type, required?, options?}`,
 the editor settings stored in a node's `data.properties`) and `isTrigger`. Only what the checks need is
 kept; a definition missing a key is read leniently (a pin without a type is `any`), so a library
@@ -18,7 +19,7 @@ from typing import Any
 
 __all__ = ["PIN_TYPES", "TRIGGER_TYPES", "NodeLibrary", "NodeType", "Pin", "Property"]
 
-# The documented event nodes (dragops-api.md §3.4); a node library can add more (`isTrigger`).
+# The documented event nodes (docs/api-contract.md#trigger-nodes); a node library can add more (`isTrigger`).
 TRIGGER_TYPES = frozenset({"OnWebhook", "OnSchedule", "OnPatternCall", "OnStart", "OnError"})
 
 # The pin type vocabulary (D15).
@@ -111,7 +112,8 @@ class NodeLibrary:
     def output_pins(self, type_id: str, node: Mapping[str, Any]) -> Mapping[str, Pin]:
         """A graph node's output pins by name.
 
-        On Pattern Call exposes one output per declared parameter (§3.4), so its pins depend on the
+        On Pattern Call exposes one output per declared parameter (docs/api-contract.md#trigger-nodes), so
+        its pins depend on the
         node: a declared parameter adds a pin of its declared type (`any` when that is not a data type)
         unless the type already has a pin of that name.
         """

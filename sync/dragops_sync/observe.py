@@ -4,7 +4,7 @@
 and fetches the full pattern (`GET /api/patterns/:id`) only for the patterns the plan needs the
 content of and only when its memory cache lacks that id at the listed `updatedAt`. A warm, no-op
 reconcile therefore makes no per-pattern GET: the list metadata decides what must be fetched
-(design.md §4).
+(docs/decisions.md D28).
 
 The cache is memory only, so a daemon rebuilt anywhere starts cold and stays correct (the durable state
 is in git and in DRAGOPS). Writers keep it honest: `apply` calls `remember()` with the documents the

@@ -76,7 +76,7 @@ class Resource(StrEnum):
 
 
 class RefusalReason(StrEnum):
-    """Why prune deleted nothing (design.md §4 safeguards)."""
+    """Why prune deleted nothing (the safeguards of docs/decisions.md D21)."""
 
     INVALID_FILES = "invalid_files"
     EMPTY_DESIRED = "empty_desired"

@@ -1,4 +1,4 @@
-"""The planner: desired state + live state -> `Plan`. Pure; the rules of design.md §4 are in
+"""The planner: desired state + live state -> `Plan`. Pure; the rules (docs/decisions.md D19-D25) are in
 `planning_rules`, applied here to every object of the directory and concatenated.
 
 * Identity is the pattern name. Two files with one name, or two live patterns with one name managed

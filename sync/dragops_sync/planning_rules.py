@@ -1,4 +1,4 @@
-"""The planning rules of design.md §4, as pure functions over one `LiveIndex`.
+"""The planning rules (docs/decisions.md D19-D25), as pure functions over one `LiveIndex`.
 
 Each rule looks at one desired object (a pattern file, the connections, the prune candidates) and
 returns what it plans as a `Planned`: items, plan errors, prune refusals and notes. Every item is

@@ -119,7 +119,7 @@ class Reconciler:
                 select=lambda plan, desired: self.tracker.select(plan, desired, started),
                 files=self.files,
             )
-        except Exception as exc:  # a failed cycle is logged and the loop goes on (habit 9)
+        except Exception as exc:  # a failed cycle is logged and the loop goes on (level-triggered)
             duration = time.monotonic() - started
             return self._failed(
                 number, trigger, commit=commit, started_wall=started_wall, duration=duration, exc=exc

@@ -3,8 +3,8 @@
 `DirectoryWatcher` watches a sync directory in its own thread (watchfiles, i.e. inotify and friends)
 and, once the changes have settled for `debounce` seconds, sets the `requested` event it was given.
 That is all it does: events are hints, not data. The daemon then re-reads the whole tree and
-reconciles (level-triggered, style.md habit 9), so a missed, duplicated or reordered event costs at
-most one extra cycle and never a wrong result; the interval resync covers anything lost.
+reconciles (level-triggered, as kopf and gitops-engine do), so a missed, duplicated or reordered
+event costs at most one extra cycle and never a wrong result; the interval resync covers anything lost.
 
 Changes that cannot matter are filtered out before they count: anything under `.git/` (a `git fetch`
 must not trigger a cycle; the merge that follows changes the working tree, and that does),

@@ -1,4 +1,4 @@
-"""Unwrapping every success envelope of contract §1.4 and parsing both error forms of §1.5."""
+"""Unwrapping every success envelope (docs/api-contract.md#envelopes); parsing both error forms (#errors)."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ def test_deploying_answers_201_with_the_deployment_id_status_version_and_trigger
     response = deploy(client, pattern["id"], environmentId="env_prod")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"success", "data"}  # no timestamp on deploy (§1.4)
+    assert set(body) == {"success", "data"}  # no timestamp on deploy (docs/api-contract.md#envelopes)
     data = body["data"]
     assert data["deploymentId"].startswith("dep_")
     assert data["status"] == "active"

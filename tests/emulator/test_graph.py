@@ -291,7 +291,7 @@ def test_an_empty_cron_is_an_error() -> None:
         parse_cron("   ")
 
 
-# --- pin compatibility (§3.3) ---------------------------------------------------------------------
+# --- pin compatibility (D15) -----------------------------------------------------------------------
 
 DATA_TYPES = sorted(PIN_TYPES - {"exec"})
 pin_types = st.sampled_from(sorted(PIN_TYPES))

@@ -14,7 +14,7 @@ from dragops_emulator._nodes import CATEGORIES, PIN_TYPES, TRIGGER_TYPES, list_n
 from dragops_emulator._pure_nodes import PURE_NODES
 from kit.clients import http_client
 
-# The three definitions printed in dragops-api.md §2.7, key for key.
+# The three definitions the public docs print (docs/api-contract.md#node-library), key for key.
 DOCUMENTED_PINS = {
     "OnWebhook": (
         [],

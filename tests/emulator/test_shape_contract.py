@@ -1,4 +1,4 @@
-"""The shape contract: every endpoint of dragops-api.md section 2 answers in its documented shape.
+"""The shape contract: every endpoint of docs/api-contract.md answers in its documented shape.
 
 One table row per endpoint and outcome: the status, the envelope style of section 1.4 (with or
 without `timestamp`, bare, offset or page lists, `{connections}`/`{nodes}`, 204) and the keys of the

@@ -1,4 +1,7 @@
-"""The CLI's client paces its requests with the `rate` of dragops-sync.yaml (design.md §4)."""
+"""The CLI's client paces its requests with the `rate` of dragops-sync.yaml.
+
+README "Request rate and the cost of a reconcile" says what that costs.
+"""
 
 from __future__ import annotations
 

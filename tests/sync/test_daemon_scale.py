@@ -1,4 +1,4 @@
-"""No-op reconciles are cheap (design.md §4): on a warm daemon, a cycle over 1,000 unchanged patterns
+"""No-op reconciles are cheap (docs/decisions.md D28): on a warm daemon, a cycle over 1,000 unchanged patterns
 makes no per-pattern GET; only the list calls. Counted in the emulator's request log."""
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """dragops_sync.api: the DRAGOPS REST API client (the only code of the project that imports httpx).
 
+It implements docs/api-contract.md; "Dn" in its modules refers to docs/decisions.md.
+
     with Client() as client:                 # DRAGOPS_URL + DRAGOPS_TOKEN or DRAGOPS_EMAIL/PASSWORD
         pattern = client.patterns.create(name="Webhook Logger", graph_data={...})
         client.deployments.deploy(pattern.id)

@@ -1,10 +1,10 @@
 """Authentication: the token manager behind every request, and the `client.auth` namespace.
 
-DRAGOPS has no API keys (contract §1.2, gap 19): a machine client holds either a JWT or an email and a
-password it logs in with. `TokenManager` logs in lazily on the first request, refreshes the token
-shortly before its ``exp`` (read from the JWT payload, not verified: the server verifies), and after a
-401 logs in again once (or, holding only a token, tries a refresh). One lock makes sure concurrent
-threads cause one login, not sixteen.
+DRAGOPS has no API keys (docs/api-contract.md#authentication): a machine client holds either a JWT or an
+email and a password it logs in with. `TokenManager` logs in lazily on the first request, refreshes the
+token shortly before its ``exp`` (read from the JWT payload, not verified: the server verifies), and
+after a 401 logs in again once (or, holding only a token, tries a refresh). One lock makes sure
+concurrent threads cause one login, not sixteen.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Tolerant reading of DRAGOPS response bodies: success envelopes and the two error forms.
 
-The API is inconsistent (contract §1.4/§1.5): some endpoints wrap results in ``{success, data}``, some
-answer the bare object, lists come under ``data`` or under a resource key (``connections``, ``nodes``),
-and errors come flat (form A ``{error, code}``) or structured (form B ``{success:false, error:{...}}``).
-Everything here accepts all of those shapes, so the resource modules never look at envelopes.
+The API is inconsistent (docs/api-contract.md#envelopes, #errors): some endpoints wrap results in
+``{success, data}``, some answer the bare object, lists come under ``data`` or under a resource key
+(``connections``, ``nodes``), and errors come flat (form A ``{error, code}``) or structured (form B
+``{success:false, error:{...}}``). Everything here accepts all of those shapes, so the resource modules
+never look at envelopes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Lazy iteration over the API's paginated lists, in both of its styles (contract §1.8).
+"""Lazy iteration over the API's paginated lists, in both of its styles (docs/api-contract.md#pagination).
 
 * page style (``?page=&limit=`` -> ``meta:{page, limit, total, totalPages}``): runs, deployments,
   webhook request logs;
