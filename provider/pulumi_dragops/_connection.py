@@ -19,7 +19,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from dragops_sync.api import APIConnectionError, Client, DragopsError, NotFoundError, ServerError
 
 from ._common import DragopsProvider, DragopsProviderError, InputChecker, api_errors, contains_unknown, text
-from ._shape import resource_args, take_provider
+from ._shape import read_existing, resource_args, take_provider, with_secret_outputs
 
 SERVER_KEYS = (
     "connection_id",
@@ -236,7 +236,9 @@ class Connection(Resource, module="dragops", name="Connection"):
         checked = resource_args(ConnectionArgs, args, kwargs, "Connection")
         opts, namespace = take_provider(opts)
         props = {**checked.to_props(), **dict.fromkeys(SERVER_KEYS)}
-        super().__init__(ConnectionProvider(namespace), resource_name, props, _secret_outputs(opts))
+        super().__init__(
+            ConnectionProvider(namespace), resource_name, props, with_secret_outputs(opts, SECRET_OUTPUTS)
+        )
 
     @staticmethod
     def get(
@@ -245,17 +247,13 @@ class Connection(Resource, module="dragops", name="Connection"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> Connection:
         """An existing connection (by id), read and not managed: e.g. to use its id in a graph."""
-        opts, namespace = take_provider(opts)
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        resource = Connection.__new__(Connection)
         props = dict.fromkeys(("provider", "display_name", *SERVER_KEYS))
-        Resource.__init__(
-            resource, ConnectionProvider(namespace), resource_name, props, _secret_outputs(opts)
+        return read_existing(
+            Connection,
+            ConnectionProvider,
+            resource_name=resource_name,
+            id=id,
+            props=props,
+            opts=opts,
+            secret_outputs=SECRET_OUTPUTS,
         )
-        return resource
-
-
-def _secret_outputs(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
-    return pulumi.ResourceOptions.merge(
-        opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
-    )

@@ -44,7 +44,7 @@ from ._common import (
     contains_unknown,
 )
 from ._config import ConfigurationError
-from ._shape import resource_args, take_provider
+from ._shape import read_existing, resource_args, take_provider
 
 INPUT_KEYS = ("pattern_id", "environment_id", "paused", "content_hash")
 SERVER_KEYS = ("deployment_id", "status", "version_number", "live_version_number", "triggers")
@@ -405,12 +405,10 @@ class Deployment(Resource, module="dragops", name="Deployment"):
     ) -> Deployment:
         """An existing deployment (of `pattern_id`, deployment id `id`), read and not managed: the
         program sees its outputs, and `pulumi destroy` leaves it running."""
-        opts, namespace = take_provider(opts)
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        resource = Deployment.__new__(Deployment)
         props = {"pattern_id": pattern_id, **dict.fromkeys(SERVER_KEYS)}
-        Resource.__init__(resource, DeploymentProvider(namespace), resource_name, props, opts)
-        return resource
+        return read_existing(
+            Deployment, DeploymentProvider, resource_name=resource_name, id=id, props=props, opts=opts
+        )
 
     @classmethod
     def of(

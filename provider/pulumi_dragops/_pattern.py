@@ -41,7 +41,7 @@ from ._common import (
     text,
 )
 from ._pattern_checks import check_graph, check_ignore_paths
-from ._shape import resource_args, take_provider
+from ._shape import read_existing, resource_args, take_provider
 
 # Inputs that are pattern content, in the order the API document lists them.
 CONTENT_KEYS = tuple(f.pulumi for f in FIELDS)
@@ -340,12 +340,10 @@ class Pattern(Resource, module="dragops", name="Pattern"):
     ) -> Pattern:
         """An existing pattern (by id), read and not managed: the program sees its outputs, and
         `pulumi destroy` leaves it. (`get_pattern(name=...)` looks one up by name.)"""
-        opts, namespace = take_provider(opts)
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        resource = Pattern.__new__(Pattern)
         props = dict.fromkeys((*CONTENT_KEYS, "adopt", "ignore_paths", *SERVER_KEYS))
-        Resource.__init__(resource, PatternProvider(namespace), resource_name, props, opts)
-        return resource
+        return read_existing(
+            Pattern, PatternProvider, resource_name=resource_name, id=id, props=props, opts=opts
+        )
 
     @classmethod
     def from_file(

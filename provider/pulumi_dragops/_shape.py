@@ -15,14 +15,16 @@ host reads `dragops-eu:url`, `dragops-eu:token`, ... from the whole stack config
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import pulumi
+from pulumi.dynamic import Resource, ResourceProvider
 
 from ._config import NAMESPACE
 
 _A = TypeVar("_A")
+_R = TypeVar("_R", bound=Resource)
 _NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
 
@@ -82,3 +84,32 @@ def resource_args(args_type: type[_A], args: Any, kwargs: Mapping[str, Any], res
         return args_type(**source)
     except TypeError as exc:
         raise TypeError(f"{resource}(): {exc}".replace("__init__() ", "")) from None
+
+
+def with_secret_outputs(opts: pulumi.ResourceOptions | None, names: Sequence[str]) -> pulumi.ResourceOptions:
+    """`opts` with `names` marked as secret outputs (outputs the provider derives from secrets: the engine
+    would not mark them secret on its own)."""
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=list(names)))
+
+
+def read_existing(
+    resource_class: type[_R],
+    provider_class: Callable[[str], ResourceProvider],
+    *,
+    resource_name: str,
+    id: pulumi.Input[str],
+    props: Mapping[str, Any],
+    opts: pulumi.ResourceOptions | None,
+    secret_outputs: Sequence[str] = (),
+) -> _R:
+    """The body of every resource's `get()`: the object `id` read into a new resource, not managed.
+
+    The resource's own `__init__` (which checks inputs) is skipped: a read takes no inputs but `props`.
+    """
+    opts, namespace = take_provider(opts)
+    opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+    if secret_outputs:
+        opts = with_secret_outputs(opts, secret_outputs)
+    resource = resource_class.__new__(resource_class)
+    Resource.__init__(resource, provider_class(namespace), resource_name, dict(props), opts)
+    return resource

@@ -18,7 +18,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from dragops_sync.api import Client, DragopsError, NotFoundError
 
 from ._common import DragopsProvider, DragopsProviderError, InputChecker, api_errors, contains_unknown
-from ._shape import resource_args, take_provider
+from ._shape import read_existing, resource_args, take_provider, with_secret_outputs
 
 SELECTOR_KEYS = ("pattern_id", "node_id", "alias")
 SERVER_KEYS = ("webhook_id", "url", "secret")
@@ -93,13 +93,6 @@ def _node_gone(olds: Mapping[str, Any], triggers: Any) -> bool:
         return True
     nodes = {t.get("node_id") for t in triggers if isinstance(t, Mapping) and t.get("type") == "OnWebhook"}
     return olds.get("node_id") not in nodes
-
-
-def _secret_outputs(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
-    # The secret is derived by the provider, so the engine would not mark it secret on its own.
-    return pulumi.ResourceOptions.merge(
-        opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
-    )
 
 
 class WebhookProvider(DragopsProvider):
@@ -278,7 +271,9 @@ class Webhook(Resource, module="dragops", name="Webhook"):
         checked = resource_args(WebhookArgs, args, kwargs, "Webhook")
         opts, namespace = take_provider(opts)
         props = {**checked.to_props(), **dict.fromkeys(SERVER_KEYS)}
-        super().__init__(WebhookProvider(namespace), resource_name, props, _secret_outputs(opts))
+        super().__init__(
+            WebhookProvider(namespace), resource_name, props, with_secret_outputs(opts, SECRET_OUTPUTS)
+        )
 
     @staticmethod
     def get(
@@ -289,12 +284,16 @@ class Webhook(Resource, module="dragops", name="Webhook"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> Webhook:
         """An existing endpoint (webhook id `id` of pattern `pattern_id`), read and not managed."""
-        opts, namespace = take_provider(opts)
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        resource = Webhook.__new__(Webhook)
         props = {"pattern_id": pattern_id, **dict.fromkeys(SERVER_KEYS)}
-        Resource.__init__(resource, WebhookProvider(namespace), resource_name, props, _secret_outputs(opts))
-        return resource
+        return read_existing(
+            Webhook,
+            WebhookProvider,
+            resource_name=resource_name,
+            id=id,
+            props=props,
+            opts=opts,
+            secret_outputs=SECRET_OUTPUTS,
+        )
 
     @classmethod
     def of(
