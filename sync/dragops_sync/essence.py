@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dragops_sync.ownership import is_ownership_tag
+from dragops_sync.pattern_fields import FIELDS
 
 __all__ = [
     "ESSENCE_KEYS",
@@ -35,12 +36,13 @@ __all__ = [
     "short_hash",
 ]
 
-ESSENCE_KEYS = ("name", "description", "tags", "isPublic", "isTemplate", "graphData")
+# The comparable fields (API spelling), in the order they are reported.
+ESSENCE_KEYS = tuple(f.api for f in FIELDS)
 
 GRAPH_KEYS = ("nodes", "edges", "variables")
 
 # snake_case spellings accepted as well, so a model dump or Pulumi inputs normalise the same way.
-_ALIASES = {"is_public": "isPublic", "is_template": "isTemplate", "graph_data": "graphData"}
+_ALIASES = {f.attribute: f.api for f in FIELDS if f.attribute != f.api}
 
 # Length of the applied hash kept in the ownership tag (docs/decisions.md D19).
 _SHORT_HASH_LEN = 12

@@ -3,7 +3,8 @@
 A pattern file, a live pattern and a Pulumi `Pattern`'s inputs all become a `PatternSpec`; the planner
 compares specs through `essence()`, the client sends `to_api()`, and the Pulumi provider reads its
 inputs with `from_pulumi()` and writes its state with `to_pulumi()`. The pattern's fields are listed
-once, in `FIELDS`: a new field is added there (and as a dataclass field), nowhere else.
+once, in `pattern_fields.FIELDS`: a new field is added there and as a `PatternSpec` attribute (and,
+when it is not compared as it is, its rule in `essence`), and in the file format (`files.PatternFile`).
 
 Pure: no I/O, no clock, no network.
 """
@@ -15,28 +16,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dragops_sync.essence import Essence, EssenceMemo, canonical_json, restore_integers
+from dragops_sync.pattern_fields import FIELDS, PatternField
 
 __all__ = ["FIELDS", "PatternField", "PatternSpec", "empty_graph"]
 
-
-@dataclass(frozen=True)
-class PatternField:
-    """How one pattern field is spelled: as a `PatternSpec` attribute, in the API and as a Pulumi input."""
-
-    attribute: str
-    api: str
-    pulumi: str
-
-
-# Every field of a pattern's content, in the order the API document lists them.
-FIELDS: tuple[PatternField, ...] = (
-    PatternField("name", "name", "name"),
-    PatternField("description", "description", "description"),
-    PatternField("tags", "tags", "tags"),
-    PatternField("is_public", "isPublic", "is_public"),
-    PatternField("is_template", "isTemplate", "is_template"),
-    PatternField("graph_data", "graphData", "graph"),
-)
 
 _BY_API = {f.api: f for f in FIELDS}
 _BY_ATTRIBUTE = {f.attribute: f for f in FIELDS}
