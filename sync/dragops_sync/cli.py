@@ -31,6 +31,8 @@ from dragops_sync._cli_support import (
     plan_options,
     stop_on_signals,
 )
+from dragops_sync._documents import locate_issues
+from dragops_sync.annotations import GITHUB, github_annotations, output_format
 from dragops_sync.apply import ApplyOptions, ItemResult, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.directory import SETTINGS_FILE, load_directory
@@ -124,10 +126,16 @@ def _apply(ctx: click.Context, directory: Path, planning: PlanOptions, applying:
 
 @cli.command()
 @click.argument("directory", metavar="DIR")
-@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json", GITHUB]),
+    help="text (the default), json, or github (text plus GitHub Actions annotations; the default "
+    "when GITHUB_ACTIONS=true).",
+)
 @connection_options
 @click.pass_context
-def validate(ctx: click.Context, /, *, directory: str, output: str, **options: Any) -> int:
+def validate(ctx: click.Context, /, *, directory: str, output: str | None, **options: Any) -> int:
     """Check the files offline; with a URL (or --local) also node types, pins and ${...} references."""
     opts = merge_options(ctx, **options)
     root = directory_arg(directory)
@@ -139,7 +147,8 @@ def validate(ctx: click.Context, /, *, directory: str, output: str, **options: A
             # References by name must point at something live or declared: three list calls, no GET.
             live = LiveObserver(client).observe(names=set())
             desired, _ = resolve_references(desired, reference_targets(live))
-    issues = validate_desired(desired, node_library=library)
+    issues = locate_issues(validate_desired(desired, node_library=library), root)
+    output = output_format(output, os.environ)
     if output == "json":
         doc = {
             "valid": not issues,
@@ -153,9 +162,11 @@ def validate(ctx: click.Context, /, *, directory: str, output: str, **options: A
     else:
         # Grouped by file (stable: each file's problems keep their order), so a user fixes one file at a time.
         for issue in sorted(issues, key=lambda i: i.file or ""):
-            click.echo(f"{issue.file or '-'}: {issue.field}: {issue.message}", err=True)
+            click.echo(f"{issue.where() or '-'}: {issue.field}: {issue.message}", err=True)
         for note in desired.name_notes():
             click.echo(f"Note: {note}", err=True)
+        if output == GITHUB:
+            click.echo(github_annotations(issues), nl=False)
         where = "against the instance's node library" if library is not None else "offline"
         if issues:
             click.echo(f"{len(issues)} problem(s) in {root} ({where}).", err=True)
@@ -175,10 +186,9 @@ def validate(ctx: click.Context, /, *, directory: str, output: str, **options: A
 @click.option(
     "--output",
     "-o",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="text (coloured on a terminal), json (stable, docs/plan-json.md) or markdown (a PR comment).",
+    type=click.Choice(["text", "json", "markdown", GITHUB]),
+    help="text (the default; coloured on a terminal), json (stable, docs/plan-json.md), markdown (a PR "
+    "comment) or github (text plus GitHub Actions annotations; the default when GITHUB_ACTIONS=true).",
 )
 @plan_options
 @connection_options
@@ -189,7 +199,7 @@ def plan(
     *,
     directory: str,
     detailed_exitcode: bool,
-    output: str,
+    output: str | None,
     planning: PlanOptions,
     **options: Any,
 ) -> int:
@@ -197,7 +207,11 @@ def plan(
     merge_options(ctx, **options)
     root = directory_arg(directory)
     result = _plan(ctx, root, planning)
-    click.echo(render(result.plan, output, color=output == "text" and _stdout_tty()), nl=False)  # type: ignore[arg-type]
+    output = output_format(output, os.environ)
+    fmt = "text" if output == GITHUB else output
+    click.echo(render(result.plan, fmt, color=output == "text" and _stdout_tty()), nl=False)  # type: ignore[arg-type]
+    if output == GITHUB:
+        click.echo(github_annotations(result.plan.issues), nl=False)
     return result.exit_code(detailed=detailed_exitcode)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from dragops_sync._documents import locate_issues
 from dragops_sync.api import Client
 from dragops_sync.apply import ApplyOptions, ApplyReport, ItemResult, ResultStatus, apply_plan
 from dragops_sync.desired import DesiredState
@@ -116,6 +117,8 @@ def _plan(
         node_library=library,
         essences=observer.essences,
     )
+    if plan.issues:  # put each problem found after loading on its field's line (rare: re-reads those files)
+        plan = replace(plan, issues=tuple(locate_issues(plan.issues, Path(desired.root))))
     if waiting:
         notes = tuple(
             f"{ref}; that pattern is written and deployed in a later round, once it exists" for ref in waiting

@@ -32,8 +32,10 @@ from dragops_sync._documents import (
     FileFormatError,
     FileIssue,
     issues_from_validation,
-    read_document,
+    place_issues,
+    read_located,
 )
+from dragops_sync._locations import Positions
 from dragops_sync.desired import (
     SETTINGS_FILE,
     DesiredConnection,
@@ -234,32 +236,33 @@ def outside_directory(root: Path, path: Path) -> bool:
         return True
 
 
-def _read_mapping(path: Path) -> tuple[dict[str, Any] | None, list[FileIssue]]:
+def _read_mapping(path: Path) -> tuple[dict[str, Any] | None, list[FileIssue], Positions | None]:
     # Settings and connections live at the root of the sync directory: their folder is the root.
     if outside_directory(path.parent, path):
-        return None, [FileIssue(DOCUMENT_FIELD, _OUTSIDE)]
-    data, issues = read_document(path)
+        return None, [FileIssue(DOCUMENT_FIELD, _OUTSIDE)], None
+    read = read_located(path)
+    data, issues = read.data, read.issues
     if data is None and issues:
-        return None, issues
+        return None, issues, None
     if data is None:
-        return {}, issues  # an empty file: every default
+        return {}, issues, None  # an empty file: every default
     if not isinstance(data, dict):
         issue = FileIssue(DOCUMENT_FIELD, f"expected a mapping at the top level, got {type(data).__name__}")
-        return None, [*issues, issue]
-    return data, issues
+        return None, [*issues, *place_issues([issue], read.positions)], None
+    return data, issues, read.positions
 
 
 def load_settings(path: Path) -> SyncSettings:
     """Read `dragops-sync.yaml`; a missing file means every default. Raise `SettingsError`."""
     if not path.exists() and not path.is_symlink():
         return SyncSettings()
-    data, issues = _read_mapping(path)
+    data, issues, positions = _read_mapping(path)
     settings: SyncSettings | None = None
     if data is not None:
         try:
             settings = SyncSettings.model_validate(data)
         except ValidationError as exc:
-            issues += issues_from_validation(exc, allowed=_SETTINGS_ALLOWED)
+            issues += place_issues(issues_from_validation(exc, allowed=_SETTINGS_ALLOWED), positions)
     if issues or settings is None:
         raise SettingsError(path, issues)
     return settings
@@ -269,21 +272,21 @@ def load_connections(path: Path) -> ConnectionsFile:
     """Read `connections.yaml`; a missing file means no connections. Raise `ConnectionsError`."""
     if not path.exists() and not path.is_symlink():
         return ConnectionsFile()
-    data, issues = _read_mapping(path)
+    data, issues, positions = _read_mapping(path)
     parsed: ConnectionsFile | None = None
     if data is not None:
         try:
             parsed = ConnectionsFile.model_validate(data)
         except ValidationError as exc:
             allowed = {"": _allowed(ConnectionsFile), "connections[]": _allowed(ConnectionEntry)}
-            issues += issues_from_validation(exc, allowed=allowed)
+            issues += place_issues(issues_from_validation(exc, allowed=allowed), positions)
     if parsed is not None:
         seen: dict[str, int] = {}
         for index, entry in enumerate(parsed.connections):
             key = entry.display_name or entry.name
             if key in seen:
                 message = f"duplicate connection {key!r} (also connections[{seen[key]}])"
-                issues.append(FileIssue(f"connections[{index}].name", message))
+                issues += place_issues([FileIssue(f"connections[{index}].name", message)], positions)
             seen.setdefault(key, index)
     if issues or parsed is None:
         raise ConnectionsError(path, issues)

@@ -35,8 +35,11 @@ from dragops_sync._documents import (
     FileIssue,
     format_location,
     issues_from_validation,
+    place_issues,
     read_document,
     read_limited,
+    read_located,
+    reads_as_string,
 )
 from dragops_sync.limits import (
     MAX_DESCRIPTION_CHARS,
@@ -270,14 +273,16 @@ def load_pattern_file(path: Path, *, raw: bytes | None = None) -> PatternFile:
     `raw` is the file's content when the caller has already read it.
     """
     path = Path(path)
-    data, issues = read_document(path, raw=raw)
+    read = read_located(path, raw=raw)
+    data, issues = read.data, read.issues
     if data is None and issues:  # unparseable; an empty file (None, no issues) is reported below
         raise PatternFileError(path, issues)
     try:
         pattern = parse_pattern(data, source=path)
     except PatternFileError as exc:
         graph, deploy = _salvage_graph(data, exc.issues)
-        raise PatternFileError(path, [*issues, *exc.issues], graph=graph, deploy=deploy) from None
+        placed = place_issues(exc.issues, read.positions)
+        raise PatternFileError(path, [*issues, *placed], graph=graph, deploy=deploy) from None
     if issues:  # duplicate keys: the document parsed, but what the author meant is ambiguous
         graph, deploy = _salvage_graph(data, issues)
         raise PatternFileError(path, issues, graph=graph, deploy=deploy)
@@ -404,7 +409,9 @@ _YAML_LINE_BREAKS = frozenset("\x85\u2028\u2029")
 
 
 def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    style = '"' if _YAML_LINE_BREAKS.intersection(text) else None
+    # PyYAML quotes what YAML 1.1 would read as another type (`off`, `2026-01-01`); files are read as
+    # YAML 1.2, where `0o17` and `1e3` are numbers though 1.1 left them strings: quote those too.
+    style = '"' if _YAML_LINE_BREAKS.intersection(text) else None if reads_as_string(text) else "'"
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
 

@@ -149,7 +149,7 @@ def render_markdown(plan: Plan) -> str:
         out += [*_md_table(counts, ("action", "count")), ""]
     problems = [f"- :x: **Error:** {e.message}" for e in plan.errors]
     problems += [f"- :no_entry: **Prune refused:** {r.message}" for r in plan.refusals]
-    problems += [f"- :warning: `{i.file}` `{i.field}`: {i.message}" for i in plan.issues]
+    problems += [f"- :warning: `{i.where()}` `{i.field}`: {i.message}" for i in plan.issues]
     if problems:
         out += ["#### Problems", "", *problems, ""]
     shown = [i for i in plan.items if i.kind != _K.NOOP or i.refresh_mark]

@@ -86,6 +86,8 @@ def test_validate_exits_0_offline_and_1_with_issues_and_checks_node_types_online
     assert report["issues"] == [
         {
             "file": "patterns/typo.json",
+            "line": 26,
+            "column": 9,
             "field": "graphData.nodes[1].type",
             "message": "unknown node type 'HttpRequestt'; did you mean 'HttpRequest'?",
         }
@@ -304,7 +306,7 @@ def test_validate_online_checks_references_by_name(emu: Emulator, user: SeededUs
     assert offline.exit_code == 0
     assert online.exit_code == 1
     assert (
-        "patterns/caller.json: graphData.nodes[1].data.properties.patternId: references pattern"
+        "patterns/caller.json:29:13: graphData.nodes[1].data.properties.patternId: references pattern"
         in online.stderr
     )
     assert fixed.exit_code == 0

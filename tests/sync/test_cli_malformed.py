@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -184,7 +185,7 @@ def test_a_malformed_input_is_named_by_file_and_field_and_changes_nothing_live(
     with client_for(emu, user) as client:
         after = live_snapshot(client)
     assert result.exit_code == 1, result.output
-    assert f"{file}: {field}: " in result.output
+    assert re.search(rf"{re.escape(file)}(:\d+:\d+)?: {re.escape(field)}: ", result.output), result.output
     assert words in result.output
     assert after == before
     assert "Traceback" not in result.output

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 import threading
@@ -118,19 +119,20 @@ def test_validate_reports_every_problem_of_every_file_in_one_run_grouped_by_file
 
     lines = result.stderr.splitlines()
     expected = [
-        "connections.yaml: connections[0].apiKey: ",
-        "dragops-sync.yaml: concurrency: ",
-        "patterns/a-misspelt.json: tag: unknown field",
-        "patterns/a-misspelt.json: graphData.edges[0].target: edge 'edge_1' references unknown node",
-        "patterns/b-no-trigger.json: isPublic: input should be a valid boolean",
-        "patterns/b-no-trigger.json: graphData.nodes: no trigger node",
-        "patterns/c-bad.yaml: (document): invalid YAML",
-        "patterns/d-copy.json: name: duplicate pattern name 'Webhook Logger' (also in patterns/p0.json)",
-        "patterns/p0.json: name: duplicate pattern name 'Webhook Logger' (also in patterns/d-copy.json)",
+        ("connections.yaml", "connections[0].apiKey: "),
+        ("dragops-sync.yaml", "concurrency: "),
+        ("patterns/a-misspelt.json", "tag: unknown field"),
+        ("patterns/a-misspelt.json", "graphData.edges[0].target: edge 'edge_1' references unknown node"),
+        ("patterns/b-no-trigger.json", "isPublic: input should be a valid boolean"),
+        ("patterns/b-no-trigger.json", "graphData.nodes: no trigger node"),
+        ("patterns/c-bad.yaml", "(document): invalid YAML"),
+        ("patterns/d-copy.json", "name: duplicate pattern name 'Webhook Logger' (also in patterns/p0.json)"),
+        ("patterns/p0.json", "name: duplicate pattern name 'Webhook Logger' (also in patterns/d-copy.json)"),
     ]
     assert result.exit_code == 1
-    for start in expected:
-        assert any(line.startswith(start) for line in lines), (start, lines)
+    for file, start in expected:  # each names file:line:col
+        pattern = rf"{re.escape(file)}:\d+:\d+: {re.escape(start)}"
+        assert any(re.match(pattern, line) for line in lines), (file, start, lines)
     assert lines[-1] == f"{len(lines) - 1} problem(s) in {repo} (offline)."
     files = [line.split(":", 1)[0] for line in lines[:-1]]
     assert files == sorted(files)  # grouped by file
@@ -144,7 +146,9 @@ def test_a_file_whose_graph_itself_is_malformed_is_not_graph_checked_twice(tmp_p
     write_file(repo, "patterns/broken.json", broken)
     result = run_cli(["validate", str(repo)])
     assert result.exit_code == 1
-    problems = [line for line in result.stderr.splitlines() if line.startswith("patterns/broken.json")]
+    placed = [line for line in result.stderr.splitlines() if line.startswith("patterns/broken.json")]
+    problems = [re.sub(r"^([^:]+):\d+:\d+: ", r"\1: ", line) for line in placed]
+    assert all(line != problem for line, problem in zip(placed, problems, strict=True))  # file:line:col
     assert sorted(problems) == [
         "patterns/broken.json: colour: unknown field (allowed: formatVersion, name, description, tags, "
         "isPublic, isTemplate, createdAt, graphData, sync)",

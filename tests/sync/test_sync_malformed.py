@@ -7,6 +7,7 @@ offline validation, exactly as `dragops-sync validate` does.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +81,7 @@ CASES = [
         _raw("p.yaml", "name: x\n\tgraphData: {}\n"),
         "patterns/p.yaml",
         "(document)",
-        "line 2",
+        "cannot start any token",
     ),
     Case("bad JSON", _raw("p.json", '{"name": "x",}'), "patterns/p.json", "(document)", "invalid JSON"),
     Case(
@@ -96,7 +97,7 @@ CASES = [
         _raw("p.yaml", "name: a\nname: b\ngraphData: {nodes: [], edges: []}\n"),
         "patterns/p.yaml",
         "name",
-        "duplicate key (line 2)",
+        "duplicate key",
     ),
     Case("wrong type", _doc(_set("isPublic", "yes")), "patterns/p.json", "isPublic", "valid boolean"),
     Case("unknown field", _doc(_set("colour", "red")), "patterns/p.json", "colour", "unknown field"),
@@ -247,7 +248,8 @@ def test_a_malformed_input_is_reported_with_its_file_field_and_problem(tmp_path:
     matching = [i for i in issues if i.file == case.file and i.field == case.field]
     assert matching, f"no issue for {case.file} {case.field}; got: {[str(i) for i in issues]}"
     assert any(case.message in i.message for i in matching), [i.message for i in matching]
-    assert str(matching[0]).startswith(f"{case.file}: {case.field}: ")
+    # file:line:col when the place is known (every issue of a file that could be read)
+    assert re.match(rf"{re.escape(case.file)}(:\d+:\d+)?: {re.escape(case.field)}: ", str(matching[0]))
 
 
 def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -177,7 +178,10 @@ def test_markdown_lists_problems_and_escapes_table_cells(tmp_path: Path) -> None
     write_pattern(tmp_path, "q.json", dangling)
     md = render_markdown(build_plan(load_directory(tmp_path), LiveState()))
     assert "#### Problems" in md
-    assert "- :warning: `patterns/p.json` `isPublic`: input should be a valid boolean" in md
+    # the file as file:line:col
+    assert re.search(
+        r"- :warning: `patterns/p\.json:\d+:\d+` `isPublic`: input should be a valid boolean", md
+    )
     assert "| `invalid` | pattern | A \\| B | `patterns/q.json` |" in md
 
 
