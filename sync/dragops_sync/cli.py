@@ -365,10 +365,13 @@ def watch(
     merge_options(ctx, **options)
     if remote["repo_url"] and git_pull:
         raise click.UsageError("--git-pull is for DIR; with --repo the daemon fetches its own clone")
+    # Imported here: the daemon (and watchfiles) load only when watching.
+    from dragops_sync.daemon import DaemonSettings, ensure_logging, run_daemon
+
+    if remote["repo_url"]:
+        ensure_logging()  # the clone's lines (cloned, fetched, recloned) are the daemon's first
     source = remote_source(directory, remote)
     root = source.directory if source is not None else directory_arg(directory or "")
-    # Imported here: the daemon (and watchfiles) load only when watching.
-    from dragops_sync.daemon import DaemonSettings, run_daemon
 
     with open_client(ctx, root) as client:
         settings = DaemonSettings(

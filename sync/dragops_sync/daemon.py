@@ -53,7 +53,7 @@ from dragops_sync.states import Trigger
 from dragops_sync.tracking import CycleTracker, Key
 from dragops_sync.watch import DEFAULT_DEBOUNCE, DirectoryWatcher
 
-__all__ = ["CycleOutcome", "Daemon", "DaemonOptions", "DaemonSettings", "run_daemon"]
+__all__ = ["CycleOutcome", "Daemon", "DaemonOptions", "DaemonSettings", "ensure_logging", "run_daemon"]
 
 log = logging.getLogger(__name__)
 
@@ -320,6 +320,17 @@ def _install_signal_handlers(stop_event: threading.Event) -> Callable[[], None]:
     return restore
 
 
+def ensure_logging() -> None:
+    """Send the daemon's INFO lines to stderr unless logging is configured already (also called by
+    `watch --repo` before it clones, so the clone's lines are seen)."""
+    if not logging.getLogger().handlers:
+        # A daemon's log is its output: without a configured handler, its INFO lines (the commit of
+        # each cycle, each write) would vanish. Whoever configured logging already keeps control.
+        # Libraries (httpx logs every request at INFO) stay at WARNING.
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("dragops_sync").setLevel(logging.INFO)
+
+
 def run_daemon(
     settings: DaemonSettings | str | Path,
     *,
@@ -346,12 +357,7 @@ def run_daemon(
             raise TypeError(f"options given beside a DaemonSettings: {', '.join(sorted(options))}")
     else:
         settings = DaemonSettings.of(settings, **options)
-    if not logging.getLogger().handlers:
-        # A daemon's log is its output: without a configured handler, its INFO lines (the commit of
-        # each cycle, each write) would vanish. Whoever configured logging already keeps control.
-        # Libraries (httpx logs every request at INFO) stay at WARNING.
-        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        logging.getLogger("dragops_sync").setLevel(logging.INFO)
+    ensure_logging()
     stop = stop_event if stop_event is not None else threading.Event()
     own = client is None
     active = client if client is not None else client_factory()  # type: ignore[misc]

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -341,3 +346,55 @@ def test_ssh_urls_go_through_ssh_with_the_key_known_hosts_and_strict_host_checki
     assert args[args.index("-i") + 1] == str(key)
     assert f"UserKnownHostsFile={known}" in args
     assert "git@git.example.com" in args
+
+
+def test_watch_repo_as_a_process_clones_into_the_cache_reconciles_and_keeps_the_token_out(
+    origin: tuple[Path, Path],
+    server: GitHttpServer,
+    emu: Emulator,
+    user: SeededUser,
+    client: Client,
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as probe:  # a free port for the status server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cache = tmp_path / "cache"
+    env = {
+        **os.environ,
+        "DRAGOPS_URL": emu.url,
+        "DRAGOPS_TOKEN": user.token,
+        "DRAGOPS_SYNC_GIT_TOKEN": TOKEN,
+        "XDG_CACHE_HOME": str(cache),
+    }
+    command = [str(Path(sys.executable).parent / "dragops-sync"), "watch", "--repo", server.url("remote.git")]
+    proc = subprocess.Popen(
+        [*command, "--interval", "1", "--status-addr", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(
+            lambda: (
+                live_message(client, "Alpha") == "got it"
+                and get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+            ),
+            timeout=60,
+            what="the daemon's first cycle",
+        )
+        status = get(f"http://127.0.0.1:{port}/status")[1]
+        metrics = get(f"http://127.0.0.1:{port}/metrics")[1]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output
+    assert json.loads(status)["source"]["url"] == server.url("remote.git")
+    clones = list(cache.glob("dragops-sync/*/checkout"))
+    assert len(clones) == 1
+    config = (clones[0] / ".git" / "config").read_text()
+    assert server.url("remote.git") in config
+    for text in (output, status, metrics, config):
+        assert TOKEN not in text
+    assert f"cloning {server.url('remote.git')} (branch main)" in output
