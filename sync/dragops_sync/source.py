@@ -187,19 +187,25 @@ def default_workdir(repo: RemoteRepo, env: Mapping[str, str] | None = None) -> P
     repository and branch, kept across restarts."""
     env = os.environ if env is None else env
     base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
-    digest = hashlib.sha256(f"{repo.display}\n{repo.branch}".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{repo.url.strip()}\n{repo.branch}".encode()).hexdigest()[:16]
     return base / "dragops-sync" / digest
 
 
 @dataclass(frozen=True)
 class SyncResult:
-    """One fetch: whether it worked, the commits before and after, and whether history was rewritten."""
+    """One fetch: whether it worked, the commits before and after, and whether history was rewritten.
+
+    `broken`: not the fetch but the clone failed (HEAD unreadable, a reset that fails): it is cloned
+    again. `recloned`: this sync cloned afresh.
+    """
 
     ok: bool
     before: str | None
     after: str | None
     forced: bool = False
     error: str = ""
+    broken: bool = False
+    recloned: bool = False
 
     @property
     def moved(self) -> bool:
@@ -336,21 +342,20 @@ class GitSource:
             problem = self._validate(env)
             if problem is None:
                 result = self._sync(env)
-                if result.ok:
-                    self._check_path()
-                    return
-                if not result.error.startswith("reset:"):
+                if not result.ok and not result.broken:
                     log.warning(
                         "fetching %s failed, reconciling the kept clone: %s", self.repo.display, result.error
                     )
-                    self._check_path()
-                    return
-                problem = result.error
-            if self.checkout.exists():
-                log.warning("the clone in %s is not usable (%s): cloning again", self.checkout, problem)
-                shutil.rmtree(self.checkout)
-            self._clone(env)
+                problem = result.error if result.broken else None
+            if problem is not None:
+                self._reclone(env, problem)
         self._check_path()
+
+    def _reclone(self, env: Mapping[str, str], problem: str) -> None:
+        if self.checkout.exists():
+            log.warning("the clone in %s is not usable (%s): cloning again", self.checkout, problem)
+            shutil.rmtree(self.checkout)
+        self._clone(env)
 
     def _claim_workdir(self) -> None:
         marker = self.workdir / _MARKER
@@ -421,6 +426,13 @@ class GitSource:
         """Fetch the branch and reset the checkout to it; never raises. Logs a move and a force push."""
         with self._git.environment() as env:
             result = self._sync(env)
+            if result.broken:
+                before = result.before
+                try:
+                    self._reclone(env, result.error)
+                    result = self._record(SyncResult(True, before, self._head(env), recloned=True))
+                except (SourceError, _GitFailed) as exc:
+                    result = self._record(SyncResult(False, before, before, error=str(exc), broken=True))
         if not result.ok:
             log.warning(
                 "fetching %s failed, reconciling the last commit fetched (%s): %s",
@@ -450,7 +462,7 @@ class GitSource:
         try:
             before = self._head(env)
         except _GitFailed as exc:
-            return self._record(SyncResult(False, None, None, error=f"reset: {exc}"))
+            return self._record(SyncResult(False, None, None, error=str(exc), broken=True))
         tracking = f"refs/remotes/origin/{branch}"
         try:
             # No --depth: the shallow clone grows only by the new commits, so whether the old head is
@@ -475,7 +487,7 @@ class GitSource:
             # The checkout is the daemon's: nothing but the commit's files is read (.dragops-local kept).
             self._git.run(self.checkout, "clean", "-ffdq", "-e", ".dragops-local", env=env)
         except _GitFailed as exc:
-            return self._record(SyncResult(False, before, before, error=f"reset: {exc}"))
+            return self._record(SyncResult(False, before, before, error=str(exc), broken=True))
         return self._record(SyncResult(True, before, after, forced=forced))
 
     def _is_ancestor(self, before: str, after: str, env: Mapping[str, str]) -> bool:

@@ -96,10 +96,24 @@ def test_the_daemon_clones_over_https_with_a_token_and_a_pushed_commit_reaches_t
     client: Client,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     author, _ = origin
-    source = GitSource(http_repo(server), workdir=tmp_path / "work", env={"PATH": "/usr/bin:/bin"})
+    # A `git` first on PATH records every command line and every environment it is started with.
+    recorded, bin_dir, temp = tmp_path / "git-runs", tmp_path / "bin", tmp_path / "tmp"
+    bin_dir.mkdir()
+    temp.mkdir()
+    wrapper = bin_dir / "git"
+    real_git = shutil.which("git")
+    wrapper.write_text(
+        f'#!/bin/sh\necho "argv: $*" >> "{recorded}"\nenv >> "{recorded}"\nexec {real_git} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(temp)}
+    env["DRAGOPS_SYNC_GIT_TOKEN"] = env["DRAGOPS_TOKEN"] = TOKEN  # the parent's secrets: not for git
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    source = GitSource(http_repo(server), workdir=tmp_path / "work", env=env)
     source.prepare()
     assert git(source.checkout, "rev-parse", "HEAD") == git(author, "rev-parse", "HEAD")
     assert git(source.checkout, "rev-parse", "--is-shallow-repository") == "true"
@@ -132,7 +146,15 @@ def test_the_daemon_clones_over_https_with_a_token_and_a_pushed_commit_reaches_t
     assert f"fetched {server.url('remote.git')}" in logs
     for text in (config, status, metrics, logs):
         assert TOKEN not in text
-    assert not list(tmp_path.glob("**/askpass.sh"))
+    runs = recorded.read_text()
+    assert runs.count("argv: ") >= 4  # clone, rev-parse, fetch, ...
+    for line in runs.splitlines():
+        if line.startswith("argv: "):
+            assert TOKEN not in line  # never on a command line
+        elif TOKEN in line:  # in the environment only as the askpass helper's variable
+            assert line == f"DRAGOPS_SYNC_ASKPASS_SECRET={TOKEN}"
+    assert "GIT_ASKPASS=" in runs and "credential.helper=" in runs
+    assert list(temp.iterdir()) == []  # the askpass helper's directory is removed after each command
 
 
 def test_a_wrong_token_is_a_clear_error_naming_the_url_without_any_secret(
@@ -217,6 +239,13 @@ def test_a_kept_clone_is_reused_and_a_broken_one_is_cloned_again(
     assert git(again.checkout, "rev-parse", "HEAD") == newer
     assert "while stopped" in (again.checkout / "patterns" / "a.json").read_text()
     assert any("not usable" in r.getMessage() and "cloning again" in r.getMessage() for r in caplog.records)
+
+    # Broken while running: the next fetch clones again.
+    shutil.rmtree(again.checkout / ".git" / "objects")
+    latest = push(author, "while running")
+    synced = again.sync()
+    assert synced.ok and synced.recloned and synced.after == latest
+    assert git(again.checkout, "rev-parse", "HEAD") == latest
 
 
 def test_a_workdir_that_is_not_ours_is_never_wiped(origin: tuple[Path, Path], tmp_path: Path) -> None:
