@@ -22,6 +22,13 @@ import click
 from rich.console import Console
 from rich.text import Text
 
+from dragops_sync._cli_source import (
+    RepoArgs,
+    checkout_options,
+    follow_options,
+    one_shot_directory,
+    remote_source,
+)
 from dragops_sync._cli_support import (
     Cli,
     connection_options,
@@ -176,7 +183,7 @@ def validate(ctx: click.Context, /, *, directory: str, output: str | None, **opt
 
 
 @cli.command()
-@click.argument("directory", metavar="DIR")
+@click.argument("directory", metavar="[DIR]", required=False)
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -191,22 +198,25 @@ def validate(ctx: click.Context, /, *, directory: str, output: str | None, **opt
     "comment) or github (text plus GitHub Actions annotations; the default when GITHUB_ACTIONS=true).",
 )
 @plan_options
+@checkout_options
 @connection_options
 @click.pass_context
 def plan(
     ctx: click.Context,
     /,
     *,
-    directory: str,
+    directory: str | None,
     detailed_exitcode: bool,
     output: str | None,
     planning: PlanOptions,
+    remote: RepoArgs,
     **options: Any,
 ) -> int:
-    """Show what apply would change (nothing is written)."""
+    """Show what apply would change (nothing is written). DIR, or --repo URL [--ref REF]."""
     merge_options(ctx, **options)
-    root = directory_arg(directory)
-    result = _plan(ctx, root, planning)
+    with one_shot_directory(directory, remote) as checkout:
+        root = checkout or directory_arg(directory or "")
+        result = _plan(ctx, root, planning)
     output = output_format(output, os.environ)
     fmt = "text" if output == GITHUB else output
     click.echo(render(result.plan, fmt, color=output == "text" and _stdout_tty()), nl=False)  # type: ignore[arg-type]
@@ -216,20 +226,22 @@ def plan(
 
 
 @cli.command()
-@click.argument("directory", metavar="DIR")
+@click.argument("directory", metavar="[DIR]", required=False)
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Parallel writes (default: settings, 8).")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @plan_options
+@checkout_options
 @connection_options
 @click.pass_context
 def apply(
     ctx: click.Context,
     /,
     *,
-    directory: str,
+    directory: str | None,
     concurrency: int | None,
     output: str,
     planning: PlanOptions,
+    remote: RepoArgs,
     **options: Any,
 ) -> int:
     """Make the instance match the directory (the plan, then one result per item).
@@ -237,10 +249,12 @@ def apply(
     Writes connections, then patterns, then deployments (each deploy is read back active at its new
     version); a failed item does not stop the others. Needs every ${VAR} of connections.yaml set.
     Exits 1 when any write failed or a change was refused (conflict, unmanaged, invalid file).
+    DIR, or --repo URL [--ref REF] (a shallow clone in a temporary directory, removed afterwards).
     """
     merge_options(ctx, **options)
-    root = directory_arg(directory)
-    result = _apply(ctx, root, planning, ApplyOptions(concurrency=concurrency))
+    with one_shot_directory(directory, remote) as checkout:
+        root = checkout or directory_arg(directory or "")
+        result = _apply(ctx, root, planning, ApplyOptions(concurrency=concurrency))
     report = result.report
     assert report is not None
     if output == "json":
@@ -325,7 +339,7 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
 
 
 @cli.command()
-@click.argument("directory", metavar="DIR")
+@click.argument("directory", metavar="[DIR]", required=False)
 @click.option(
     "--interval", type=click.FloatRange(min=1), default=60.0, show_default=True, help="Resync every N s."
 )
@@ -342,28 +356,45 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
     "interval cycle; file-event cycles do not pull.",
 )
 @plan_options
+@follow_options
 @connection_options
 @click.pass_context
 def watch(
     ctx: click.Context,
     /,
     *,
-    directory: str,
+    directory: str | None,
     interval: float,
     status_addr: str,
     git_pull: bool,
     planning: PlanOptions,
+    remote: RepoArgs,
     **options: Any,
 ) -> int:
-    """Reconcile on every file change and every --interval seconds, until SIGTERM/SIGINT."""
+    """Reconcile on every file change and every --interval seconds, until SIGTERM/SIGINT.
+
+    DIR, or --repo URL [--branch B] [--path SUBDIR]: the daemon clones the repository itself and
+    fetches it at start and before every interval cycle (a force push is followed).
+    """
     merge_options(ctx, **options)
-    root = directory_arg(directory)
+    if remote["repo_url"] and git_pull:
+        raise click.UsageError("--git-pull is for DIR; with --repo the daemon fetches its own clone")
     # Imported here: the daemon (and watchfiles) load only when watching.
-    from dragops_sync.daemon import DaemonSettings, run_daemon
+    from dragops_sync.daemon import DaemonSettings, ensure_logging, run_daemon
+
+    if remote["repo_url"]:
+        ensure_logging()  # the clone's lines (cloned, fetched, recloned) are the daemon's first
+    source = remote_source(directory, remote)
+    root = source.directory if source is not None else directory_arg(directory or "")
 
     with open_client(ctx, root) as client:
         settings = DaemonSettings(
-            root, interval=interval, status_addr=status_addr, git_pull=git_pull, planning=planning
+            root,
+            interval=interval,
+            status_addr=status_addr,
+            git_pull=git_pull,
+            planning=planning,
+            source=source,
         )
         code = run_daemon(settings, client=client, env=os.environ)
     return int(code or 0)

@@ -13,6 +13,10 @@ its writes unblock (references by name to what it created) converges without wai
 * `--git-pull`: each interval cycle first fast-forwards the checkout from its upstream
   (`gitpull.fast_forward`; a diverged checkout or a fetch error is logged and the cycle runs on the
   current checkout). Every cycle logs the commit it reconciled.
+* `--repo URL`: the daemon follows a remote repository through its own clone (`source.GitSource`,
+  in `settings.source`, prepared before the daemon starts): each `start`, `interval` and `push`
+  cycle (`GitSource.request_fetch`, for a push webhook) first fetches and resets the clone to the
+  remote branch; a failed fetch is logged and the cycle reconciles the last commit fetched.
 * A failed write backs its pattern off (`tracking.CycleTracker`, capped exponential `Backoff`): its
   writes are held back until the retry time while every other pattern proceeds; the daemon wakes up
   for the retry. A cycle that fails as a whole (the API is down) is logged, counted, and the loop goes
@@ -44,11 +48,12 @@ from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus, StatusServer
 from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import PlanOptions
 from dragops_sync.reconciler import CycleOutcome, Reconciler
+from dragops_sync.source import GitSource
 from dragops_sync.states import Trigger
 from dragops_sync.tracking import CycleTracker, Key
 from dragops_sync.watch import DEFAULT_DEBOUNCE, DirectoryWatcher
 
-__all__ = ["CycleOutcome", "Daemon", "DaemonOptions", "DaemonSettings", "run_daemon"]
+__all__ = ["CycleOutcome", "Daemon", "DaemonOptions", "DaemonSettings", "ensure_logging", "run_daemon"]
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +87,9 @@ class DaemonSettings:
     cycle; `planning` and `applying`: the options of every cycle's plan and apply, as for `apply`
     (held whole and passed on whole; their None fields come from `dragops-sync.yaml`); `watch`: react
     to file events (debounced by `debounce` s); `backoff_initial`/`backoff_max`: the wait after a
-    pattern's first failed write, and its cap.
+    pattern's first failed write, and its cap. `source`: the remote repository followed (`--repo`),
+    already prepared, whose sync directory is `directory`; file events are off with it (only its
+    fetches change the checkout).
     """
 
     directory: Path
@@ -95,6 +102,7 @@ class DaemonSettings:
     debounce: float = DEFAULT_DEBOUNCE
     backoff_initial: float = 10.0
     backoff_max: float = 600.0
+    source: GitSource | None = None
 
     def __post_init__(self) -> None:
         if not Path(self.directory).is_dir():
@@ -175,11 +183,19 @@ class Daemon:
         )
         self.cycles = 0
         self.last: CycleOutcome | None = None
+        if settings.source is not None:
+            self._follow(settings.source)
         self._server = (
             StatusServer(settings.status_addr, status=self.status, metrics=self.metrics)
             if settings.status_addr
             else None
         )
+
+    def _follow(self, source: GitSource) -> None:
+        # The remote source: a push webhook's request wakes the loop; /status, /healthz and /metrics see it.
+        source.on_request = self.requested.set
+        self.status.source = source
+        source.register_metrics(self.metrics.registry)
 
     @property
     def status_url(self) -> str | None:
@@ -190,15 +206,17 @@ class Daemon:
     def run(self) -> int:
         """Reconcile until stopped; always returns 0 (a failing cycle is logged, not fatal)."""
         watcher = None
-        if self.settings.watch:
+        source = self.settings.source
+        if self.settings.watch and source is None:
             watcher = DirectoryWatcher(self.directory, self.requested, debounce=self.settings.debounce)
             watcher.start()
         if self._server is not None:
             self._server.start()
             log.info("status endpoints on %s (/healthz, /metrics, /status)", self._server.url)
         log.info(
-            "watching %s: resync every %g s%s%s",
+            "watching %s%s: resync every %g s%s%s",
             self.directory,
+            f" ({source.repo.display}, branch {source.repo.branch})" if source is not None else "",
             self.settings.interval,
             ", following the upstream branch (--git-pull)" if self.settings.git_pull else "",
             ", file events on" if watcher is not None else "",
@@ -210,7 +228,8 @@ class Daemon:
                 if trigger in (Trigger.START, Trigger.INTERVAL):
                     next_resync = time.monotonic() + self.settings.interval
                 pull = self.settings.git_pull and trigger in (Trigger.START, Trigger.INTERVAL)
-                outcome = self.run_once(trigger=trigger, pull=pull)
+                fetch = trigger in (Trigger.START, Trigger.INTERVAL, Trigger.PUSH)
+                outcome = self.run_once(trigger=trigger, pull=pull, fetch=fetch)
                 if trigger != Trigger.FOLLOW_UP and outcome.wrote and not self.stop_event.is_set():
                     # What a cycle wrote can unblock more (a reference by name to a pattern it just
                     # created resolves only now): one more cycle at once converges, as `apply`'s second
@@ -249,7 +268,8 @@ class Daemon:
                 return None
             if self.requested.is_set():
                 self.requested.clear()
-                return Trigger.FILES
+                source = self.settings.source
+                return Trigger.PUSH if source is not None and source.take_request() else Trigger.FILES
             now = time.monotonic()
             if now >= next_resync:
                 return Trigger.INTERVAL
@@ -261,8 +281,13 @@ class Daemon:
 
     # -- one cycle --------------------------------------------------------------------------------
 
-    def run_once(self, *, trigger: Trigger = Trigger.MANUAL, pull: bool = False) -> CycleOutcome:
-        """One reconcile cycle (with a fast-forward first when `pull`); never raises a cycle's failure."""
+    def run_once(
+        self, *, trigger: Trigger = Trigger.MANUAL, pull: bool = False, fetch: bool = False
+    ) -> CycleOutcome:
+        """One reconcile cycle (with a fast-forward first when `pull`, a fetch of the remote source
+        when `fetch`); never raises a cycle's failure."""
+        if fetch and self.settings.source is not None:
+            self.settings.source.sync()  # logs a move, a force push or a failure; never raises
         self.cycles += 1
         return self._finish(self.reconciler.run(self.cycles, trigger, pull=pull))
 
@@ -295,6 +320,17 @@ def _install_signal_handlers(stop_event: threading.Event) -> Callable[[], None]:
     return restore
 
 
+def ensure_logging() -> None:
+    """Send the daemon's INFO lines to stderr unless logging is configured already (also called by
+    `watch --repo` before it clones, so the clone's lines are seen)."""
+    if not logging.getLogger().handlers:
+        # A daemon's log is its output: without a configured handler, its INFO lines (the commit of
+        # each cycle, each write) would vanish. Whoever configured logging already keeps control.
+        # Libraries (httpx logs every request at INFO) stay at WARNING.
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("dragops_sync").setLevel(logging.INFO)
+
+
 def run_daemon(
     settings: DaemonSettings | str | Path,
     *,
@@ -321,12 +357,7 @@ def run_daemon(
             raise TypeError(f"options given beside a DaemonSettings: {', '.join(sorted(options))}")
     else:
         settings = DaemonSettings.of(settings, **options)
-    if not logging.getLogger().handlers:
-        # A daemon's log is its output: without a configured handler, its INFO lines (the commit of
-        # each cycle, each write) would vanish. Whoever configured logging already keeps control.
-        # Libraries (httpx logs every request at INFO) stay at WARNING.
-        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        logging.getLogger("dragops_sync").setLevel(logging.INFO)
+    ensure_logging()
     stop = stop_event if stop_event is not None else threading.Event()
     own = client is None
     active = client if client is not None else client_factory()  # type: ignore[misc]

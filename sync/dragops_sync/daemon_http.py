@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from prometheus_client import (
@@ -46,6 +46,7 @@ __all__ = [
     "DaemonMetrics",
     "DaemonStatus",
     "PatternStatus",
+    "SourceView",
     "StatusServer",
     "parse_address",
 ]
@@ -187,6 +188,15 @@ class PatternStatus:
         }
 
 
+class SourceView(Protocol):
+    """What the status server reads of a remote source (`source.GitSource`): how long its fetch has
+    been failing (None: it works) and its `/status` part, free of credentials."""
+
+    def failing_for(self) -> float | None: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
 @dataclass
 class _Cycle:
     result: ReconcileResult
@@ -227,6 +237,7 @@ class DaemonStatus:
         self._last: _Cycle | None = None
         self._patterns: dict[tuple[str, str], PatternStatus] = {}
         self._notes: tuple[str, ...] = ()
+        self.source: SourceView | None = None  # a remote repository the daemon follows (--repo)
 
     def cycle_finished(
         self,
@@ -266,12 +277,23 @@ class DaemonStatus:
 
     def healthy(self) -> bool:
         """True while the loop shows life within 3 intervals: a cycle finished, or began and still runs
-        (before the first cycle, the daemon's start counts)."""
+        (before the first cycle, the daemon's start counts); and, following a remote repository, while
+        its fetch has not been failing for longer than 3 intervals."""
+        return self.unhealthy_reason() is None
+
+    def unhealthy_reason(self) -> str | None:
+        """Why the daemon is unhealthy (the `/healthz` answer), or None."""
+        limit = HEALTHY_INTERVALS * self.interval
         with self._lock:
             reference = self._last_finish if self._last_finish is not None else self._started
             if self._running_since is not None:
                 reference = max(reference, self._running_since)
-            return self._monotonic() - reference <= HEALTHY_INTERVALS * self.interval
+            if self._monotonic() - reference > limit:
+                return "no reconcile cycle finished within 3 intervals"
+        failing = self.source.failing_for() if self.source is not None else None
+        if failing is not None and failing > limit:
+            return f"fetching the repository has failed for {failing:.0f} s (over 3 intervals)"
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         """The `/status` document."""
@@ -302,7 +324,7 @@ class DaemonStatus:
                 "connections": [
                     p.to_dict() for (r, _), p in sorted(self._patterns.items()) if r == "connection"
                 ],
-            }
+            } | ({"source": self.source.to_dict()} if self.source is not None else {})
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -311,9 +333,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # the name http.server dispatches to
         path = urlsplit(self.path).path.rstrip("/") or "/"
         if path == "/healthz":
-            healthy = self.server.status.healthy()
-            body = b"ok\n" if healthy else b"unhealthy: no reconcile cycle finished within 3 intervals\n"
-            self._send(200 if healthy else 503, "text/plain; charset=utf-8", body)
+            reason = self.server.status.unhealthy_reason()
+            body = b"ok\n" if reason is None else f"unhealthy: {reason}\n".encode()
+            self._send(200 if reason is None else 503, "text/plain; charset=utf-8", body)
         elif path == "/metrics":
             self._send(200, CONTENT_TYPE_LATEST, self.server.metrics.render())
         elif path == "/status":

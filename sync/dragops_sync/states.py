@@ -83,6 +83,7 @@ class Trigger(StrEnum):
     START = "start"  # once, at start
     FILES = "files"  # a file under the directory changed (debounced)
     INTERVAL = "interval"  # the periodic resync
+    PUSH = "push"  # a fetch of the remote repository was requested (`GitSource.request_fetch`)
     RETRY = "retry"  # a pattern's backoff expired
     FOLLOW_UP = "follow-up"  # right after a cycle that wrote something, once
     MANUAL = "manual"  # `Daemon.run_once` called by an embedding program or a test

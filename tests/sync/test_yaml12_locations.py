@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from io_kit import FAST_RATE, client_for, init_repo, run_cli, write_file
-from sync_kit import webhook_logger
-
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.annotations import github_annotations
 from dragops_sync.files import FileIssue, PatternFileError, dump_pattern, load_pattern_file
+from kit.clients import client_for
+from kit.documents import webhook_logger
+from kit.git import init_repo
 from kit.live import live_message
+from kit.sync_dirs import FAST_RATE, write_file
+from kit.sync_runs import run_cli
 
 
 def _yaml_pattern(name: str, message: str, tags: list[str]) -> str:
