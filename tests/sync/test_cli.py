@@ -123,7 +123,7 @@ def test_no_url_is_one_clear_line_on_stderr(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     result = run_cli(["plan", str(repo)])
     assert result.exit_code == 1
-    assert result.stderr.strip() == "Error: no DRAGOPS URL: pass base_url= or set DRAGOPS_URL"
+    assert result.stderr.strip() == "Error: no DRAGOPS URL: set DRAGOPS_URL or pass --url"
 
 
 def test_a_refused_token_is_one_line_without_a_traceback_unless_verbose(
