@@ -24,6 +24,8 @@ from rich.text import Text
 
 from dragops_sync._cli_support import (
     Cli,
+    allow_empty_option,
+    color_wanted,
     connection_options,
     directory_arg,
     merge_options,
@@ -71,10 +73,6 @@ def cli(ctx: click.Context, /, **options: Any) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-def _stdout_tty() -> bool:
-    return sys.stdout.isatty()
 
 
 def _progress() -> Callable[[ItemResult], None] | None:
@@ -125,6 +123,7 @@ def _apply(ctx: click.Context, directory: Path, planning: PlanOptions, applying:
 @cli.command()
 @click.argument("directory", metavar="DIR")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@allow_empty_option
 @connection_options
 @click.pass_context
 def validate(ctx: click.Context, /, *, directory: str, output: str, **options: Any) -> int:
@@ -181,6 +180,7 @@ def validate(ctx: click.Context, /, *, directory: str, output: str, **options: A
     help="text (coloured on a terminal), json (stable, docs/plan-json.md) or markdown (a PR comment).",
 )
 @plan_options
+@allow_empty_option
 @connection_options
 @click.pass_context
 def plan(
@@ -197,7 +197,7 @@ def plan(
     merge_options(ctx, **options)
     root = directory_arg(directory)
     result = _plan(ctx, root, planning)
-    click.echo(render(result.plan, output, color=output == "text" and _stdout_tty()), nl=False)  # type: ignore[arg-type]
+    click.echo(render(result.plan, output, color=output == "text" and color_wanted(ctx)), nl=False)  # type: ignore[arg-type]
     return result.exit_code(detailed=detailed_exitcode)
 
 
@@ -206,6 +206,7 @@ def plan(
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Parallel writes (default: settings, 8).")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @plan_options
+@allow_empty_option
 @connection_options
 @click.pass_context
 def apply(
@@ -233,7 +234,7 @@ def apply(
         doc = {"plan": result.plan.to_dict(), "apply": report.to_dict(), "ok": result.ok}
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        click.echo(render(result.plan, "text", color=_stdout_tty()), nl=False)
+        click.echo(render(result.plan, "text", color=color_wanted(ctx)), nl=False)
         for item_result in report.results:
             if item_result.status == ResultStatus.UNCHANGED:
                 continue
@@ -293,6 +294,7 @@ def export(
 @click.argument("directory", metavar="DIR")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--owner", metavar="ID", help="Ownership id (default: settings, org/repo:path, dir name).")
+@allow_empty_option
 @connection_options
 @click.pass_context
 def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | None, **options: Any) -> int:
@@ -304,7 +306,7 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
     if output == "json":
         click.echo(render_status_json(rows, owner=result.owner), nl=False)
     else:
-        click.echo(render_status_table(rows, owner=result.owner, color=_stdout_tty()), nl=False)
+        click.echo(render_status_table(rows, owner=result.owner, color=color_wanted(ctx)), nl=False)
         for issue in result.plan.issues:
             click.echo(f"Invalid: {issue}", err=True)
     return 0 if result.plan.valid else 1
@@ -328,6 +330,7 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
     "interval cycle; file-event cycles do not pull.",
 )
 @plan_options
+@allow_empty_option
 @connection_options
 @click.pass_context
 def watch(
