@@ -4,7 +4,10 @@ credential names the variables to set."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -83,3 +86,19 @@ def test_no_credentials_is_one_line_naming_the_variables(emu: Emulator, tmp_path
         "no credentials were sent: set DRAGOPS_TOKEN, or DRAGOPS_EMAIL and DRAGOPS_PASSWORD "
         "(or pass --token / --email)"
     )
+
+
+def test_shell_completion_works_as_the_readme_documents_it() -> None:
+    env = os.environ | {
+        "_DRAGOPS_SYNC_COMPLETE": "bash_complete",
+        "COMP_WORDS": "dragops-sync pl",
+        "COMP_CWORD": "1",
+    }
+    code = "from dragops_sync.cli import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "plain,plan" in result.stdout.splitlines()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert 'eval "$(_DRAGOPS_SYNC_COMPLETE=bash_source dragops-sync)"' in readme
