@@ -2,16 +2,20 @@
 
     dragops-emulator [--host 127.0.0.1] [--port 8080] [--db PATH] [--token-ttl SECONDS]
                      [--no-rate-limits] [--activation-delay SECONDS] [--github-client-id ID]
-                     [--log-level info]
+                     [--log-level info] [--version]
 
 With ``--db`` the state (users, patterns, tokens' signing key...) survives restarts; without it
 everything lives in memory. ``--port 0`` picks a free port; the URL is printed once serving.
+A bad argument is one line on stderr, never a traceback: exit 2 for a setting (an unusable ``--db``
+included), 1 when the address cannot be listened on (in use, invalid port or host).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from types import FrameType
@@ -47,7 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--github-client-id", metavar="ID", help="enable (emulated) GitHub sign-in")
     parser.add_argument("--log-level", choices=_LOG_LEVELS, default="info", help="server log level")
+    parser.add_argument("--version", action="version", version=f"%(prog)s, version {_version()}")
     return parser
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("dragops-iac")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _error(message: str) -> None:
+    print(f"dragops-emulator: error: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,14 +78,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             db_path=args.db,
         )
     except SettingsError as exc:
-        print(f"dragops-emulator: error: {exc}", file=sys.stderr)
+        _error(str(exc))
+        return 2
+    try:
+        state = EmulatorState(settings)
+    except (sqlite3.Error, OSError) as exc:
+        _error(f"cannot open the database --db {args.db}: {exc}")
         return 2
     try:
         sock = bind_socket(args.host, args.port)
-    except OSError as exc:
-        print(f"dragops-emulator: error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+    except (OSError, OverflowError) as exc:
+        # OverflowError: a port outside 0-65535 ("bind(): port must be 0-65535.").
+        state.store.close()
+        _error(f"cannot listen on {args.host}:{args.port}: {exc}")
         return 1
-    state = EmulatorState(settings)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     quiet_dropped_connections()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import signal
 import sys
 import threading
@@ -25,14 +26,16 @@ import click
 
 from dragops_sync.api import Client, DragopsError
 from dragops_sync.desired import SyncOptions
-from dragops_sync.directory import SETTINGS_FILE, SettingsError, load_settings
-from dragops_sync.files import FileFormatError
+from dragops_sync.directory import PATTERNS_DIR, SETTINGS_FILE, SettingsError, load_settings
+from dragops_sync.files import PATTERN_SUFFIXES, FileFormatError
 from dragops_sync.local import LocalError, local_instance
 from dragops_sync.plan import PlanOptions
 
 __all__ = [
     "Cli",
     "Options",
+    "allow_empty_option",
+    "color_wanted",
     "connection_options",
     "directory_arg",
     "merge_options",
@@ -60,6 +63,8 @@ class Options:
     ca_bundle: str | None = None
     local: bool = False
     verbose: int = 0
+    no_color: bool = False
+    allow_empty: bool = False
 
 
 def merge_options(ctx: click.Context, **given: Any) -> Options:
@@ -111,6 +116,7 @@ def connection_options(func: F) -> F:
             help="Use an embedded emulator (state in DIR/.dragops-local).",
         ),
         click.option("-v", "--verbose", count=True, help="Log requests and retries; show tracebacks."),
+        click.option("--no-color", is_flag=True, default=False, help="No colour (also: env NO_COLOR)."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -186,10 +192,48 @@ def _settings_rate(directory: Path) -> float:
 
 
 def directory_arg(path: str) -> Path:
+    """DIR of the commands that read one: it must exist and, unless --allow-empty, declare a pattern.
+
+    A directory without a pattern file is almost always a mistake (a wrong path, the wrong branch
+    checked out), and planning it would report "in sync" with exit 0.
+    """
     root = Path(path)
     if not root.is_dir():
         raise click.UsageError(f"{path} is not a directory")
+    options: Options = click.get_current_context().meta.get(_META, Options())
+    if not options.allow_empty and not _declares_patterns(root):
+        raise click.ClickException(
+            f"{path} has no pattern file ({PATTERNS_DIR}/*.json, *.yaml or *.yml): nothing to sync. "
+            "Check the path, or pass --allow-empty if an empty directory is meant."
+        )
     return root
+
+
+def _declares_patterns(root: Path) -> bool:
+    folder = root / PATTERNS_DIR
+    if not folder.is_dir():
+        return False
+    return any(
+        not entry.name.startswith(".") and entry.suffix.lower() in PATTERN_SUFFIXES
+        for entry in folder.iterdir()
+    )
+
+
+def allow_empty_option(func: F) -> F:
+    """`--allow-empty`, for the commands whose DIR may deliberately declare no pattern."""
+    return click.option(
+        "--allow-empty",
+        is_flag=True,
+        default=False,
+        help="Accept a DIR without any pattern file (otherwise an error: a wrong path looks in sync).",
+    )(func)
+
+
+def color_wanted(ctx: click.Context) -> bool:
+    """Colour on stdout: only on a terminal, and never with --no-color or NO_COLOR (no-color.org:
+    any non-empty value)."""
+    options: Options = ctx.meta.get(_META, Options())
+    return sys.stdout.isatty() and not options.no_color and not os.environ.get("NO_COLOR")
 
 
 def plan_options(func: F) -> F:

@@ -31,6 +31,8 @@ from dragops_sync._cli_source import (
 )
 from dragops_sync._cli_support import (
     Cli,
+    allow_empty_option,
+    color_wanted,
     connection_options,
     directory_arg,
     merge_options,
@@ -80,10 +82,6 @@ def cli(ctx: click.Context, /, **options: Any) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-def _stdout_tty() -> bool:
-    return sys.stdout.isatty()
 
 
 def _progress() -> Callable[[ItemResult], None] | None:
@@ -140,6 +138,7 @@ def _apply(ctx: click.Context, directory: Path, planning: PlanOptions, applying:
     help="text (the default), json, or github (text plus GitHub Actions annotations; the default "
     "when GITHUB_ACTIONS=true).",
 )
+@allow_empty_option
 @connection_options
 @click.pass_context
 def validate(ctx: click.Context, /, *, directory: str, output: str | None, **options: Any) -> int:
@@ -199,6 +198,7 @@ def validate(ctx: click.Context, /, *, directory: str, output: str | None, **opt
 )
 @plan_options
 @checkout_options
+@allow_empty_option
 @connection_options
 @click.pass_context
 def plan(
@@ -219,7 +219,7 @@ def plan(
         result = _plan(ctx, root, planning)
     output = output_format(output, os.environ)
     fmt = "text" if output == GITHUB else output
-    click.echo(render(result.plan, fmt, color=output == "text" and _stdout_tty()), nl=False)  # type: ignore[arg-type]
+    click.echo(render(result.plan, fmt, color=output == "text" and color_wanted(ctx)), nl=False)  # type: ignore[arg-type]
     if output == GITHUB:
         click.echo(github_annotations(result.plan.issues), nl=False)
     return result.exit_code(detailed=detailed_exitcode)
@@ -231,6 +231,7 @@ def plan(
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @plan_options
 @checkout_options
+@allow_empty_option
 @connection_options
 @click.pass_context
 def apply(
@@ -261,7 +262,7 @@ def apply(
         doc = {"plan": result.plan.to_dict(), "apply": report.to_dict(), "ok": result.ok}
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        click.echo(render(result.plan, "text", color=_stdout_tty()), nl=False)
+        click.echo(render(result.plan, "text", color=color_wanted(ctx)), nl=False)
         for item_result in report.results:
             if item_result.status == ResultStatus.UNCHANGED:
                 continue
@@ -321,6 +322,7 @@ def export(
 @click.argument("directory", metavar="DIR")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--owner", metavar="ID", help="Ownership id (default: settings, org/repo:path, dir name).")
+@allow_empty_option
 @connection_options
 @click.pass_context
 def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | None, **options: Any) -> int:
@@ -332,7 +334,7 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
     if output == "json":
         click.echo(render_status_json(rows, owner=result.owner), nl=False)
     else:
-        click.echo(render_status_table(rows, owner=result.owner, color=_stdout_tty()), nl=False)
+        click.echo(render_status_table(rows, owner=result.owner, color=color_wanted(ctx)), nl=False)
         for issue in result.plan.issues:
             click.echo(f"Invalid: {issue}", err=True)
     return 0 if result.plan.valid else 1
@@ -347,7 +349,7 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
     "--status-addr",
     default="127.0.0.1:9099",
     show_default=True,
-    help="host:port of /healthz, /metrics, /status.",
+    help="HOST:PORT of /healthz, /metrics, /status (:PORT listens on every interface).",
 )
 @click.option(
     "--git-pull",
@@ -357,6 +359,7 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
 )
 @plan_options
 @follow_options
+@allow_empty_option
 @connection_options
 @click.pass_context
 def watch(

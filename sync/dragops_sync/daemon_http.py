@@ -63,9 +63,17 @@ HEALTHY_INTERVALS = 3.0
 _DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
 
+# `:PORT` listens on every interface, as Go servers (Flux, Argo CD, Prometheus) read it: in a pod the
+# probes and the scraper come from outside the loopback interface.
+_ALL_INTERFACES = "0.0.0.0"
+
+
 def parse_address(address: str) -> tuple[str, int]:
-    """`"127.0.0.1:9099"` -> ("127.0.0.1", 9099); `"[::1]:9099"` for IPv6; port 0 picks a free one."""
+    """`"127.0.0.1:9099"` -> ("127.0.0.1", 9099); `"[::1]:9099"` for IPv6; `":9099"` -> every interface
+    ("0.0.0.0", 9099); port 0 picks a free one."""
     text = address.strip()
+    if text.startswith(":"):
+        text = _ALL_INTERFACES + text
     parts = urlsplit(f"//{text}")
     try:
         port = parts.port
@@ -73,7 +81,9 @@ def parse_address(address: str) -> tuple[str, int]:
         port = None
     host = parts.hostname
     if not text or host is None or port is None or not text.rsplit(":", 1)[-1].isdigit():
-        raise ValueError(f"status address must look like HOST:PORT (e.g. 127.0.0.1:9099), got {address!r}")
+        raise ValueError(
+            f"status address must look like HOST:PORT or :PORT (e.g. 127.0.0.1:9099), got {address!r}"
+        )
     return host, port
 
 

@@ -38,9 +38,9 @@ def test_keyword_arguments_win_over_the_environment() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({}, "no DRAGOPS URL: pass base_url= or set DRAGOPS_URL"),
-        ({"base_url": "dragops.example.com"}, "base_url must be an http"),
-        ({"base_url": "ftp://x"}, "base_url must be an http"),
+        ({}, "no DRAGOPS URL: set DRAGOPS_URL or pass --url"),
+        ({"base_url": "dragops.example.com"}, "--url / DRAGOPS_URL.*must be an http"),
+        ({"base_url": "ftp://x"}, "--url / DRAGOPS_URL.*must be an http"),
         ({"base_url": "https://x", "email": "a@b.c"}, "DRAGOPS_PASSWORD .password. is missing"),
         ({"base_url": "https://x", "password": "p"}, "DRAGOPS_EMAIL .email. is missing"),
         ({"base_url": "https://x", "timeout": 0}, "timeout must be a positive number"),

@@ -72,3 +72,15 @@ def test_a_private_ca_bundle_makes_the_certificate_trusted(tls_server: tuple[str
     url, cert = tls_server
     with Client(env={"DRAGOPS_CA_BUNDLE": str(cert)}, base_url=url) as client:
         assert client.auth.providers().local is True
+
+
+def test_an_untrusted_certificate_is_not_retried_and_names_the_ca_bundle_setting(
+    tls_server: tuple[str, Path],
+) -> None:
+    url, _ = tls_server
+    sleeps: list[float] = []
+    client = Client(env={}, base_url=url, sleep=sleeps.append)
+    with client, pytest.raises(APIConnectionError) as caught:
+        client.auth.providers()
+    assert sleeps == []
+    assert "--ca-bundle or set DRAGOPS_CA_BUNDLE" in str(caught.value)

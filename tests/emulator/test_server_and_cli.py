@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +133,51 @@ def test_the_cli_refuses_bad_arguments() -> None:
     )
     assert negative.returncode == 2
     assert "token_ttl_seconds must be positive" in negative.stderr
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dragops_emulator.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_an_unusable_db_path_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = _run_cli("--port", "0", "--db", str(tmp_path / "no" / "such" / "dir" / "x.sqlite"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"dragops-emulator: error: cannot open the database --db {tmp_path}/no/such/dir/x.sqlite: "
+        "unable to open database file"
+    ]
+
+
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_a_port_out_of_range_is_one_line_and_exit_1(port: str) -> None:
+    result = _run_cli("--port", port)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"dragops-emulator: error: cannot listen on 127.0.0.1:{port}: bind(): port must be 0-65535."
+    ]
+
+
+def test_a_port_in_use_is_one_line_and_exit_1() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = _run_cli("--port", str(port))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"dragops-emulator: error: cannot listen on 127.0.0.1:{port}: ")
+
+
+def test_the_cli_prints_its_version() -> None:
+    result = _run_cli("--version")
+    assert result.returncode == 0
+    assert re.fullmatch(r"dragops-emulator, version \S+\n", result.stdout)

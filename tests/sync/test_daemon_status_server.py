@@ -179,13 +179,20 @@ def test_a_cycle_failing_on_a_bad_token_shows_no_secret_anywhere(
 
 @pytest.mark.parametrize(
     ("address", "expected"),
-    [("127.0.0.1:9099", ("127.0.0.1", 9099)), ("[::1]:0", ("::1", 0)), ("localhost:80", ("localhost", 80))],
+    [
+        ("127.0.0.1:9099", ("127.0.0.1", 9099)),
+        ("[::1]:0", ("::1", 0)),
+        ("localhost:80", ("localhost", 80)),
+        (":9099", ("0.0.0.0", 9099)),  # the Go/Flux habit: every interface
+    ],
 )
 def test_status_addresses_are_parsed(address: str, expected: tuple[str, int]) -> None:
     assert parse_address(address) == expected
 
 
-@pytest.mark.parametrize("address", ["", "9099", "host:", ":9099x", "host:port", "127.0.0.1:99999"])
+@pytest.mark.parametrize(
+    "address", ["", "9099", "host:", ":9099x", "host:port", "127.0.0.1:99999", ":", "::9099"]
+)
 def test_a_malformed_status_address_is_refused_naming_it(address: str) -> None:
     with pytest.raises(ValueError, match="status address must look like HOST:PORT"):
         parse_address(address)
@@ -205,3 +212,14 @@ def test_the_status_server_stops_and_frees_its_port() -> None:
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url + "/healthz", timeout=5)
     server(url.removeprefix("http://")).stop()  # the address can be bound again
+
+
+def test_a_status_address_of_only_a_port_listens_on_every_interface() -> None:
+    server = StatusServer(":0", status=DaemonStatus(directory="/r", interval=1.0), metrics=DaemonMetrics())
+    server.start()
+    try:
+        assert server.url.startswith("http://0.0.0.0:")
+        port = server.url.rsplit(":", 1)[1]
+        assert _get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+    finally:
+        server.stop()

@@ -179,14 +179,18 @@ def test_an_invalid_files_graph_is_checked_with_its_own_deploy_intent(tmp_path: 
 # -- colour only on a terminal ------------------------------------------------------------------------
 
 
-def _plan_on_a_terminal(emu: Emulator, user: SeededUser, repo: Path) -> str:
+def _plan_on_a_terminal(
+    emu: Emulator, user: SeededUser, repo: Path, *options: str, no_color: str | None = None
+) -> str:
     """`dragops-sync plan` in a real process whose stdout is a pseudo-terminal; what it printed."""
     leader, follower = pty.openpty()
     env = os.environ | {"DRAGOPS_URL": emu.url, "DRAGOPS_TOKEN": user.token, "TERM": "xterm"}
     env.pop("NO_COLOR", None)
+    if no_color is not None:
+        env["NO_COLOR"] = no_color
     code = "from dragops_sync.cli import main; main()"
     with subprocess.Popen(
-        [sys.executable, "-c", code, "plan", str(repo)],
+        [sys.executable, "-c", code, "plan", str(repo), *options],
         stdout=follower,
         stderr=subprocess.PIPE,
         env=env,
@@ -381,3 +385,15 @@ def test_the_status_table_shows_state_deployment_version_and_the_last_run_with_i
     assert "2 pattern(s): 2 synced" in result.stdout
     by_name = {p["name"]: p for p in as_json["patterns"]}
     assert by_name["Webhook Logger"]["lastRun"]["status"] == runs[0].status
+
+
+@pytest.mark.parametrize(
+    ("options", "no_color"), [((), "1"), (("--no-color",), None)], ids=["NO_COLOR", "--no-color"]
+)
+def test_no_color_and_the_no_color_option_keep_a_terminal_plain(
+    emu: Emulator, user: SeededUser, tmp_path: Path, options: tuple[str, ...], no_color: str | None
+) -> None:
+    repo = _repo(tmp_path)
+    on_terminal = _plan_on_a_terminal(emu, user, repo, *options, no_color=no_color)
+    assert "create" in on_terminal and "Webhook Logger" in on_terminal
+    assert "\x1b[" not in on_terminal

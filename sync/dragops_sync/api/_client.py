@@ -23,6 +23,7 @@ from ._auth import AuthAPI, TokenManager
 from ._connections import ConnectionsAPI
 from ._deployments import DeploymentsAPI
 from ._errors import ConfigurationError
+from ._hints import URL_SETTING
 from ._nodes import NodesAPI
 from ._patterns import PatternsAPI
 from ._retry import RateLimiter, RetryPolicy
@@ -59,7 +60,8 @@ class ClientSettings:
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationError(
-                f"base_url must be an http(s) URL such as https://dragops.example.com, got {self.base_url!r}"
+                f"the DRAGOPS URL ({URL_SETTING}) must be an http(s) URL such as "
+                f"https://dragops.example.com, got {self.base_url!r}"
             )
         if (self.email is None) != (self.password is None):
             missing = "DRAGOPS_PASSWORD (password)" if self.password is None else "DRAGOPS_EMAIL (email)"
@@ -71,7 +73,9 @@ class ClientSettings:
         if self.rate is not None and not self.rate > 0:
             raise ConfigurationError(f"rate must be a positive number of requests/s, got {self.rate!r}")
         if self.ca_bundle is not None and not Path(self.ca_bundle).is_file():
-            raise ConfigurationError(f"ca_bundle {self.ca_bundle!r} is not a readable file")
+            raise ConfigurationError(
+                f"the CA bundle (--ca-bundle / DRAGOPS_CA_BUNDLE) {self.ca_bundle!r} is not a readable file"
+            )
 
     @property
     def instance_url(self) -> str:
@@ -111,7 +115,7 @@ class ClientSettings:
         source = os.environ if env is None else env
         url = base_url or source.get("DRAGOPS_URL")
         if not url:
-            raise ConfigurationError("no DRAGOPS URL: pass base_url= or set DRAGOPS_URL")
+            raise ConfigurationError("no DRAGOPS URL: set DRAGOPS_URL or pass --url")
         token = token if token is not None else source.get("DRAGOPS_TOKEN") or None
         email = email if email is not None else source.get("DRAGOPS_EMAIL") or None
         password = password if password is not None else source.get("DRAGOPS_PASSWORD") or None

@@ -6,6 +6,9 @@ rate limiter, asks the token source for the bearer value, sends, and classifies 
 * success -> the decoded JSON body;
 * 401 with a token source that can recover (re-login or refresh) -> one transparent repeat;
 * 429, 502/503/504 and transport failures -> retry per `RetryPolicy`, logging one sentence per retry;
+  but a refused connection before the server ever answered, and a TLS failure, are raised at once
+  with a hint (`_hints`): retrying them only delays the same answer;
+* 401 to a request sent without any credentials -> raised with the variables that supply them;
 * a non-idempotent request (a create) whose outcome is unknown (sent, then a timeout, a dropped
   connection or a 5xx) is never blindly repeated: the caller's `recover` looks the object up by its
   natural key first and, if found, that object is the answer;
@@ -28,11 +31,13 @@ from ._errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    AuthenticationError,
     DragopsError,
     RateLimitError,
     cap_text,
     error_class_for_status,
 )
+from ._hints import NO_CREDENTIALS_HINT, URL_SETTING, permanent_connect_hint
 from ._retry import RETRYABLE_STATUSES, RateLimiter, RetryPolicy, parse_retry_after
 
 __all__ = ["ApiResponse", "Recover", "Redactor", "TokenSource", "Transport"]
@@ -147,6 +152,8 @@ class Transport:
         self.sleep = sleep
         self.redactor = redactor
         self.tokens: TokenSource | None = None
+        # Set by the first HTTP answer: from then on a refused connection is likely a restart.
+        self._answered = False
 
     def request(
         self,
@@ -199,6 +206,8 @@ class Transport:
                 # An earlier attempt whose answer was lost did the deleting: gone is what was asked.
                 logger.info("%s %s answered 404 after a lost answer; it is deleted", call.method, call.shown)
                 return ApiResponse(204, None)
+            if result.status == 401 and authenticate and bearer is None:
+                raise _without_credentials(result.error) from result.cause
             if not result.retryable:
                 raise result.error from result.cause
             if not may_repeat and result.outcome_unknown:
@@ -238,19 +247,22 @@ class Transport:
         except httpx.TransportError as exc:
             # Refused connections and pool timeouts never reached the server; anything later may have.
             never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+            # A refused connection to a server never reached, or a TLS failure, fails at once.
+            hint = permanent_connect_hint(exc, server_answered_before=self._answered)
             return _Failure(
-                error=self._transport_failure(exc, call.method, call.url),
+                error=self._transport_failure(exc, call.method, call.url, hint),
                 cause=exc,
-                retryable=True,
+                retryable=hint is None,
                 outcome_unknown=not never_sent,
                 what=f"failed ({type(exc).__name__})",
             )
+        self._answered = True
         status = response.status_code
         if 300 <= status < 400:
             # Redirects are not followed (they would carry the bearer token to another place).
             where = cap_text(response.headers.get("Location", "an unnamed location"), 200)
             error = APIError(
-                f"redirected to {where}; point base_url at the instance itself",
+                f"redirected to {where}; point {URL_SETTING} at the instance itself",
                 status=status,
                 code=None,
                 method=call.method,
@@ -297,8 +309,13 @@ class Transport:
             )
         return found
 
-    def _transport_failure(self, exc: httpx.TransportError, method: str, url: str) -> APIConnectionError:
+    def _transport_failure(
+        self, exc: httpx.TransportError, method: str, url: str, hint: str | None = None
+    ) -> APIConnectionError:
         detail = self.redactor(cap_text(str(exc) or type(exc).__name__))
+        if hint:
+            detail = f"{detail}; {hint}"
+
         if isinstance(exc, httpx.TimeoutException):
             return APITimeoutError(f"{method} {url} timed out: {detail}", method=method, url=url)
         return APIConnectionError(
@@ -354,6 +371,21 @@ def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str | int | floa
                 continue
             pairs.append((key, ("true" if item else "false") if isinstance(item, bool) else str(item)))
     return pairs
+
+
+def _without_credentials(error: DragopsError) -> DragopsError:
+    """A 401 to a request sent without credentials, saying which settings supply them."""
+    if not isinstance(error, AuthenticationError):
+        return error
+    return AuthenticationError(
+        error.message,
+        status=error.status,
+        code=error.code,
+        method=error.method,
+        url=error.url,
+        details=error.details,
+        summary=f"{error}; {NO_CREDENTIALS_HINT}",
+    )
 
 
 def _json_or_text(response: httpx.Response) -> Any:
