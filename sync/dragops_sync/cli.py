@@ -316,7 +316,7 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
     "--status-addr",
     default="127.0.0.1:9099",
     show_default=True,
-    help="host:port of /healthz, /metrics, /status.",
+    help="host:port of /healthz, /readyz, /metrics, /status.",
 )
 @click.option(
     "--git-pull",
