@@ -24,8 +24,7 @@ from typing import Any, NoReturn, TypeVar, cast
 
 import click
 
-from dragops_sync.api import Client, DragopsError
-from dragops_sync.desired import SyncOptions
+from dragops_sync.api import Client, DragopsError, Rates
 from dragops_sync.directory import PATTERNS_DIR, SETTINGS_FILE, SettingsError, load_settings
 from dragops_sync.files import PATTERN_SUFFIXES, FileFormatError
 from dragops_sync.local import LocalError, local_instance
@@ -182,13 +181,13 @@ def open_client(ctx: click.Context, directory: Path) -> Iterator[Client]:
         yield client
 
 
-def _settings_rate(directory: Path) -> float:
+def _settings_rate(directory: Path) -> float | Rates:
     """The `rate` of dragops-sync.yaml: the client's limiter keeps every one-second window to it."""
     try:
-        return load_settings(directory / SETTINGS_FILE).rate
+        return load_settings(directory / SETTINGS_FILE).client_rate()
     except SettingsError:
         # Reported by the command itself, with every other issue; its reads keep the default pace.
-        return SyncOptions().rate
+        return Rates()
 
 
 def directory_arg(path: str) -> Path:

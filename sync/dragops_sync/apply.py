@@ -14,15 +14,19 @@ Rules kept here:
   write, a delete after its failed undeploy; the results of earlier phases, by item key, decide;
 * each item's `operation` says what it writes, and the applier `match`es on it;
 * "deployed" means deployed: after a deploy the deployment is read back and must be active at the
-  version the deploy answered (a `pending` one is polled for a bounded time);
+  version the deploy answered (a `pending` one is polled for a bounded time); when the read-back
+  itself fails (the deploy was accepted, the GET was not answered), it is read again with backoff,
+  and the item fails only if the deployment really is not active;
 * `stop_event` set (SIGTERM): the items in flight finish, the rest are skipped;
 * secrets: a connection's key is read from `env` just before its create and never reported.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,7 +34,7 @@ from enum import StrEnum
 from typing import Any
 
 from dragops_sync import operations
-from dragops_sync.api import Client, ConflictError, DragopsError
+from dragops_sync.api import APIConnectionError, APIError, Client, ConflictError, DragopsError
 from dragops_sync.desired import DesiredState
 from dragops_sync.directory import ConnectionsError, resolve_connections
 from dragops_sync.models import Pattern
@@ -53,6 +57,11 @@ from dragops_sync.plan import (
 __all__ = ["ApplyOptions", "ApplyReport", "ItemResult", "ResultStatus", "apply_plan"]
 
 _K = ActionKind
+
+log = logging.getLogger("dragops_sync.apply")
+
+# After a deploy whose read-back GET failed: the waits before reading the deployment again.
+_READ_BACK_RETRIES = (0.5, 1.0, 2.0, 4.0)
 
 
 # Kinds that ask for a change the rules forbid making (the user must act): apply exits 1 on them.
@@ -254,11 +263,43 @@ class _Applier:
 
     def _deploy(self, item: PlanItem, environment_id: str | None) -> ItemResult:
         pattern_id = self._pattern_id(item)
-        deployed = operations.deploy_pattern(
-            self.client, pattern_id, environment_id=environment_id, wait=self.deploy_wait
-        )
+        try:
+            deployed = operations.deploy_pattern(
+                self.client, pattern_id, environment_id=environment_id, wait=self.deploy_wait
+            )
+        except (APIError, APIConnectionError) as exc:
+            if exc.method != "GET":
+                raise  # the deploy itself failed (or was refused)
+            # The deploy was accepted; only reading it back failed. Whether it is deployed is a
+            # question for the deployment, not for that one lost answer.
+            version = self._read_back_again(item, pattern_id, exc)
+            return ItemResult(item, ResultStatus.OK, f"active at version {version}", pattern_id)
         version = deployed.deployment.version_number
         return ItemResult(item, ResultStatus.OK, f"active at version {version}", pattern_id)
+
+    def _read_back_again(self, item: PlanItem, pattern_id: str, failure: DragopsError) -> int | None:
+        """After an accepted deploy whose read-back failed: read it again with backoff until it answers.
+
+        Returns the active version; raises `failure` when no read answers, or what a read says when the
+        deployment is not active (paused, undeployed, still pending after the deploy wait).
+        """
+        for delay in _READ_BACK_RETRIES:
+            log.warning(
+                "%r: deployed, but reading the deployment back failed (%s); reading again in %.1f s",
+                item.name,
+                describe_error(failure),
+                delay,
+            )
+            time.sleep(delay)
+            try:
+                live = self.client.deployments.wait_until_active(pattern_id, timeout=self.deploy_wait)
+            except (APIError, APIConnectionError) as exc:
+                if exc.method != "GET":
+                    raise
+                failure = exc
+                continue
+            return live.version_number
+        raise failure
 
     def _delete(self, item: PlanItem) -> ItemResult:
         pattern_id = self._pattern_id(item)

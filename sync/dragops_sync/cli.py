@@ -349,7 +349,7 @@ def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | N
     "--status-addr",
     default="127.0.0.1:9099",
     show_default=True,
-    help="HOST:PORT of /healthz, /metrics, /status (:PORT listens on every interface).",
+    help="HOST:PORT of /healthz, /readyz, /metrics, /status (:PORT listens on every interface).",
 )
 @click.option(
     "--git-pull",

@@ -19,8 +19,9 @@ its writes unblock (references by name to what it created) converges without wai
   remote branch; a failed fetch is logged and the cycle reconciles the last commit fetched.
 * A failed write backs its pattern off (`tracking.CycleTracker`, capped exponential `Backoff`): its
   writes are held back until the retry time while every other pattern proceeds; the daemon wakes up
-  for the retry. A cycle that fails as a whole (the API is down) is logged, counted, and the loop goes
-  on.
+  for the retry. A cycle that fails as a whole (the API is down) is logged, counted, and retried with
+  the same capped backoff (never later than the next resync), so the daemon catches up soon after the
+  API answers again instead of a whole interval later.
 * Stop: `stop_event` (SIGTERM/SIGINT set it; `run_daemon` installs the handlers when it runs on the
   main thread). The writes in flight finish, the rest of the plan is skipped, the status server
   closes, and `run()` returns 0.
@@ -49,7 +50,7 @@ from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import PlanOptions
 from dragops_sync.reconciler import CycleOutcome, Reconciler
 from dragops_sync.source import GitSource
-from dragops_sync.states import Trigger
+from dragops_sync.states import ReconcileResult, Trigger
 from dragops_sync.tracking import CycleTracker, Key
 from dragops_sync.watch import DEFAULT_DEBOUNCE, DirectoryWatcher
 
@@ -59,6 +60,9 @@ log = logging.getLogger(__name__)
 
 # How often the idle loop looks at the stop event (a file event wakes it at once).
 _STOP_POLL = 0.1
+
+# The key of the whole cycle in `Daemon.cycle_backoff`.
+_CYCLE = "cycle"
 
 
 class DaemonOptions(TypedDict, total=False):
@@ -167,6 +171,10 @@ class Daemon:
         self.observer = LiveObserver(client, concurrency=settings.applying.concurrency or 8)
         backoff: Backoff[Key] = Backoff(initial=settings.backoff_initial, maximum=settings.backoff_max)
         self.tracker = CycleTracker(backoff)
+        # A cycle that failed as a whole (the API is down) is retried on this backoff, not the interval.
+        self.cycle_backoff: Backoff[str] = Backoff(
+            initial=settings.backoff_initial, maximum=settings.backoff_max
+        )
         self.metrics = DaemonMetrics()
         self.status = DaemonStatus(directory=str(self.directory), interval=settings.interval)
         self.reconciler = Reconciler(
@@ -212,7 +220,7 @@ class Daemon:
             watcher.start()
         if self._server is not None:
             self._server.start()
-            log.info("status endpoints on %s (/healthz, /metrics, /status)", self._server.url)
+            log.info("status endpoints on %s (/healthz, /readyz, /metrics, /status)", self._server.url)
         log.info(
             "watching %s%s: resync every %g s%s%s",
             self.directory,
@@ -259,6 +267,9 @@ class Daemon:
             if (entry := self.tracker.backoff.entry(key)) is not None
             and entry.next_attempt > self.reconciler.last_started
         ]
+        failed_cycle = self.cycle_backoff.entry(_CYCLE)
+        if failed_cycle is not None:
+            times.append(failed_cycle.next_attempt)
         return min(times, default=None)
 
     def _wait(self, next_resync: float) -> Trigger | None:
@@ -293,6 +304,11 @@ class Daemon:
 
     def _finish(self, outcome: CycleOutcome) -> CycleOutcome:
         self.last = outcome
+        if outcome.result == ReconcileResult.ERROR:
+            entry = self.cycle_backoff.failed(_CYCLE, time.monotonic(), outcome.error or "")
+            log.info("cycle %d failed; trying again in %.0f s", outcome.number, entry.delay)
+        else:
+            self.cycle_backoff.succeeded(_CYCLE)
         if self.on_cycle is not None:
             self.on_cycle(outcome)
         return outcome

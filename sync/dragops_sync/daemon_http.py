@@ -9,8 +9,11 @@
   loop and read by the server threads (under a lock).
 * `StatusServer` serves them with the standard library's `ThreadingHTTPServer` in a thread:
   `/healthz` answers 200 while the last cycle finished, or the cycle in progress began, within
-  3 x the interval (the loop is alive, whatever the API's state), else 503; `/metrics` is the
-  Prometheus text format; `/status` is JSON.
+  3 x the interval (the loop is alive, whatever the API's state), else 503; `/readyz` answers 200
+  once a cycle finished, while the loop is healthy and the last cycle was not refused authentication
+  (credentials that no longer work do not heal by waiting: a token that can no longer be refreshed,
+  a changed password), else 503 with the reason; `/metrics` is the Prometheus text format; `/status`
+  is JSON.
 
 No secret ever reaches these: pattern names, files, states and error sentences only (the API client
 already keeps tokens out of its error messages).
@@ -23,7 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -248,6 +251,7 @@ class DaemonStatus:
         self._patterns: dict[tuple[str, str], PatternStatus] = {}
         self._notes: tuple[str, ...] = ()
         self.source: SourceView | None = None  # a remote repository the daemon follows (--repo)
+        self._authentication_failed = False
 
     def cycle_finished(
         self,
@@ -261,17 +265,32 @@ class DaemonStatus:
         summary: Mapping[str, int] | None = None,
         notes: tuple[str, ...] = (),
         owner: str | None = None,
+        authentication_failed: bool = False,
     ) -> None:
-        """Record a finished cycle; `patterns` None (a failed cycle) keeps the last known per-pattern view."""
+        """Record a finished cycle.
+
+        `patterns` None (a failed cycle) keeps the last known patterns, but their state becomes
+        `unknown` with the cycle's error: the instance could not be read, so "synced" would be a guess.
+        (An invalid file stays `invalid`: that is known without the instance.) `authentication_failed`:
+        the cycle failed because the server refused the credentials (see `ready`).
+        """
         with self._lock:
             self._last_finish = self._monotonic()
             self._running_since = None
             self._cycles += 1
             finished = self._clock()
             self._last = _Cycle(result, started_at, finished, duration, commit, error, dict(summary or {}))
+            self._authentication_failed = authentication_failed
             if patterns is not None:
                 self._patterns = {(p.resource, p.name): p for p in patterns}
                 self._notes = notes
+            elif result == ReconcileResult.ERROR:
+                self._patterns = {
+                    key: p
+                    if p.state == PatternState.INVALID
+                    else replace(p, state=PatternState.UNKNOWN, last_error=error)
+                    for key, p in self._patterns.items()
+                }
             if owner is not None:
                 self.owner = owner
 
@@ -305,9 +324,24 @@ class DaemonStatus:
             return f"fetching the repository has failed for {failing:.0f} s (over 3 intervals)"
         return None
 
+    def ready(self) -> tuple[bool, str]:
+        """Whether the daemon is doing its job, and why not: a cycle has finished, the loop is healthy,
+        and the last cycle was not refused authentication (which no retry can heal)."""
+        unhealthy = self.unhealthy_reason()
+        if unhealthy is not None:
+            return False, unhealthy
+        with self._lock:
+            if self._last is None:
+                return False, "the first reconcile cycle has not finished yet"
+            if self._authentication_failed:
+                reason = self._last.error or "authentication failed"
+                return False, f"the server refuses the daemon's credentials: {reason}"
+        return True, "ready"
+
     def to_dict(self) -> dict[str, Any]:
         """The `/status` document."""
         healthy = self.healthy()
+        ready, _ = self.ready()
         with self._lock:
             last = self._last
             cycle = None
@@ -326,6 +360,7 @@ class DaemonStatus:
                 "owner": self.owner,
                 "intervalSeconds": self.interval,
                 "healthy": healthy,
+                "ready": ready,
                 "cycleInProgress": self._running_since is not None,
                 "cycles": self._cycles,
                 "lastCycle": cycle,
@@ -346,13 +381,19 @@ class _Handler(BaseHTTPRequestHandler):
             reason = self.server.status.unhealthy_reason()
             body = b"ok\n" if reason is None else f"unhealthy: {reason}\n".encode()
             self._send(200 if reason is None else 503, "text/plain; charset=utf-8", body)
+        elif path == "/readyz":
+            ready, reason = self.server.status.ready()
+            body = b"ok\n" if ready else f"not ready: {reason}\n".encode()
+            self._send(200 if ready else 503, "text/plain; charset=utf-8", body)
         elif path == "/metrics":
             self._send(200, CONTENT_TYPE_LATEST, self.server.metrics.render())
         elif path == "/status":
             body = json.dumps(self.server.status.to_dict(), indent=2).encode() + b"\n"
             self._send(200, "application/json", body)
         else:
-            self._send(404, "text/plain; charset=utf-8", b"not found: try /healthz, /metrics or /status\n")
+            self._send(
+                404, "text/plain; charset=utf-8", b"not found: try /healthz, /readyz, /metrics or /status\n"
+            )
 
     def do_HEAD(self) -> None:
         self.do_GET()

@@ -61,7 +61,6 @@ class SyncOptions:
     prune_enabled: bool = False
     prune_budget: PruneBudget = field(default_factory=PruneBudget)
     concurrency: int = 8
-    rate: float = 10.0
     ignore: tuple[str, ...] = ()
 
 

@@ -36,6 +36,7 @@ from dragops_sync._documents import (
     read_located,
 )
 from dragops_sync._locations import Positions
+from dragops_sync.api import Rates
 from dragops_sync.desired import (
     SETTINGS_FILE,
     DesiredConnection,
@@ -131,6 +132,22 @@ class PruneSettings(BaseModel):
         return value
 
 
+class RateSettings(BaseModel):
+    """`rate: {read: N, write: N}`: requests per second for reads and writes, each paced on its own."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    # The server's documented limits per user (1,200 reads and 300 writes a minute); a run sharing the
+    # account with others should take a share of them.
+    read: float = Field(default=Rates().read, gt=0)
+    write: float = Field(default=Rates().write, gt=0)
+
+    @field_validator("read", "write", mode="before")
+    @classmethod
+    def _a_number(cls, value: object) -> object:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class SyncSettings(BaseModel):
     """`dragops-sync.yaml`: all optional (README "The directory")."""
 
@@ -140,7 +157,8 @@ class SyncSettings(BaseModel):
     defaults: DefaultsSettings = Field(default_factory=DefaultsSettings)
     prune: PruneSettings = Field(default_factory=PruneSettings)
     concurrency: int = Field(default=8, ge=1, le=256)
-    rate: float = Field(default=10.0, gt=0)
+    # One number: one budget for every request (requests/s); a mapping: separate read and write budgets.
+    rate: float | RateSettings = Field(default_factory=RateSettings)
     ignore: list[str] = Field(default_factory=list)
 
     @field_validator("rate", mode="before")
@@ -150,6 +168,19 @@ class SyncSettings(BaseModel):
         if isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         return value
+
+    @field_validator("rate")
+    @classmethod
+    def _positive_rate(cls, value: float | RateSettings) -> float | RateSettings:
+        if isinstance(value, float) and not value > 0:
+            raise ValueError("rate must be a positive number of requests per second, or {read: N, write: N}")
+        return value
+
+    def client_rate(self) -> float | Rates:
+        """The `rate` as the client's limiter takes it."""
+        if isinstance(self.rate, RateSettings):
+            return Rates(read=self.rate.read, write=self.rate.write)
+        return self.rate
 
     @field_validator("ignore")
     @classmethod
@@ -169,7 +200,6 @@ class SyncSettings(BaseModel):
             prune_enabled=self.prune.enabled,
             prune_budget=parse_budget(self.prune.budget),
             concurrency=self.concurrency,
-            rate=self.rate,
             ignore=tuple(self.ignore),
         )
 

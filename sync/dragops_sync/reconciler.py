@@ -8,7 +8,9 @@ table, the per-pattern status and the metrics, and logs what it did and the comm
 With `pull`, it first fast-forwards the checkout (`gitpull.fast_forward`).
 
 A cycle that fails as a whole (the API is down, the token is refused) never raises: it is logged,
-counted as `error`, and the loop goes on.
+counted as `error`, every pattern's state becomes `unknown` in `/status` (the instance could not be
+read), and the loop goes on; a refused authentication also makes `/readyz` fail until a cycle succeeds.
+Each cycle starts a new budget for waiting out the server's rate limits (`Client.rate_limit_wait`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dragops_sync.api import Client, DragopsError
+from dragops_sync.api import AuthenticationError, Client, DragopsError
 from dragops_sync.apply import ApplyOptions, ApplyReport, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus
@@ -102,6 +104,8 @@ class Reconciler:
         started_wall, started = time.time(), time.monotonic()
         self.last_started = started
         self.status.cycle_started()
+        if self.client.rate_limit_wait is not None:
+            self.client.rate_limit_wait.reset()  # each cycle is a run with its own budget for 429s
         if pull:
             self._pull()
         commit = head_commit(self.directory)
@@ -205,6 +209,9 @@ class Reconciler:
         exc: Exception,
     ) -> CycleOutcome:
         message = str(exc) or type(exc).__name__
+        # Refused credentials do not heal by trying again (a token that can no longer be refreshed, a
+        # changed password): the daemon is not ready until someone fixes them.
+        authentication = isinstance(exc, AuthenticationError)
         if isinstance(exc, DragopsError):
             log.error("cycle %d failed, will try again: %s", number, message)
         else:  # not an API problem: a bug or an environment problem, so keep the traceback
@@ -212,6 +219,11 @@ class Reconciler:
         error = ReconcileResult.ERROR
         self.metrics.record_cycle(result=error, duration=duration, finished_at=time.time())
         self.status.cycle_finished(
-            result=error, started_at=started_wall, duration=duration, commit=commit, error=message
+            result=error,
+            started_at=started_wall,
+            duration=duration,
+            commit=commit,
+            error=message,
+            authentication_failed=authentication,
         )
         return CycleOutcome(number, trigger, error, commit, duration, error=message)

@@ -33,6 +33,7 @@ class PatternState(StrEnum):
     DELETED = "deleted"  # pruned this cycle
     FAILED = "failed"  # its write failed this cycle
     BACKOFF = "backoff"  # failed before, held back until its retry time
+    UNKNOWN = "unknown"  # the last cycle could not read the instance (the API is down, access refused)
 
     @property
     def label(self) -> str:
@@ -64,6 +65,7 @@ DAEMON_STATES: tuple[PatternState, ...] = (
     PatternState.DELETED,
     PatternState.FAILED,
     PatternState.BACKOFF,
+    PatternState.UNKNOWN,
 )
 
 
@@ -84,6 +86,6 @@ class Trigger(StrEnum):
     FILES = "files"  # a file under the directory changed (debounced)
     INTERVAL = "interval"  # the periodic resync
     PUSH = "push"  # a fetch of the remote repository was requested (`GitSource.request_fetch`)
-    RETRY = "retry"  # a pattern's backoff expired
+    RETRY = "retry"  # a backoff expired: a pattern's, or that of a cycle that failed as a whole
     FOLLOW_UP = "follow-up"  # right after a cycle that wrote something, once
     MANUAL = "manual"  # `Daemon.run_once` called by an embedding program or a test

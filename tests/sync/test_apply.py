@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dragops_emulator import Emulator, SeededUser
+from dragops_sync import apply
 from dragops_sync.apply import ApplyOptions, ResultStatus, apply_plan
 from dragops_sync.directory import load_directory
 from dragops_sync.essence import essence, short_hash
@@ -285,3 +286,35 @@ def test_many_patterns_are_applied_in_parallel_without_losing_any(
     assert result.ok
     assert live == [f"Logger {i:02}" for i in range(12)]
     assert result.report is not None and result.report.count(ResultStatus.OK) == 24
+
+
+def test_a_deploy_whose_read_back_failed_is_read_again_and_reported_deployed(
+    emu: Emulator, user: SeededUser, tmp_path: Path
+) -> None:
+    repo = _repo(tmp_path)
+    # The deploys are accepted; the first read-back GET of each answers 500 (not retried by the client).
+    emu.inject_fault(method="GET", path="/api/patterns/*/deployment", kind="status", status=500, count=2)
+    with client_for(emu, user) as client:
+        result = cycle(client, repo)
+        deployments = [d for d in client.deployments.list() if d.status == "active"]
+
+    assert result.ok, [r.message for r in result.report.results]  # type: ignore[union-attr]
+    assert len(deployments) == 2
+    failed_reads = [r for r in emu.request_log() if r["method"] == "GET" and r["status"] == 500]
+    assert len(failed_reads) == 2
+
+
+def test_a_deploy_that_can_never_be_read_back_still_fails(
+    emu: Emulator, user: SeededUser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(apply, "_READ_BACK_RETRIES", (0.05, 0.05))  # the reads, not their waits, matter
+    repo = init_repo(tmp_path / "repo")
+    write_file(repo, "dragops-sync.yaml", f"owner: {OWNER}\n")
+    write_file(repo, "patterns/webhook-logger.json", webhook_logger())
+    emu.inject_fault(method="GET", path="/api/patterns/*/deployment", kind="status", status=500, count=100)
+    with client_for(emu, user) as client:
+        result = cycle(client, repo)
+
+    assert result.report is not None
+    deploys = [r for r in result.report.results if r.item.kind == ActionKind.DEPLOY]
+    assert [r.status for r in deploys] == [ResultStatus.FAILED]  # never claimed without a read-back

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dragops_sync.api import Rates
 from dragops_sync.desired import PruneBudget
 from dragops_sync.directory import (
     ConnectionsError,
@@ -46,12 +47,33 @@ def test_the_design_example_settings_load(tmp_path: Path) -> None:
     assert options.owner == "platform/automations"
     assert options.environment_id == "env_prod"
     assert options.prune_budget == PruneBudget(count=None, percent=20.0)
-    assert options.rate == 10.0 and options.concurrency == 8
+    assert load_settings(path).client_rate() == 10.0 and options.concurrency == 8
     assert options.ignore == ("/graphData/nodes/*/position",)
 
 
 def test_an_empty_settings_file_is_all_defaults(tmp_path: Path) -> None:
     assert load_settings(write_settings(tmp_path, "")).options().deploy is True
+
+
+def test_the_default_rate_is_separate_read_and_write_budgets_from_the_documented_limits(
+    tmp_path: Path,
+) -> None:
+    # The server allows 1,200 reads and 300 writes a minute per user: 20 and 5 a second.
+    assert load_settings(write_settings(tmp_path, "")).client_rate() == Rates(read=20.0, write=5.0)
+
+
+def test_a_rate_mapping_gives_separate_read_and_write_budgets(tmp_path: Path) -> None:
+    settings = load_settings(write_settings(tmp_path, "rate: {read: 6, write: 1.5}\n"))
+    assert settings.client_rate() == Rates(read=6.0, write=1.5)
+
+
+@pytest.mark.parametrize(
+    "text", ["rate: {read: 0, write: 1}\n", "rate: {read: 5, writes: 1}\n", "rate: -2\n"]
+)
+def test_a_rate_that_is_not_positive_or_misspelt_is_refused(tmp_path: Path, text: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(write_settings(tmp_path, text))
+    assert {i.field.split(".")[0] for i in caught.value.issues} == {"rate"}
 
 
 @pytest.mark.parametrize(

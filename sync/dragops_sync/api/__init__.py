@@ -31,6 +31,7 @@ Exception tree:
 
 from __future__ import annotations
 
+from ._budget import RateLimitWait, Rates, RequestKind, SplitRateLimiter
 from ._client import Client, ClientSettings
 from ._errors import (
     APIConnectionError,
@@ -65,9 +66,13 @@ __all__ = [
     "Paginator",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitWait",
     "RateLimiter",
+    "Rates",
+    "RequestKind",
     "RetryPolicy",
     "ServerError",
+    "SplitRateLimiter",
     "ValidationError",
     "error_class_for_status",
     "parse_retry_after",

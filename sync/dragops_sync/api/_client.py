@@ -20,6 +20,7 @@ import httpx
 from pydantic import SecretStr
 
 from ._auth import AuthAPI, TokenManager
+from ._budget import DEFAULT_RATE_LIMIT_WAIT, Pacer, RateLimitWait, Rates, SplitRateLimiter
 from ._connections import ConnectionsAPI
 from ._deployments import DeploymentsAPI
 from ._errors import ConfigurationError
@@ -53,8 +54,9 @@ class ClientSettings:
     password: SecretStr | None = field(default=None, repr=False)
     timeout: float = DEFAULT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
-    rate: float | None = None
+    rate: float | Rates | None = None
     ca_bundle: str | None = None
+    rate_limit_wait: float | None = None
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -70,8 +72,12 @@ class ClientSettings:
             raise ConfigurationError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
         if self.max_retries < 0:
             raise ConfigurationError(f"max_retries must be >= 0, got {self.max_retries}")
-        if self.rate is not None and not self.rate > 0:
+        if self.rate is not None and not isinstance(self.rate, Rates) and not self.rate > 0:
             raise ConfigurationError(f"rate must be a positive number of requests/s, got {self.rate!r}")
+        if self.rate_limit_wait is not None and not self.rate_limit_wait >= 0:
+            raise ConfigurationError(
+                f"DRAGOPS_RATE_LIMIT_WAIT must be a number of seconds >= 0, got {self.rate_limit_wait!r}"
+            )
         if self.ca_bundle is not None and not Path(self.ca_bundle).is_file():
             raise ConfigurationError(
                 f"the CA bundle (--ca-bundle / DRAGOPS_CA_BUNDLE) {self.ca_bundle!r} is not a readable file"
@@ -106,12 +112,13 @@ class ClientSettings:
         password: str | SecretStr | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        rate: float | None = None,
+        rate: float | Rates | None = None,
         ca_bundle: str | None = None,
+        rate_limit_wait: float | None = None,
     ) -> ClientSettings:
         """Settings from keyword arguments, falling back to ``DRAGOPS_URL``, ``DRAGOPS_TOKEN``,
-        ``DRAGOPS_EMAIL``, ``DRAGOPS_PASSWORD`` and ``DRAGOPS_CA_BUNDLE`` (from `env`, default
-        ``os.environ``)."""
+        ``DRAGOPS_EMAIL``, ``DRAGOPS_PASSWORD``, ``DRAGOPS_CA_BUNDLE`` and ``DRAGOPS_RATE_LIMIT_WAIT``
+        (from `env`, default ``os.environ``)."""
         source = os.environ if env is None else env
         url = base_url or source.get("DRAGOPS_URL")
         if not url:
@@ -128,7 +135,21 @@ class ClientSettings:
             max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
             rate=rate,
             ca_bundle=ca_bundle if ca_bundle is not None else source.get("DRAGOPS_CA_BUNDLE") or None,
+            rate_limit_wait=rate_limit_wait if rate_limit_wait is not None else _seconds(source),
         )
+
+
+def _seconds(source: Mapping[str, str]) -> float | None:
+    """``DRAGOPS_RATE_LIMIT_WAIT`` as seconds; None when unset."""
+    text = source.get("DRAGOPS_RATE_LIMIT_WAIT") or None
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigurationError(
+            f"DRAGOPS_RATE_LIMIT_WAIT must be a number of seconds, got {text[:40]!r}"
+        ) from None
 
 
 class Client:
@@ -136,10 +157,13 @@ class Client:
 
     Keyword-only settings, each falling back to its environment variable: `base_url` (DRAGOPS_URL),
     `token` (DRAGOPS_TOKEN), `email` (DRAGOPS_EMAIL), `password` (DRAGOPS_PASSWORD), `ca_bundle`
-    (DRAGOPS_CA_BUNDLE); `timeout` (s, default 30), `max_retries` (default 4), `rate` (requests/s through
-    a limiter owned by this client) or `rate_limiter` (one shared by several clients), or a ready
-    `settings`. For tests: `transport` (an httpx transport), `sleep` (retry and limiter waits), `clock`
-    (wall-clock time used for token expiry), `retry_policy`.
+    (DRAGOPS_CA_BUNDLE), `rate_limit_wait` (DRAGOPS_RATE_LIMIT_WAIT: seconds this client waits out the
+    server's 429s in all before they count as failed attempts, default 600); `timeout` (s, default 30),
+    `max_retries` (default 4), `rate` (requests/s through a limiter owned by this client: one number for
+    every request, or `Rates` for separate read and write budgets) or `rate_limiter` (one shared by
+    several clients), or a ready `settings`. For tests: `transport` (an httpx transport), `sleep` (retry
+    and limiter waits; an injected sleep makes the default `rate_limit_wait` 0, since its waits take no
+    time to measure), `clock` (wall-clock time used for token expiry), `retry_policy`.
     """
 
     def __init__(
@@ -151,17 +175,29 @@ class Client:
         password: str | SecretStr | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-        rate: float | None = None,
+        rate: float | Rates | None = None,
         ca_bundle: str | None = None,
+        rate_limit_wait: float | None = None,
         settings: ClientSettings | None = None,
         env: Mapping[str, str] | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: Pacer | None = None,
         retry_policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        given = (base_url, token, email, password, timeout, max_retries, rate, ca_bundle, env)
+        given = (
+            base_url,
+            token,
+            email,
+            password,
+            timeout,
+            max_retries,
+            rate,
+            ca_bundle,
+            rate_limit_wait,
+            env,
+        )
         if settings is not None and any(value is not None for value in given):
             raise ValueError("pass either settings= or individual settings, not both")
         if settings is None:
@@ -175,12 +211,19 @@ class Client:
                 max_retries=max_retries,
                 rate=rate,
                 ca_bundle=ca_bundle,
+                rate_limit_wait=rate_limit_wait,
             )
         self.settings = settings
+        wait = settings.rate_limit_wait
+        if wait is None:
+            # A recorded sleep takes no time, so a budget of time could never run out.
+            wait = DEFAULT_RATE_LIMIT_WAIT if sleep in (None, time.sleep) else 0.0
         sleep = sleep or time.sleep
         if rate_limiter is not None and settings.rate is not None:
             raise ValueError("pass either rate= (a limiter of this client's own) or rate_limiter=, not both")
-        if rate_limiter is None and settings.rate is not None:
+        if isinstance(settings.rate, Rates):
+            rate_limiter = SplitRateLimiter(settings.rate, sleep=sleep)
+        elif rate_limiter is None and settings.rate is not None:
             rate_limiter = RateLimiter(settings.rate, sleep=sleep)
         self._redactor = Redactor()
         for secret in (settings.token, settings.password):
@@ -195,6 +238,7 @@ class Client:
             limiter=rate_limiter,
             sleep=sleep,
             redactor=self._redactor,
+            rate_limit_wait=RateLimitWait(wait),
         )
         self._tokens = TokenManager(
             self._transport,
@@ -226,9 +270,14 @@ class Client:
         return self.settings.instance_url
 
     @property
-    def rate_limiter(self) -> RateLimiter | None:
+    def rate_limiter(self) -> Pacer | None:
         """The limiter this client's requests wait for (None: unlimited)."""
         return self._transport.limiter
+
+    @property
+    def rate_limit_wait(self) -> RateLimitWait | None:
+        """This client's budget for waiting out the server's 429s; `reset()` it to start a new run."""
+        return self._transport.rate_limit_wait
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -1,13 +1,17 @@
 """The request loop: rate limiting, bearer tokens, error mapping, retries and safe write recovery.
 
-Every API call of every resource goes through `Transport.request`. Per attempt it waits for the shared
-rate limiter, asks the token source for the bearer value, sends, and classifies the outcome:
+Every API call of every resource goes through `Transport.request`. Per attempt it asks the token source
+for the bearer value (a login is a request of its own), waits for its turn at the shared rate limiter
+(held until the answer is in), sends, and classifies the outcome:
 
 * success -> the decoded JSON body;
 * 401 with a token source that can recover (re-login or refresh) -> one transparent repeat;
-* 429, 502/503/504 and transport failures -> retry per `RetryPolicy`, logging one sentence per retry;
-  but a refused connection before the server ever answered, and a TLS failure, are raised at once
-  with a hint (`_hints`): retrying them only delays the same answer;
+* 429 -> waited out as its ``Retry-After`` asks, uncounted, while the run's `RateLimitWait` lasts (the
+  server's budget is shared by every run of the account: a 429 is a reason to wait, not a failure);
+  the limiter of that kind of request is paused too, so the other threads wait instead of piling on;
+* 429 (once the wait budget is spent), 502/503/504 and transport failures -> retry per `RetryPolicy`,
+  logging one sentence per retry; but a refused connection before the server ever answered, and a
+  TLS failure, are raised at once with a hint (`_hints`): retrying them only delays the same answer;
 * 401 to a request sent without any credentials -> raised with the variables that supply them;
 * a non-idempotent request (a create) whose outcome is unknown (sent, then a timeout, a dropped
   connection or a 5xx) is never blindly repeated: the caller's `recover` looks the object up by its
@@ -26,6 +30,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from ._budget import Pacer, RateLimitWait, kind_of
 from ._envelope import parse_error
 from ._errors import (
     APIConnectionError,
@@ -38,7 +43,7 @@ from ._errors import (
     error_class_for_status,
 )
 from ._hints import NO_CREDENTIALS_HINT, URL_SETTING, permanent_connect_hint
-from ._retry import RETRYABLE_STATUSES, RateLimiter, RetryPolicy, parse_retry_after
+from ._retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 
 __all__ = ["ApiResponse", "Recover", "Redactor", "TokenSource", "Transport"]
 
@@ -140,9 +145,10 @@ class Transport:
         api_url: str,
         instance_url: str,
         policy: RetryPolicy,
-        limiter: RateLimiter | None,
+        limiter: Pacer | None,
         sleep: Callable[[float], None],
         redactor: Redactor,
+        rate_limit_wait: RateLimitWait | None = None,
     ) -> None:
         self._http = http
         self.api_url = api_url.rstrip("/")
@@ -151,9 +157,12 @@ class Transport:
         self.limiter = limiter
         self.sleep = sleep
         self.redactor = redactor
+        self.rate_limit_wait = rate_limit_wait
         self.tokens: TokenSource | None = None
         # Set by the first HTTP answer: from then on a refused connection is likely a restart.
         self._answered = False
+        self._wait_noticed = False
+        self._wait_spent_noticed = False
 
     def request(
         self,
@@ -190,13 +199,21 @@ class Transport:
         retries = 0
         reauthenticated = False
         earlier_outcome_unknown = False
+        # Requests to the instance root (webhook ingestion) are limited by the server per address, not
+        # per user: one budget paces them, a split one leaves them alone.
+        kind = None if root else kind_of(call.method, path)
         while True:
-            if self.limiter is not None:
-                self.limiter.acquire()
+            # The bearer first: a login it may need is a request of its own, with its own turn.
             bearer = self.tokens.authorization() if authenticate and self.tokens is not None else None
-            result = self._attempt(call, bearer)
+            if self.limiter is not None:
+                with self.limiter.slot(kind):
+                    result = self._attempt(call, bearer)
+            else:
+                result = self._attempt(call, bearer)
             if isinstance(result, ApiResponse):
                 return result
+            if result.status == 429 and self._wait_out(call, result, kind):
+                continue
             if result.status == 401 and authenticate and not reauthenticated and self._renew(bearer):
                 # The token expired or was revoked and the source renewed it: repeat once, uncounted.
                 logger.info("%s %s answered 401; repeating it with a renewed token", call.method, call.shown)
@@ -282,6 +299,40 @@ class Transport:
             status=status,
             retry_after=retry_after,
         )
+
+    def _wait_out(self, call: _Call, failure: _Failure, kind: str | None) -> bool:
+        """Wait a 429 out as the server asks, uncounted, if the run's wait budget allows; True if waited."""
+        budget = self.rate_limit_wait
+        if budget is None:
+            return False
+        delay = failure.retry_after if failure.retry_after is not None else self.policy.delay(1)
+        delay = min(delay, self.policy.max_retry_after)
+        if budget.remaining() < delay:
+            if not self._wait_spent_noticed:
+                self._wait_spent_noticed = True
+                logger.warning(
+                    "the server has kept this run waiting for %.0f s, its budget for rate limits "
+                    "(DRAGOPS_RATE_LIMIT_WAIT); further 429 answers count as failed attempts",
+                    budget.spent(),
+                )
+            return False
+        if self.limiter is not None:
+            self.limiter.pause(delay, kind)
+        level = logging.INFO if self._wait_noticed else logging.WARNING
+        self._wait_noticed = True
+        logger.log(
+            level,
+            "%s %s answered 429: the server's rate limit for this account is spent; waiting %.1f s "
+            "as it asks (%.0f s of this run's %.0f s for rate limits used)",
+            call.method,
+            call.shown,
+            delay,
+            budget.spent(),
+            budget.total,
+        )
+        with budget.waiting():
+            self.sleep(delay)
+        return True
 
     def _renew(self, rejected: str | None) -> bool:
         return self.tokens is not None and self.tokens.recover_from_401(rejected)
