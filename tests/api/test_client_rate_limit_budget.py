@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 
 import pytest
-from apikit import FakeClock
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import (
@@ -22,6 +21,7 @@ from dragops_sync.api import (
     Rates,
     SplitRateLimiter,
 )
+from kit.clients import FakeClock
 
 
 def run_in_threads(threads: int, work: Callable[[int], None]) -> list[BaseException]:

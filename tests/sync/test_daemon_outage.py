@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from daemon_kit import live_message, pattern_file, running_daemon, sync_repo, wait_for
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
 from dragops_sync.daemon import Daemon, DaemonSettings
 from dragops_sync.states import PatternState, ReconcileResult, Trigger
+from kit.live import live_message
+from kit.sync_dirs import pattern_file, sync_repo
+from kit.sync_runs import running_daemon
+from kit.waiting import wait_for
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from io_kit import client_for
-from sync_kit import webhook_logger, write_pattern, write_settings
-
 from dragops_emulator import Emulator, SeededUser
+from kit.clients import client_for
+from kit.documents import webhook_logger
+from kit.sync_dirs import write_pattern, write_settings
 
 PATTERNS_PER_RUN = 20
 
