@@ -32,7 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMAT", "KEPT_FIELDS", "CachedPattern", "LiveCache", "default_cache_dir"]
+__all__ = [
+    "FORMAT",
+    "KEPT_FIELDS",
+    "CachedPattern",
+    "DeploymentKey",
+    "LiveCache",
+    "default_cache_dir",
+    "kept",
+]
 
 log = logging.getLogger(__name__)
 
