@@ -7,6 +7,8 @@ fault with probability 1.0 on `/api/*`), writes N pattern files, and measures, s
   cycle created them, vs a naive sync that lists the patterns and GETs each one to compare it;
 * the apply of N changed patterns, with the concurrency and rate of `dragops-sync.yaml`, vs a naive
   sync that GETs and PUTs each pattern in turn;
+* a cold plan of the N unchanged patterns, as a CI job makes it (a fresh client and observer), without
+  and with the disk cache of live patterns (`--cache-dir`, warmed by an earlier plan): requests and time;
 * the highest number of requests the sync sent in any one-second window during the apply, vs the
   configured `rate`, by the client's clock as each request leaves and by the emulator's request log
   (`at`, millisecond timestamps taken as it answers). The client is built as the CLI builds it:
@@ -47,9 +49,12 @@ for source in ("sync", "emulator"):
     sys.path.insert(0, str(ROOT / source))
 
 from dragops_sync.api import Client  # noqa: E402
+from dragops_sync.cycle import run_cycle  # noqa: E402
 from dragops_sync.daemon import Daemon, DaemonSettings  # noqa: E402
 from dragops_sync.directory import load_settings  # noqa: E402
 from dragops_sync.essence import canonical_json, essence  # noqa: E402
+from dragops_sync.live_cache import LiveCache  # noqa: E402
+from dragops_sync.observe import LiveObserver  # noqa: E402
 
 NOOP_TARGET = 20.0
 APPLY_TARGET = 8.0
@@ -209,6 +214,10 @@ class Figures:
     sync_apply: float = 0.0
     naive_apply: float = 0.0
     noop_requests: int = 0
+    cold_plan: float = 0.0
+    cold_plan_requests: int = 0
+    cached_plan: float = 0.0
+    cached_plan_requests: int = 0
     noop_per_pattern_gets: int = 0
     apply_requests: int = 0
     apply_failures: int = 0
@@ -221,6 +230,14 @@ def timed(func: Any, *args: Any) -> tuple[float, Any]:
     started = time.perf_counter()
     result = func(*args)
     return time.perf_counter() - started, result
+
+
+def cold_plan(url: str, token: str, rate: float, root: Path, cache: Path | None) -> bool:
+    """A plan as a fresh process (a CI job) makes it: new client, new observer; True when in sync."""
+    with Client(base_url=url, token=token, rate=rate) as client:
+        observer = LiveObserver(client, cache=LiveCache(cache, url) if cache is not None else None)
+        result = run_cycle(client, root, observer=observer, dry_run=True)
+    return not result.plan.has_changes
 
 
 def run(args: argparse.Namespace) -> Figures:
@@ -260,6 +277,21 @@ def run(args: argparse.Namespace) -> Figures:
             with Client(base_url=url, token=token) as plain:
                 figures.naive_noop, _ = timed(naive_sync, plain, root)
 
+            cache = Path(tmp) / "live-cache"  # outside the sync directory: what actions/cache restores
+            control.clear_request_log()
+            figures.cold_plan, in_sync = timed(cold_plan, url, token, rate, root, None)
+            figures.cold_plan_requests = len(control.request_log())
+            assert in_sync, "the cold plan found changes"
+            cold_plan(url, token, rate, root, cache)  # an earlier job: fills the cache
+            control.clear_request_log()
+            figures.cached_plan, in_sync = timed(cold_plan, url, token, rate, root, cache)
+            figures.cached_plan_requests = len(control.request_log())
+            assert in_sync, "the cached cold plan found changes"
+            print(
+                f"cold plan: {figures.cold_plan:.2f} s without the cache, {figures.cached_plan:.2f} s with",
+                flush=True,
+            )
+
             write_patterns(root, args.patterns, "second")
             recorder.take()
             control.clear_request_log()
@@ -297,6 +329,11 @@ def report(args: argparse.Namespace, f: Figures) -> bool:
     print(
         f"no-op requests: {f.noop_requests} ({f.noop_per_pattern_gets} per-pattern GETs); "
         f"apply requests: {f.apply_requests} ({f.apply_failures} failed items); naive PUTs: {f.naive_writes}"
+    )
+    print(
+        f"cold plan (fresh process, {args.patterns} unchanged): {f.cold_plan:.2f} s and "
+        f"{f.cold_plan_requests} requests without the cache; {f.cached_plan:.2f} s and "
+        f"{f.cached_plan_requests} requests with --cache-dir ({f.cold_plan / f.cached_plan:.1f}x)"
     )
     print(
         f"apply request rate: {f.apply_requests / f.sync_apply:.0f}/s on average; most in any 1 s window: "

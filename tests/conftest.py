@@ -29,6 +29,13 @@ def _git_identity() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI keeps a cache of live patterns under $XDG_CACHE_HOME: each test gets its own, never
+    the home directory of whoever runs the suite."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     with Emulator(settings=EmulatorSettings(rate_limits_enabled=False)) as emu:

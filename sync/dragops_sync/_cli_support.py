@@ -27,17 +27,21 @@ import click
 from dragops_sync.api import Client, DragopsError, Rates
 from dragops_sync.directory import PATTERNS_DIR, SETTINGS_FILE, SettingsError, load_settings
 from dragops_sync.files import PATTERN_SUFFIXES, FileFormatError
+from dragops_sync.live_cache import LiveCache, default_cache_dir
 from dragops_sync.local import LocalError, local_instance
+from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import PlanOptions
 
 __all__ = [
     "Cli",
     "Options",
     "allow_empty_option",
+    "cache_options",
     "color_wanted",
     "connection_options",
     "directory_arg",
     "merge_options",
+    "observer_for",
     "open_client",
     "plan_options",
     "stop_on_signals",
@@ -267,6 +271,39 @@ def plan_options(func: F) -> F:
     for option in reversed(options):
         command = option(command)
     return cast(F, command)
+
+
+def cache_options(func: F) -> F:
+    """`--cache-dir DIR` and `--no-cache`; the command receives `cache_dir` (None: no disk cache)."""
+
+    @functools.wraps(func)
+    def gather(*args: Any, **kwargs: Any) -> Any:
+        given, off = kwargs.pop("cache_dir"), kwargs.pop("no_cache")
+        cache_dir = None if off else Path(given) if given else default_cache_dir()
+        return func(*args, cache_dir=cache_dir, **kwargs)
+
+    options = [
+        click.option(
+            "--cache-dir",
+            metavar="DIR",
+            help="Keep the live patterns read here between runs, so a fresh process (CI) fetches only "
+            "those changed since (default: $XDG_CACHE_HOME/dragops-sync or ~/.cache/dragops-sync; safe "
+            "to delete; pattern content only, no secret).",
+        ),
+        click.option("--no-cache", is_flag=True, help="Read every pattern from the instance; no cache file."),
+    ]
+    command: Callable[..., Any] = gather
+    for option in reversed(options):
+        command = option(command)
+    return cast(F, command)
+
+
+def observer_for(ctx: click.Context, client: Client, cache_dir: Path | None) -> LiveObserver:
+    """The observer of one command, with the disk cache unless off or `--local` (a new port each run)."""
+    options: Options = ctx.meta.get(_META, Options())
+    use = cache_dir is not None and not options.local
+    cache = LiveCache(cache_dir, client.settings.instance_url) if use and cache_dir else None
+    return LiveObserver(client, cache=cache)
 
 
 @contextmanager

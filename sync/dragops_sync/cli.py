@@ -32,10 +32,12 @@ from dragops_sync._cli_source import (
 from dragops_sync._cli_support import (
     Cli,
     allow_empty_option,
+    cache_options,
     color_wanted,
     connection_options,
     directory_arg,
     merge_options,
+    observer_for,
     open_client,
     plan_options,
     stop_on_signals,
@@ -103,21 +105,28 @@ def _progress() -> Callable[[ItemResult], None] | None:
     return show
 
 
-def _plan(ctx: click.Context, directory: Path, planning: PlanOptions) -> CycleResult:
-    """A dry-run cycle (plan, status): nothing is written."""
+def _plan(ctx: click.Context, directory: Path, planning: PlanOptions, cache_dir: Path | None) -> CycleResult:
+    """A dry-run cycle (plan, status): nothing is written (but the live cache, see `cache_options`)."""
     with open_client(ctx, directory) as client:
+        observer = observer_for(ctx, client, cache_dir)
         return run_cycle(
-            client, directory, observer=LiveObserver(client), planning=planning, dry_run=True, env=os.environ
+            client, directory, observer=observer, planning=planning, dry_run=True, env=os.environ
         )
 
 
-def _apply(ctx: click.Context, directory: Path, planning: PlanOptions, applying: ApplyOptions) -> CycleResult:
+def _apply(
+    ctx: click.Context,
+    directory: Path,
+    planning: PlanOptions,
+    applying: ApplyOptions,
+    cache_dir: Path | None,
+) -> CycleResult:
     """A cycle that writes; SIGTERM or a first Ctrl-C lets the writes in flight finish."""
     with open_client(ctx, directory) as client, stop_on_signals() as stop:
         return run_cycle(
             client,
             directory,
-            observer=LiveObserver(client),
+            observer=observer_for(ctx, client, cache_dir),
             planning=planning,
             applying=applying,
             env=os.environ,
@@ -197,6 +206,7 @@ def validate(ctx: click.Context, /, *, directory: str, output: str | None, **opt
     "comment) or github (text plus GitHub Actions annotations; the default when GITHUB_ACTIONS=true).",
 )
 @plan_options
+@cache_options
 @checkout_options
 @allow_empty_option
 @connection_options
@@ -209,6 +219,7 @@ def plan(
     detailed_exitcode: bool,
     output: str | None,
     planning: PlanOptions,
+    cache_dir: Path | None,
     remote: RepoArgs,
     **options: Any,
 ) -> int:
@@ -216,7 +227,7 @@ def plan(
     merge_options(ctx, **options)
     with one_shot_directory(directory, remote) as checkout:
         root = checkout or directory_arg(directory or "")
-        result = _plan(ctx, root, planning)
+        result = _plan(ctx, root, planning, cache_dir)
     output = output_format(output, os.environ)
     fmt = "text" if output == GITHUB else output
     click.echo(render(result.plan, fmt, color=output == "text" and color_wanted(ctx)), nl=False)  # type: ignore[arg-type]
@@ -230,6 +241,7 @@ def plan(
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Parallel writes (default: settings, 8).")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @plan_options
+@cache_options
 @checkout_options
 @allow_empty_option
 @connection_options
@@ -242,6 +254,7 @@ def apply(
     concurrency: int | None,
     output: str,
     planning: PlanOptions,
+    cache_dir: Path | None,
     remote: RepoArgs,
     **options: Any,
 ) -> int:
@@ -255,7 +268,7 @@ def apply(
     merge_options(ctx, **options)
     with one_shot_directory(directory, remote) as checkout:
         root = checkout or directory_arg(directory or "")
-        result = _apply(ctx, root, planning, ApplyOptions(concurrency=concurrency))
+        result = _apply(ctx, root, planning, ApplyOptions(concurrency=concurrency), cache_dir)
     report = result.report
     assert report is not None
     if output == "json":
@@ -323,13 +336,23 @@ def export(
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--owner", metavar="ID", help="Ownership id (default: settings, org/repo:path, dir name).")
 @allow_empty_option
+@cache_options
 @connection_options
 @click.pass_context
-def status(ctx: click.Context, /, *, directory: str, output: str, owner: str | None, **options: Any) -> int:
+def status(
+    ctx: click.Context,
+    /,
+    *,
+    directory: str,
+    output: str,
+    owner: str | None,
+    cache_dir: Path | None,
+    **options: Any,
+) -> int:
     """Per pattern: sync state, deployment and version, last run."""
     merge_options(ctx, **options)
     root = directory_arg(directory)
-    result = _plan(ctx, root, PlanOptions(owner=owner))
+    result = _plan(ctx, root, PlanOptions(owner=owner), cache_dir)
     rows = status_rows(result.plan, result.observation)
     if output == "json":
         click.echo(render_status_json(rows, owner=result.owner), nl=False)
