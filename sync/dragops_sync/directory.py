@@ -64,6 +64,7 @@ __all__ = [
     "ConnectionsFile",
     "DefaultsSettings",
     "PruneSettings",
+    "RateSettings",
     "ResolvedConnection",
     "SettingsError",
     "SyncSettings",
