@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -31,6 +32,7 @@ from kit.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "deploy" / "kubernetes"
+OVERLAY = ROOT / "examples" / "kubernetes-overlay"
 SERVICEMONITOR = BASE / "components" / "servicemonitor"
 # The oldest Kubernetes release the manifests promise to work on, and the newest the package knows.
 VERSIONS = ["1.30.0", latest_version()]
@@ -97,10 +99,40 @@ def test_the_kustomize_base_lists_every_resource_but_the_secret_template() -> No
     on_disk = {path.name for path in BASE.glob("*.yaml")} - {"kustomization.yaml"}
     # The template would overwrite real credentials with placeholders on every apply.
     assert listed == on_disk - {"secret.example.yaml"}
-    assert kustomization["images"][0]["name"] == _container(_by_kind()["Deployment"])["image"]
     component = _documents(SERVICEMONITOR / "kustomization.yaml")[0]
     assert component["kind"] == "Component"
     assert component["resources"] == ["servicemonitor.yaml"]
+
+
+def _kustomize(directory: Path) -> list[dict[str, Any]]:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl (with its built-in kustomize) is not on PATH")
+    built = subprocess.run(
+        [kubectl, "kustomize", str(directory)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert built.returncode == 0, built.stderr
+    return [doc for doc in yaml.safe_load_all(built.stdout) if doc]
+
+
+def test_kustomize_builds_the_base_into_valid_objects() -> None:
+    documents = _kustomize(BASE)
+    kinds = sorted(doc["kind"] for doc in documents)
+    assert kinds == ["ConfigMap", "Deployment", "Service", "ServiceAccount"]
+    for document in documents:
+        assert document["metadata"]["labels"]["app.kubernetes.io/part-of"] == "dragops-iac"
+        kubernetes_validate.validate(document, VERSIONS[0], strict=True)
+
+
+def test_the_example_overlay_sets_namespace_image_and_settings() -> None:
+    documents = {doc["kind"]: doc for doc in _kustomize(OVERLAY)}
+    assert set(documents) == {"ConfigMap", "Deployment", "Service", "ServiceAccount", "ServiceMonitor"}
+    assert {doc["metadata"]["namespace"] for doc in documents.values()} == {"dragops-automations-prod"}
+    assert _container(documents["Deployment"])["image"] == "registry.example.com/platform/dragops-sync:0.1.0"
+    assert documents["ConfigMap"]["data"]["DRAGOPS_SYNC_OWNER"] == "acme/automations:prod"
+    for kind, document in documents.items():
+        if kind != "ServiceMonitor":
+            kubernetes_validate.validate(document, VERSIONS[0], strict=True)
 
 
 def test_one_writer_at_a_time_and_a_locked_down_pod() -> None:
