@@ -7,7 +7,9 @@
 With ``--db`` the state (users, patterns, tokens' signing key...) survives restarts; without it
 everything lives in memory. ``--port 0`` picks a free port; the URL is printed once serving.
 A bad argument is one line on stderr, never a traceback: exit 2 for a setting (an unusable ``--db``
-included), 1 when the address cannot be listened on (in use, invalid port or host).
+included), 1 when the address cannot be listened on (in use, invalid port or host). Without the
+``[emulator]`` extra (Starlette, uvicorn, PyJWT) it says ``pip install "dragops-iac[emulator]"`` and
+exits 2; ``--help`` and ``--version`` work either way.
 """
 
 from __future__ import annotations
@@ -20,12 +22,8 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-import uvicorn
-
-from dragops_emulator._app import create_app
-from dragops_emulator._server import bind_socket, quiet_dropped_connections
+from dragops_emulator._extra import EmulatorExtraMissing, require_extra
 from dragops_emulator._settings import EmulatorSettings, SettingsError
-from dragops_emulator._state import EmulatorState
 
 __all__ = ["build_parser", "main"]
 
@@ -69,6 +67,18 @@ def _error(message: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the emulator in the foreground; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    try:
+        require_extra()
+    except EmulatorExtraMissing as exc:
+        _error(str(exc))
+        return 2
+    # The web stack is the [emulator] extra: imported once it is known to be there.
+    import uvicorn
+
+    from dragops_emulator._app import create_app
+    from dragops_emulator._server import bind_socket, quiet_dropped_connections
+    from dragops_emulator._state import EmulatorState
+
     try:
         settings = EmulatorSettings(
             token_ttl_seconds=args.token_ttl,

@@ -17,9 +17,21 @@ Credentials come from the stack config (`dragops:url`, `dragops:token` or `drago
 `dragops:password`, `dragops:caBundle`) or the DRAGOPS_* environment variables; they are never pickled
 into the state. `dragops:activationTimeout` (seconds, default 120) bounds how long a deploy may stay
 pending; a Deployment's `activation_timeout` input overrides it.
+
+The Pulumi SDK is the `[pulumi]` extra (`pip install "dragops-iac[pulumi]"`); without it this import
+fails with a `ModuleNotFoundError` that says so.
 """
 
 from __future__ import annotations
+
+import importlib.util
+
+# Checked before anything imports pulumi, so the error names the extra instead of a module deep inside.
+if importlib.util.find_spec("pulumi") is None:
+    raise ModuleNotFoundError(
+        'pulumi_dragops needs the Pulumi SDK, the [pulumi] extra: pip install "dragops-iac[pulumi]"',
+        name="pulumi",
+    )
 
 from ._common import DragopsProviderError
 from ._config import ConfigurationError, Credentials

@@ -7,7 +7,7 @@ and its generated credentials kept in `DIR/.dragops-local/credentials.json` (mod
 carries its own `.gitignore` so it never ends up in a commit.
 
 The only module of dragops_sync that imports dragops_emulator, and lazily, so the sync runs without
-the emulator installed whenever `--local` is not used.
+the `[emulator]` extra whenever `--local` is not used (with it missing, `--local` says what to install).
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ def local_instance(directory: Path) -> Iterator[LocalInstance]:
     """Run the embedded emulator for `directory` for the duration of the `with` block."""
     try:
         from dragops_emulator import Emulator, EmulatorError, EmulatorSettings
-    except ImportError as exc:  # pragma: no cover - the emulator ships in the same distribution
-        raise LocalError(f"--local needs the dragops_emulator package ({exc})") from None
+    except ImportError as exc:  # the [emulator] extra is not installed (its message says how to)
+        raise LocalError(f"--local runs the embedded emulator: {exc}") from None
 
     root = Path(directory)
     if not root.is_dir():
