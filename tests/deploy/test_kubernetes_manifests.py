@@ -174,8 +174,9 @@ def test_the_probes_ask_healthz_on_the_status_port_the_daemon_listens_on() -> No
     (port,) = container["ports"]
     status_addr = next(arg.split("=", 1)[1] for arg in container["args"] if arg.startswith("--status-addr="))
     assert parse_address(status_addr) == ("0.0.0.0", port["containerPort"])  # every interface
-    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+    for probe in ("startupProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/healthz", "port": port["name"]}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": port["name"]}
 
 
 def test_the_service_and_the_servicemonitor_reach_the_pod() -> None:
