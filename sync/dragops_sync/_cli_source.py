@@ -2,7 +2,9 @@
 repository rather than DIR.
 
 `plan` and `apply` take `--repo URL [--ref REF] [--path SUBDIR]` (a one-shot shallow clone into a
-temporary directory, removed afterwards: `source.one_shot_checkout`); `watch` takes `--repo URL
+temporary directory, removed afterwards: `source.one_shot_checkout`), or `DIR --ref REF` (DIR as
+committed at REF in its local repository, the working tree untouched: `local_ref.directory_at_ref`;
+`validate` takes that form too); `watch` takes `--repo URL
 [--branch B] [--path SUBDIR] [--workdir DIR]` (the daemon's own clone: `source.GitSource`). Both take
 `--ssh-key FILE` and `--known-hosts FILE`; HTTPS credentials come only from the environment
 (`DRAGOPS_SYNC_GIT_TOKEN`, or `DRAGOPS_SYNC_GIT_USERNAME`/`DRAGOPS_SYNC_GIT_PASSWORD`).
@@ -19,9 +21,17 @@ from typing import Any, TypeVar, cast
 
 import click
 
+from dragops_sync.local_ref import directory_at_ref
 from dragops_sync.source import GitCredentials, GitSource, RemoteRepo, one_shot_checkout
 
-__all__ = ["RepoArgs", "checkout_options", "follow_options", "one_shot_directory", "remote_source"]
+__all__ = [
+    "RepoArgs",
+    "checkout_options",
+    "follow_options",
+    "local_ref_option",
+    "one_shot_directory",
+    "remote_source",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,9 +77,21 @@ def _gather(func: F, extra: list[Callable[[Any], Any]], names: tuple[str, ...]) 
 def checkout_options(func: F) -> F:
     """`--repo`, `--ref`, `--path`, `--ssh-key`, `--known-hosts` of `plan` and `apply` (as `remote`)."""
     ref = click.option(
-        "--ref", metavar="REF", help="Branch, tag or commit of --repo (default: its default branch)."
+        "--ref",
+        metavar="REF",
+        help="Branch, tag or commit of --repo (default: its default branch); with DIR, DIR as committed "
+        "at REF in its local repository (the working tree is not touched).",
     )
     return _gather(func, [ref], ("ref",))
+
+
+def local_ref_option(func: F) -> F:
+    """`--ref REF` of `validate`: DIR as committed at REF (as `ref`)."""
+    return click.option(
+        "--ref",
+        metavar="REF",
+        help="Validate DIR as committed at this branch, tag or commit (the working tree is not touched).",
+    )(func)
 
 
 def follow_options(func: F) -> F:
@@ -97,6 +119,7 @@ def _repo(remote: RepoArgs, *, branch: str = "main") -> RemoteRepo:
 
 
 def _check_exclusive(directory: str | None, remote: RepoArgs, flags: tuple[str, ...]) -> None:
+    """DIR or --repo, and the --repo-only flags only with --repo (`ref` is read with DIR too)."""
     if remote["repo_url"] and directory:
         raise click.UsageError("give DIR or --repo, not both")
     if not remote["repo_url"]:
@@ -109,10 +132,14 @@ def _check_exclusive(directory: str | None, remote: RepoArgs, flags: tuple[str, 
 
 @contextmanager
 def one_shot_directory(directory: str | None, remote: RepoArgs) -> Iterator[Path | None]:
-    """The directory `plan`/`apply` work on: None when DIR is given (the caller checks it), else a
-    temporary checkout of `--repo` at `--ref`, removed on exit."""
-    _check_exclusive(directory, remote, ("ref", "repo_path", "ssh_key", "known_hosts"))
+    """The directory `plan`/`apply` work on: None when DIR is given without `--ref` (the caller checks
+    it), else a temporary checkout — of DIR's repository or of `--repo` — at `--ref`, removed on exit."""
+    _check_exclusive(directory, remote, ("repo_path", "ssh_key", "known_hosts"))
     if not remote["repo_url"]:
+        if remote["ref"] and directory:
+            with directory_at_ref(Path(directory), remote["ref"]) as at_ref:
+                yield at_ref
+            return
         yield None
         return
     with one_shot_checkout(_repo(remote), ref=remote["ref"]) as checkout:

@@ -26,11 +26,13 @@ from dragops_sync._cli_source import (
     RepoArgs,
     checkout_options,
     follow_options,
+    local_ref_option,
     one_shot_directory,
     remote_source,
 )
 from dragops_sync._cli_support import (
     Cli,
+    Options,
     allow_empty_option,
     cache_options,
     color_wanted,
@@ -48,6 +50,7 @@ from dragops_sync.apply import ApplyOptions, ItemResult, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.directory import SETTINGS_FILE, load_directory
 from dragops_sync.export import export_patterns
+from dragops_sync.local_ref import directory_at_ref
 from dragops_sync.observe import LiveObserver
 from dragops_sync.pattern_report import render_status_json, render_status_table, status_rows
 from dragops_sync.plan import PlanOptions
@@ -57,6 +60,10 @@ from dragops_sync.schema import SCHEMA_KINDS, all_schemas, json_schema
 from dragops_sync.validate import NodeLibrary, validate_desired
 
 __all__ = ["apply", "cli", "export", "main", "plan", "schema", "status", "validate", "watch"]
+
+# --local keeps its instance's state inside DIR; a checkout at a ref is temporary, so it would plan
+# against an empty instance.
+_LOCAL_AT_REF = "--local keeps its state inside DIR: it does not go with --ref or --repo"
 
 _RESULT_SIGNS = {
     ResultStatus.OK: "✓",
@@ -147,13 +154,27 @@ def _apply(
     help="text (the default), json, or github (text plus GitHub Actions annotations; the default "
     "when GITHUB_ACTIONS=true).",
 )
+@local_ref_option
 @allow_empty_option
 @connection_options
 @click.pass_context
-def validate(ctx: click.Context, /, *, directory: str, output: str | None, **options: Any) -> int:
-    """Check the files offline; with a URL (or --local) also node types, pins and ${...} references."""
+def validate(
+    ctx: click.Context, /, *, directory: str, output: str | None, ref: str | None, **options: Any
+) -> int:
+    """Check the files offline; with a URL (or --local) also node types, pins and ${...} references.
+
+    With --ref REF, DIR as committed at REF (a branch, tag or commit of its repository)."""
     opts = merge_options(ctx, **options)
-    root = directory_arg(directory)
+    if ref is None:
+        return _validate(ctx, opts, directory_arg(directory), output)
+    directory_arg(directory)
+    if opts.local:
+        raise click.UsageError(_LOCAL_AT_REF)
+    with directory_at_ref(Path(directory), ref) as at_ref:
+        return _validate(ctx, opts, at_ref, output)
+
+
+def _validate(ctx: click.Context, opts: Options, root: Path, output: str | None) -> int:
     desired = load_directory(root)
     library = None
     if opts.local or opts.url or os.environ.get("DRAGOPS_URL"):
@@ -224,7 +245,9 @@ def plan(
     **options: Any,
 ) -> int:
     """Show what apply would change (nothing is written). DIR, or --repo URL [--ref REF]."""
-    merge_options(ctx, **options)
+    opts = merge_options(ctx, **options)
+    if opts.local and (remote["ref"] or remote["repo_url"]):
+        raise click.UsageError(_LOCAL_AT_REF)
     with one_shot_directory(directory, remote) as checkout:
         root = checkout or directory_arg(directory or "")
         result = _plan(ctx, root, planning, cache_dir)
@@ -265,7 +288,9 @@ def apply(
     Exits 1 when any write failed or a change was refused (conflict, unmanaged, invalid file).
     DIR, or --repo URL [--ref REF] (a shallow clone in a temporary directory, removed afterwards).
     """
-    merge_options(ctx, **options)
+    opts = merge_options(ctx, **options)
+    if opts.local and (remote["ref"] or remote["repo_url"]):
+        raise click.UsageError(_LOCAL_AT_REF)
     with one_shot_directory(directory, remote) as checkout:
         root = checkout or directory_arg(directory or "")
         result = _apply(ctx, root, planning, ApplyOptions(concurrency=concurrency), cache_dir)
