@@ -48,6 +48,7 @@ from dragops_sync._documents import locate_issues
 from dragops_sync.annotations import GITHUB, github_annotations, output_format
 from dragops_sync.apply import ApplyOptions, ItemResult, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
+from dragops_sync.dashboard import UI_TOKEN_ENV
 from dragops_sync.directory import SETTINGS_FILE, load_directory
 from dragops_sync.export import export_patterns
 from dragops_sync.local_ref import directory_at_ref
@@ -446,6 +447,7 @@ def watch(
             git_pull=git_pull,
             planning=planning,
             source=source,
+            ui_token=os.environ.get(UI_TOKEN_ENV) or None,
         )
         code = run_daemon(settings, client=client, env=os.environ)
     return int(code or 0)

@@ -46,6 +46,7 @@ from dragops_sync.api import Client
 from dragops_sync.apply import ApplyOptions
 from dragops_sync.backoff import Backoff
 from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus, StatusServer
+from dragops_sync.dashboard import Dashboard
 from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import PlanOptions
 from dragops_sync.reconciler import CycleOutcome, Reconciler
@@ -60,6 +61,11 @@ log = logging.getLogger(__name__)
 
 # How often the idle loop looks at the stop event (a file event wakes it at once).
 _STOP_POLL = 0.1
+
+# Cycles that first bring the checkout up to date: --git-pull fast-forwards, --repo fetches (a push
+# webhook only asks for a fetch: the remote moved, the local checkout of --git-pull is the user's).
+_PULL_TRIGGERS = frozenset({Trigger.START, Trigger.INTERVAL, Trigger.SYNC_NOW})
+_FETCH_TRIGGERS = frozenset({Trigger.START, Trigger.INTERVAL, Trigger.PUSH, Trigger.SYNC_NOW})
 
 # The key of the whole cycle in `Daemon.cycle_backoff`.
 _CYCLE = "cycle"
@@ -80,6 +86,7 @@ class DaemonOptions(TypedDict, total=False):
     debounce: float
     backoff_initial: float
     backoff_max: float
+    ui_token: str | None
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,8 @@ class DaemonSettings:
     to file events (debounced by `debounce` s); `backoff_initial`/`backoff_max`: the wait after a
     pattern's first failed write, and its cap. `source`: the remote repository followed (`--repo`),
     already prepared, whose sync directory is `directory`; file events are off with it (only its
-    fetches change the checkout).
+    fetches change the checkout). `ui_token`: enables "Sync now" on the dashboard for requests that
+    carry it (None: the dashboard is read-only; never shown in a repr).
     """
 
     directory: Path
@@ -107,6 +115,7 @@ class DaemonSettings:
     backoff_initial: float = 10.0
     backoff_max: float = 600.0
     source: GitSource | None = None
+    ui_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not Path(self.directory).is_dir():
@@ -168,6 +177,7 @@ class Daemon:
         self.env = env
         self.on_cycle = on_cycle
         self.requested = threading.Event()
+        self._sync_now = threading.Event()  # "Sync now" pressed: the next wake-up is its cycle
         self.observer = LiveObserver(client, concurrency=settings.applying.concurrency or 8)
         backoff: Backoff[Key] = Backoff(initial=settings.backoff_initial, maximum=settings.backoff_max)
         self.tracker = CycleTracker(backoff)
@@ -193,8 +203,9 @@ class Daemon:
         self.last: CycleOutcome | None = None
         if settings.source is not None:
             self._follow(settings.source)
+        self.dashboard = Dashboard(self.status, token=settings.ui_token, sync_now=self.request_sync)
         self._server = (
-            StatusServer(settings.status_addr, status=self.status, metrics=self.metrics)
+            StatusServer(settings.status_addr, status=self.status, metrics=self.metrics, pages=self.dashboard)
             if settings.status_addr
             else None
         )
@@ -204,6 +215,11 @@ class Daemon:
         source.on_request = self.requested.set
         self.status.source = source
         source.register_metrics(self.metrics.registry)
+
+    def request_sync(self) -> None:
+        """Ask for a cycle now (the dashboard's "Sync now"); coalesced with one already due."""
+        self._sync_now.set()
+        self.requested.set()
 
     @property
     def status_url(self) -> str | None:
@@ -220,7 +236,11 @@ class Daemon:
             watcher.start()
         if self._server is not None:
             self._server.start()
-            log.info("status endpoints on %s (/healthz, /readyz, /metrics, /status)", self._server.url)
+            log.info(
+                "dashboard on %s (and /healthz, /readyz, /metrics, /status)%s",
+                self._server.url,
+                "" if self.dashboard.sync_enabled else "; read-only (no DRAGOPS_SYNC_UI_TOKEN)",
+            )
         log.info(
             "watching %s%s: resync every %g s%s%s",
             self.directory,
@@ -235,8 +255,12 @@ class Daemon:
             while trigger is not None and not self.stop_event.is_set():
                 if trigger in (Trigger.START, Trigger.INTERVAL):
                     next_resync = time.monotonic() + self.settings.interval
-                pull = self.settings.git_pull and trigger in (Trigger.START, Trigger.INTERVAL)
-                fetch = trigger in (Trigger.START, Trigger.INTERVAL, Trigger.PUSH)
+                pull = self.settings.git_pull and trigger in (
+                    Trigger.START,
+                    Trigger.INTERVAL,
+                    Trigger.SYNC_NOW,
+                )
+                fetch = trigger in (Trigger.START, Trigger.INTERVAL, Trigger.PUSH, Trigger.SYNC_NOW)
                 outcome = self.run_once(trigger=trigger, pull=pull, fetch=fetch)
                 if trigger != Trigger.FOLLOW_UP and outcome.wrote and not self.stop_event.is_set():
                     # What a cycle wrote can unblock more (a reference by name to a pattern it just
@@ -279,6 +303,9 @@ class Daemon:
                 return None
             if self.requested.is_set():
                 self.requested.clear()
+                if self._sync_now.is_set():
+                    self._sync_now.clear()
+                    return Trigger.SYNC_NOW
                 source = self.settings.source
                 return Trigger.PUSH if source is not None and source.take_request() else Trigger.FILES
             now = time.monotonic()
@@ -304,6 +331,7 @@ class Daemon:
 
     def _finish(self, outcome: CycleOutcome) -> CycleOutcome:
         self.last = outcome
+        self.dashboard.record(outcome)
         if outcome.result == ReconcileResult.ERROR:
             entry = self.cycle_backoff.failed(_CYCLE, time.monotonic(), outcome.error or "")
             log.info("cycle %d failed; trying again in %.0f s", outcome.number, entry.delay)

@@ -13,7 +13,7 @@
   once a cycle finished, while the loop is healthy and the last cycle was not refused authentication
   (credentials that no longer work do not heal by waiting: a token that can no longer be refreshed,
   a changed password), else 503 with the reason; `/metrics` is the Prometheus text format; `/status`
-  is JSON.
+  is JSON. Other paths go to the `Pages` given (the dashboard, `dashboard.Dashboard`), then 404.
 
 No secret ever reaches these: pattern names, files, states and error sentences only (the API client
 already keeps tokens out of its error messages).
@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any, NamedTuple, Protocol
+from urllib.parse import parse_qs, urlsplit
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -48,6 +48,8 @@ __all__ = [
     "HEALTHY_INTERVALS",
     "DaemonMetrics",
     "DaemonStatus",
+    "Page",
+    "Pages",
     "PatternStatus",
     "SourceView",
     "StatusServer",
@@ -199,6 +201,35 @@ class PatternStatus:
             "nextRetryAt": _iso(self.next_retry_at),
             "lastCommit": self.last_commit,
         }
+
+
+class Page(NamedTuple):
+    """An answer of the `Pages` the server hosts: status, content type, body and extra headers."""
+
+    status: int
+    content_type: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class Pages(Protocol):
+    """More routes on the status server (the dashboard): None from `get`/`post` means "not mine".
+    `post` gets the header names lower-cased; `max_body` bounds what the server reads of a POST body
+    (a larger one is refused with 413, unread)."""
+
+    max_body: int
+
+    def get(self, path: str, query: Mapping[str, list[str]]) -> Page | None: ...
+
+    def post(self, path: str, headers: Mapping[str, str], body: bytes) -> Page | None: ...
+
+
+# Sent with every page: scripts, styles and images from this server only, never framed.
+_PAGE_HEADERS = (
+    ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+)
 
 
 class SourceView(Protocol):
@@ -376,7 +407,8 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def do_GET(self) -> None:  # the name http.server dispatches to
-        path = urlsplit(self.path).path.rstrip("/") or "/"
+        parts = urlsplit(self.path)
+        path = parts.path.rstrip("/") or "/"
         if path == "/healthz":
             reason = self.server.status.unhealthy_reason()
             body = b"ok\n" if reason is None else f"unhealthy: {reason}\n".encode()
@@ -391,15 +423,48 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps(self.server.status.to_dict(), indent=2).encode() + b"\n"
             self._send(200, "application/json", body)
         else:
-            self._send(
-                404, "text/plain; charset=utf-8", b"not found: try /healthz, /readyz, /metrics or /status\n"
-            )
+            pages = self.server.pages
+            page = pages.get(path, parse_qs(parts.query)) if pages is not None else None
+            if page is None:
+                self._not_found()
+            else:
+                self._send(page.status, page.content_type, page.body, (*_PAGE_HEADERS, *page.headers))
 
     def do_HEAD(self) -> None:
         self.do_GET()
 
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path.rstrip("/") or "/"
+        pages = self.server.pages
+        if pages is None:
+            self._not_found()
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > pages.max_body:
+            self.close_connection = True  # the body is left unread
+            self._send(413, "text/plain; charset=utf-8", b"request body too large\n")
+            return
+        body = self.rfile.read(length) if length else b""
+        page = pages.post(path, {k.lower(): v for k, v in self.headers.items()}, body)
+        if page is None:
+            self._not_found()
+        else:
+            self._send(page.status, page.content_type, page.body, (*_PAGE_HEADERS, *page.headers))
+
+    def _not_found(self) -> None:
+        self._send(
+            404, "text/plain; charset=utf-8", b"not found: try /, /healthz, /readyz, /metrics or /status\n"
+        )
+
+    def _send(
+        self, status: int, content_type: str, body: bytes, headers: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
@@ -414,9 +479,16 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], status: DaemonStatus, metrics: DaemonMetrics) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        status: DaemonStatus,
+        metrics: DaemonMetrics,
+        pages: Pages | None = None,
+    ) -> None:
         self.status = status
         self.metrics = metrics
+        self.pages = pages
         super().__init__(address, _Handler)
 
 
@@ -427,10 +499,12 @@ class StatusServer:
     the actual address (useful with port 0).
     """
 
-    def __init__(self, address: str, *, status: DaemonStatus, metrics: DaemonMetrics) -> None:
+    def __init__(
+        self, address: str, *, status: DaemonStatus, metrics: DaemonMetrics, pages: Pages | None = None
+    ) -> None:
         host, port = parse_address(address)
         try:
-            self._server = _Server((host, port), status, metrics)
+            self._server = _Server((host, port), status, metrics, pages)
         except OSError as exc:
             raise OSError(f"cannot serve the status endpoints on {address}: {exc.strerror or exc}") from exc
         self._thread: threading.Thread | None = None

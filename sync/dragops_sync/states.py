@@ -88,4 +88,5 @@ class Trigger(StrEnum):
     PUSH = "push"  # a fetch of the remote repository was requested (`GitSource.request_fetch`)
     RETRY = "retry"  # a backoff expired: a pattern's, or that of a cycle that failed as a whole
     FOLLOW_UP = "follow-up"  # right after a cycle that wrote something, once
+    SYNC_NOW = "sync-now"  # "Sync now" pressed on the dashboard (with the UI token)
     MANUAL = "manual"  # `Daemon.run_once` called by an embedding program or a test
