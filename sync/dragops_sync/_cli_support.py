@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +26,7 @@ import click
 
 from dragops_sync.api import Client, DragopsError, Rates
 from dragops_sync.directory import PATTERNS_DIR, SETTINGS_FILE, SettingsError, load_settings
+from dragops_sync.environments import instance_environment
 from dragops_sync.files import PATTERN_SUFFIXES, FileFormatError
 from dragops_sync.live_cache import LiveCache, default_cache_dir
 from dragops_sync.local import LocalError, local_instance
@@ -39,7 +40,10 @@ __all__ = [
     "cache_options",
     "color_wanted",
     "connection_options",
+    "declared_environments",
     "directory_arg",
+    "environment_selected",
+    "environment_variables",
     "merge_options",
     "observer_for",
     "open_client",
@@ -68,6 +72,7 @@ class Options:
     verbose: int = 0
     no_color: bool = False
     allow_empty: bool = False
+    env: str | None = None
 
 
 def merge_options(ctx: click.Context, **given: Any) -> Options:
@@ -120,6 +125,11 @@ def connection_options(func: F) -> F:
         ),
         click.option("-v", "--verbose", count=True, help="Log requests and retries; show tracebacks."),
         click.option("--no-color", is_flag=True, default=False, help="No colour (also: env NO_COLOR)."),
+        click.option(
+            "--env",
+            metavar="NAME",
+            help="The environment of dragops-sync.yaml to work on (its instance, owner, files, variables).",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -181,8 +191,53 @@ def open_client(ctx: click.Context, directory: Path) -> Iterator[Client]:
         email=options.email,
         ca_bundle=options.ca_bundle,
         rate=rate,
+        env=_instance_env(directory, options),
     ) as client:
         yield client
+
+
+def declared_environments(directory: Path) -> list[str]:
+    """The names of the environments DIR's settings declare ([] when none, or when the settings are
+    invalid: the command reports that itself)."""
+    try:
+        return [e.name for e in load_settings(directory / SETTINGS_FILE).environments]
+    except SettingsError:
+        return []
+
+
+@contextmanager
+def environment_selected(ctx: click.Context, name: str) -> Iterator[Options]:
+    """The command's options with `--env name` for the duration (so `open_client` connects to that
+    environment's instance); the previous options afterwards."""
+    previous: Options = ctx.meta.get(_META, Options())
+    ctx.meta[_META] = replace(previous, env=name)
+    try:
+        yield ctx.meta[_META]
+    finally:
+        ctx.meta[_META] = previous
+
+
+def environment_variables(directory: Path, name: str | None) -> Mapping[str, str] | None:
+    """The `variables` of environment `name` in DIR's settings (None without --env). Raises
+    `EnvironmentSelectionError` for a name the settings do not declare, `SettingsError` for invalid
+    settings (export must not guess which values to turn back into references)."""
+    if name is None:
+        return None
+    chosen = load_settings(directory / SETTINGS_FILE).environment(name)
+    return dict(chosen.variables) if chosen is not None else None
+
+
+def _instance_env(directory: Path, options: Options) -> Mapping[str, str] | None:
+    """With --env, the environment the client reads its instance and credentials from (the selected
+    environment's, `environments.instance_environment`); else None (the process's own)."""
+    if options.env is None:
+        return None
+    try:
+        settings = load_settings(directory / SETTINGS_FILE)
+    except SettingsError:
+        return None  # reported by the command itself, with every other issue; nothing is written
+    chosen = settings.environment(options.env)  # an unknown name: EnvironmentSelectionError, exit 1
+    return instance_environment(os.environ, chosen) if chosen is not None else None
 
 
 def _settings_rate(directory: Path) -> float | Rates:
@@ -248,11 +303,14 @@ def plan_options(func: F) -> F:
 
     @functools.wraps(func)
     def gather(*args: Any, **kwargs: Any) -> Any:
+        group: Options = click.get_current_context().meta.get(_META, Options())
         planning = PlanOptions(
             owner=kwargs.pop("owner"),
             prune=kwargs.pop("prune"),
             force=kwargs.pop("force"),
             adopt=kwargs.pop("adopt"),
+            # --env before or after the command name (it stays in kwargs for merge_options).
+            environment=kwargs.get("env") or group.env,
         )
         return func(*args, planning=planning, **kwargs)
 

@@ -37,7 +37,10 @@ from dragops_sync._cli_support import (
     cache_options,
     color_wanted,
     connection_options,
+    declared_environments,
     directory_arg,
+    environment_selected,
+    environment_variables,
     merge_options,
     observer_for,
     open_client,
@@ -167,16 +170,33 @@ def validate(
     With --ref REF, DIR as committed at REF (a branch, tag or commit of its repository)."""
     opts = merge_options(ctx, **options)
     if ref is None:
-        return _validate(ctx, opts, directory_arg(directory), output)
+        return _validate_environments(ctx, opts, directory_arg(directory), output)
     directory_arg(directory)
     if opts.local:
         raise click.UsageError(_LOCAL_AT_REF)
     with directory_at_ref(Path(directory), ref) as at_ref:
-        return _validate(ctx, opts, at_ref, output)
+        return _validate_environments(ctx, opts, at_ref, output)
 
 
-def _validate(ctx: click.Context, opts: Options, root: Path, output: str | None) -> int:
-    desired = load_directory(root)
+def _validate_environments(ctx: click.Context, opts: Options, root: Path, output: str | None) -> int:
+    """`validate`: the --env given, else each environment the settings declare (else the directory
+    as it is); exit 1 when any of them has a problem."""
+    names = [opts.env] if opts.env else declared_environments(root)
+    if not names:
+        return _validate(ctx, opts, root, output, None)
+    worst = 0
+    for name in names:
+        if output != "json" and len(names) > 1:
+            click.echo(f"== environment {name}")
+        with environment_selected(ctx, name) as selected:
+            worst = max(worst, _validate(ctx, selected, root, output, name))
+    return worst
+
+
+def _validate(
+    ctx: click.Context, opts: Options, root: Path, output: str | None, environment: str | None
+) -> int:
+    desired = load_directory(root, environment=environment)
     library = None
     if opts.local or opts.url or os.environ.get("DRAGOPS_URL"):
         with open_client(ctx, root) as client:
@@ -189,6 +209,7 @@ def _validate(ctx: click.Context, opts: Options, root: Path, output: str | None)
     if output == "json":
         doc = {
             "valid": not issues,
+            "environment": environment,
             "patternFiles": desired.pattern_files,
             "patterns": len(desired.patterns),
             "online": library is not None,
@@ -341,11 +362,19 @@ def export(
     **options: Any,
 ) -> int:
     """Write live patterns as files under DIR/patterns (DIR is created if needed)."""
-    merge_options(ctx, **options)
+    opts = merge_options(ctx, **options)
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
+    variables = environment_variables(root, opts.env)
     with open_client(ctx, root) as client:
-        result = export_patterns(client, root, tag=tag, name_glob=name_glob, fmt=fmt)  # type: ignore[arg-type]
+        result = export_patterns(
+            client,
+            root,
+            tag=tag,
+            name_glob=name_glob,
+            fmt=fmt,  # type: ignore[arg-type]
+            variables=variables,
+        )
     if output == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -376,9 +405,9 @@ def status(
     **options: Any,
 ) -> int:
     """Per pattern: sync state, deployment and version, last run."""
-    merge_options(ctx, **options)
+    opts = merge_options(ctx, **options)
     root = directory_arg(directory)
-    result = _plan(ctx, root, PlanOptions(owner=owner), cache_dir)
+    result = _plan(ctx, root, PlanOptions(owner=owner, environment=opts.env), cache_dir)
     rows = status_rows(result.plan, result.observation)
     if output == "json":
         click.echo(render_status_json(rows, owner=result.owner), nl=False)

@@ -77,9 +77,23 @@ class CycleResult:
 
 
 def resolve_owner(directory: Path, desired: DesiredState, planning: PlanOptions) -> PlanOptions:
-    """`planning` with its owner resolved: given, else the settings', else git's default (which may be
-    guessed, and brings the legacy owner whose marks this directory may still carry)."""
-    chosen = planning.owner or desired.options.owner
+    """`planning` with its owner resolved: given, else the settings' (an environment's already), else
+    git's default (which may be guessed, and brings the legacy owner whose marks this directory may
+    still carry), with `@<environment>` appended when one is selected."""
+    options = desired.options
+    chosen = planning.owner or options.owner
+    if options.environment is not None:
+        # One directory, several environments: each its own owner (earlier versions had none), and
+        # each blind to the others' patterns.
+        found = default_owner(directory) if not chosen or options.sibling_suffixes else None
+        owner = chosen or f"{found.owner}@{options.environment}" if found else chosen
+        siblings = options.sibling_owners + tuple(
+            f"{found.owner}{suffix}" for suffix in options.sibling_suffixes if found is not None
+        )
+        guessed = not chosen and found is not None and found.guessed
+        return replace(
+            planning, owner=owner, owner_guessed=guessed, legacy_owner=None, sibling_owners=siblings
+        )
     if chosen:
         return replace(planning, owner=chosen, owner_guessed=False, legacy_owner=None)
     found = default_owner(directory)
@@ -155,7 +169,9 @@ def run_cycle(
     started = time.monotonic()
     root = Path(directory)
     environment = os.environ if env is None else env
-    desired = load_directory(root, env=None if dry_run else environment, files=files)
+    desired = load_directory(
+        root, env=None if dry_run else environment, files=files, environment=planning.environment
+    )
     if not desired.settings_valid:
         # No owner can be trusted (the settings may name one): nothing is read, compared or written.
         plan = settings_invalid_plan(desired)

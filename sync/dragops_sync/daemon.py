@@ -42,6 +42,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TypedDict, Unpack
 
+from prometheus_client import Gauge
+
 from dragops_sync.api import Client
 from dragops_sync.apply import ApplyOptions
 from dragops_sync.backoff import Backoff
@@ -87,6 +89,7 @@ class DaemonOptions(TypedDict, total=False):
     backoff_initial: float
     backoff_max: float
     ui_token: str | None
+    environment: str | None
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,8 @@ class DaemonSettings:
     @classmethod
     def of(cls, directory: str | Path, **options: Unpack[DaemonOptions]) -> DaemonSettings:
         """The settings from the flat keywords of `run_daemon` (docs/watch-daemon.md, "Embedding"):
-        `owner`, `prune`, `force` and `adopt` go into `planning`, `concurrency` into `applying`.
+        `owner`, `prune`, `force`, `adopt` and `environment` go into `planning`, `concurrency` into
+        `applying`.
 
         Raises `TypeError` for a keyword that is none of these (a typo never passes silently).
         """
@@ -148,6 +152,7 @@ class DaemonSettings:
             prune=options.pop("prune", None),
             force=options.pop("force", False),
             adopt=options.pop("adopt", False),
+            environment=options.pop("environment", None),
         )
         applying = ApplyOptions(concurrency=options.pop("concurrency", None))
         # What is left are DaemonSettings' own fields (interval, status_addr, ...).
@@ -186,7 +191,19 @@ class Daemon:
             initial=settings.backoff_initial, maximum=settings.backoff_max
         )
         self.metrics = DaemonMetrics()
-        self.status = DaemonStatus(directory=str(self.directory), interval=settings.interval)
+        if settings.planning.environment is not None:
+            # Which environment this daemon serves, as dashboards join it onto the other series.
+            Gauge(
+                "dragops_sync_environment_info",
+                "The environment (--env) this daemon reconciles; always 1.",
+                ["environment"],
+                registry=self.metrics.registry,
+            ).labels(environment=settings.planning.environment).set(1)
+        self.status = DaemonStatus(
+            directory=str(self.directory),
+            interval=settings.interval,
+            environment=settings.planning.environment,
+        )
         self.reconciler = Reconciler(
             self.directory,
             client=client,

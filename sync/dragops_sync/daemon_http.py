@@ -265,12 +265,14 @@ class DaemonStatus:
         directory: str,
         interval: float,
         owner: str | None = None,
+        environment: str | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.directory = directory
         self.interval = interval
         self.owner = owner
+        self.environment = environment  # the --env the daemon serves (None: no environments)
         self._clock = clock
         self._monotonic = monotonic
         self._lock = threading.Lock()
@@ -389,6 +391,7 @@ class DaemonStatus:
             return {
                 "directory": self.directory,
                 "owner": self.owner,
+                "environment": self.environment,
                 "intervalSeconds": self.interval,
                 "healthy": healthy,
                 "ready": ready,

@@ -55,6 +55,14 @@ class SyncOptions:
     """The options of `dragops-sync.yaml`, defaults applied (README "The directory")."""
 
     owner: str | None = None
+    # The environment selected with --env (its owner and defaults are already applied above); None
+    # without environments. A guessed or git-derived owner gets `@<environment>` appended.
+    environment: str | None = None
+    # The owners of the other environments of this directory (their patterns are invisible to this
+    # one: not ours, not foreign), and those still to be completed with the git-derived owner
+    # (`@<name>` suffixes, for environments without an owner of their own while the settings name none).
+    sibling_owners: tuple[str, ...] = ()
+    sibling_suffixes: tuple[str, ...] = ()
     deploy: bool = True
     drift: DriftMode = "warn"
     environment_id: str | None = None

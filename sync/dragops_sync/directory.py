@@ -46,6 +46,13 @@ from dragops_sync.desired import (
     PruneBudget,
     SyncOptions,
 )
+from dragops_sync.environments import (
+    EnvironmentSelectionError,
+    EnvironmentSettings,
+    Selection,
+    environment_owner,
+    select_environment,
+)
 from dragops_sync.files import (
     PATTERN_SUFFIXES,
     DriftMode,
@@ -54,6 +61,7 @@ from dragops_sync.files import (
     PatternFileError,
     load_pattern_file,
 )
+from dragops_sync.variables import Variables
 
 __all__ = [
     "CONNECTIONS_FILE",
@@ -161,6 +169,16 @@ class SyncSettings(BaseModel):
     # One number: one budget for every request (requests/s); a mapping: separate read and write budgets.
     rate: float | RateSettings = Field(default_factory=RateSettings)
     ignore: list[str] = Field(default_factory=list)
+    environments: list[EnvironmentSettings] = Field(default_factory=list)
+
+    @field_validator("environments")
+    @classmethod
+    def _unique_environments(cls, value: list[EnvironmentSettings]) -> list[EnvironmentSettings]:
+        names = [e.name for e in value]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"environment {twice[0]!r} is declared twice")
+        return value
 
     @field_validator("rate", mode="before")
     @classmethod
@@ -191,13 +209,37 @@ class SyncSettings(BaseModel):
             raise ValueError('each ignore entry must be a JSON pointer starting with "/"')
         return value
 
-    def options(self) -> SyncOptions:
-        """The settings as the plain options the planner reads."""
+    def environment(self, name: str | None) -> EnvironmentSettings | None:
+        """The environment `--env NAME` selects; raises `EnvironmentSelectionError` (see
+        `environments.select_environment`)."""
+        return select_environment(self.environments, name)
+
+    def options(self, environment: EnvironmentSettings | None = None) -> SyncOptions:
+        """The settings as the plain options the planner reads; with `environment`, its owner and
+        its defaults over the base ones."""
+        siblings: list[str] = []
+        suffixes: list[str] = []
+        if environment is None:
+            owner, defaults = self.owner, self.defaults
+        else:
+            owner = environment_owner(environment, self.owner) if self.owner else environment.owner
+            given = environment.defaults.model_dump(exclude_none=True)
+            defaults = self.defaults.model_copy(update=given)
+            for other in self.environments:
+                if other.name == environment.name:
+                    continue
+                if other.owner or self.owner:
+                    siblings.append(environment_owner(other, self.owner or ""))
+                else:
+                    suffixes.append(f"@{other.name}")
         return SyncOptions(
-            owner=self.owner,
-            deploy=self.defaults.deploy,
-            drift=self.defaults.drift,
-            environment_id=self.defaults.environment_id,
+            owner=owner,
+            environment=environment.name if environment is not None else None,
+            sibling_owners=tuple(siblings),
+            sibling_suffixes=tuple(suffixes),
+            deploy=defaults.deploy,
+            drift=defaults.drift,
+            environment_id=defaults.environment_id,
             prune_enabled=self.prune.enabled,
             prune_budget=parse_budget(self.prune.budget),
             concurrency=self.concurrency,
@@ -251,6 +293,7 @@ _SETTINGS_ALLOWED = {
     "": _allowed(SyncSettings),
     "defaults": _allowed(DefaultsSettings),
     "prune": _allowed(PruneSettings),
+    "environments[]": _allowed(EnvironmentSettings),
 }
 
 
@@ -365,7 +408,11 @@ def _intent(pattern: PatternFile, options: SyncOptions) -> tuple[bool, str | Non
 
 
 def load_directory(
-    path: Path, *, env: Mapping[str, str] | None = None, files: PatternFileCache | None = None
+    path: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    files: PatternFileCache | None = None,
+    environment: str | None = None,
 ) -> DesiredState:
     """Read a sync directory into a `DesiredState`, collecting every issue.
 
@@ -374,20 +421,37 @@ def load_directory(
     each, naming the other. With `env`, every `${VAR}` a connection references must be set in it
     (checked by name; values are not kept). `files` keeps the parsed pattern files between the
     reads of a long-running caller, so only the files whose bytes changed are parsed again.
+
+    `environment` selects one of the settings' `environments` (module `environments`): only its
+    files are read, its `${var:NAME}` values put in, its owner and defaults used, and its
+    connections' keys read from its variables. An unknown name, or none while environments are
+    declared, is an issue on the settings (so nothing is compared or written).
     """
     root = Path(path)
     issues: list[FileIssue] = []
 
     options = SyncOptions()
+    chosen: EnvironmentSettings | None = None
     try:
-        options = load_settings(root / SETTINGS_FILE).options()
+        settings = load_settings(root / SETTINGS_FILE)
+        chosen = settings.environment(environment)
+        options = settings.options(chosen)
     except SettingsError as exc:
         issues += [i.in_file(SETTINGS_FILE) for i in exc.issues]
+    except EnvironmentSelectionError as exc:
+        issues.append(FileIssue("environments", str(exc), SETTINGS_FILE))
 
-    found = _load_patterns(root, options, files)
+    variables = Variables(chosen.name, dict(chosen.variables)) if chosen is not None else None
+    selection = chosen.selection() if chosen is not None else Selection()
+    found = _load_patterns(root, options, files, variables, selection)
     issues += found.issues
     issues += _duplicate_names(found.patterns)
     issues += _case_collisions(root)
+    if chosen is not None:
+        issues += [
+            FileIssue("include", f"environment {chosen.name!r} includes {entry}: no such file", SETTINGS_FILE)
+            for entry in selection.missing(found.paths)
+        ]
 
     connections: list[DesiredConnection] = []
     try:
@@ -395,9 +459,14 @@ def load_directory(
     except ConnectionsError as exc:
         issues += [i.in_file(CONNECTIONS_FILE) for i in exc.issues]
     else:
+        keys = dict(chosen.connections) if chosen is not None else {}
         for item in parsed.connections:
-            conn = DesiredConnection(item.name, item.provider, item.env_var, item.display_name)
-            connections.append(conn)
+            key_env = keys.pop(item.name, item.env_var)
+            connections.append(DesiredConnection(item.name, item.provider, key_env, item.display_name))
+        for name in sorted(keys):  # what is left names no connection of connections.yaml
+            assert chosen is not None
+            message = f"environment {chosen.name!r} names connection {name!r}, not in {CONNECTIONS_FILE}"
+            issues.append(FileIssue("connections", message, SETTINGS_FILE))
         if env is not None:
             try:
                 resolve_connections(connections, env)
@@ -423,9 +492,16 @@ class _FoundPatterns:
     invalid_graphs: list[InvalidFileGraph] = field(default_factory=list)
     issues: list[FileIssue] = field(default_factory=list)
     files: int = 0
+    paths: list[str] = field(default_factory=list)  # every file of patterns/, taken or not
 
 
-def _load_patterns(root: Path, options: SyncOptions, files: PatternFileCache | None) -> _FoundPatterns:
+def _load_patterns(
+    root: Path,
+    options: SyncOptions,
+    files: PatternFileCache | None,
+    variables: Variables | None = None,
+    selection: Selection = Selection(),  # noqa: B008 (frozen)
+) -> _FoundPatterns:
     found = _FoundPatterns()
     read: list[Path] = []
     patterns_dir = root / PATTERNS_DIR
@@ -451,15 +527,23 @@ def _load_patterns(root: Path, options: SyncOptions, files: PatternFileCache | N
             message = "not a pattern file: patterns/ holds only .json, .yaml and .yml files"
             found.issues.append(FileIssue(DOCUMENT_FIELD, message, rel))
             continue
+        found.paths.append(rel)
+        if not selection.takes_path(rel):
+            continue  # another environment's file: not read, so its variables are not needed here
         found.files += 1
         read.append(entry)
         try:
-            pattern = load_pattern_file(entry) if files is None else files.load(entry)
+            if files is None:
+                pattern = load_pattern_file(entry, variables=variables)
+            else:
+                pattern = files.load(entry, variables=variables)
         except PatternFileError as exc:
             found.issues += [i.in_file(rel) for i in exc.issues]
             if exc.graph is not None:
                 deploy = options.deploy if exc.deploy is None else exc.deploy
                 found.invalid_graphs.append(InvalidFileGraph(rel, exc.graph, deploy))
+            continue
+        if not selection.takes_tags(pattern.tags):
             continue
         deploy, env_id, drift, keep = _intent(pattern, options)
         found.patterns.append(DesiredPattern(rel, pattern, deploy, env_id, drift, keep))

@@ -43,6 +43,7 @@ from dragops_sync.live import LiveConnection, LivePattern, LiveState
 from dragops_sync.models import Deployment, PatternSummary
 from dragops_sync.ownership import ownership_mark, strip_ownership_tags
 from dragops_sync.refs import reference_ids
+from dragops_sync.variables import reverse
 
 __all__ = ["ExportFormat", "ExportResult", "ExportedFile", "export_patterns", "slugify"]
 
@@ -157,8 +158,13 @@ def export_patterns(
     tag: str | None = None,
     name_glob: str | None = None,
     fmt: ExportFormat = "json",
+    variables: Mapping[str, str] | None = None,
 ) -> ExportResult:
-    """Write the caller's live patterns (those with `tag`, whose name matches `name_glob`) as files."""
+    """Write the caller's live patterns (those with `tag`, whose name matches `name_glob`) as files.
+
+    `variables` (an environment's, `export --env`): a string equal to exactly one variable's value is
+    written as its `${var:NAME}` reference (`variables.reverse`), so the file serves every environment
+    and `plan --env` after the export is clean."""
     if fmt not in ("json", "yaml"):
         raise ValueError(f"unknown format {fmt!r} (use json or yaml)")
     root = Path(directory)
@@ -184,6 +190,8 @@ def export_patterns(
         owners.add(ownership_mark(summary.tags).owner)
         target = targets[summary.id]
         document = reference_ids(client.patterns.export(summary.id), live)
+        if variables:
+            document = reverse(document, variables)
         document["tags"] = strip_ownership_tags(document.get("tags") or [])
         sync = _sync_block(target, deployments.get(summary.id), default_env)
         if sync is not None:

@@ -50,6 +50,7 @@ from dragops_sync.limits import (
     control_characters,
 )
 from dragops_sync.ownership import is_ownership_tag
+from dragops_sync.variables import Variables, substitute
 
 __all__ = [
     "DOCUMENT_FIELD",
@@ -267,16 +268,23 @@ def parse_pattern(data: Any, *, source: str | Path) -> PatternFile:
         raise PatternFileError(source, issues_from_validation(exc, allowed=_ALLOWED)) from None
 
 
-def load_pattern_file(path: Path, *, raw: bytes | None = None) -> PatternFile:
+def load_pattern_file(
+    path: Path, *, raw: bytes | None = None, variables: Variables | None = None
+) -> PatternFile:
     """Read and validate one pattern file (JSON or YAML by suffix); raise `PatternFileError` on any issue.
 
-    `raw` is the file's content when the caller has already read it.
+    `raw` is the file's content when the caller has already read it. `variables` are the selected
+    environment's, put in for each `${var:NAME}` before validation (None: no environment; a file
+    that uses a variable then gets an issue).
     """
     path = Path(path)
     read = read_located(path, raw=raw)
     data, issues = read.data, read.issues
     if data is None and issues:  # unparseable; an empty file (None, no issues) is reported below
         raise PatternFileError(path, issues)
+    data, unresolved = substitute(data, variables)
+    if unresolved:
+        raise PatternFileError(path, [*issues, *place_issues(unresolved, read.positions)])
     try:
         pattern = parse_pattern(data, source=path)
     except PatternFileError as exc:
@@ -300,7 +308,8 @@ class PatternFileCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[Path, tuple[bytes, PatternFile]] = {}
+        # By path: (the file's bytes and the variables' identity, the parsed file).
+        self._entries: dict[Path, tuple[tuple[bytes, Any], PatternFile]] = {}
 
     def __len__(self) -> int:
         with self._lock:
@@ -309,26 +318,28 @@ class PatternFileCache:
     def __repr__(self) -> str:
         return f"PatternFileCache(files={len(self)})"
 
-    def load(self, path: Path) -> PatternFile:
-        """`load_pattern_file(path)`, from memory when the file's bytes have not changed."""
+    def load(self, path: Path, *, variables: Variables | None = None) -> PatternFile:
+        """`load_pattern_file(path, variables=...)`, from memory when the file's bytes (and the
+        variables) have not changed."""
         path = path if isinstance(path, Path) else Path(path)  # Path(path) would parse it again
         raw, problems = read_limited(path)
         if raw is None:
             with self._lock:
                 self._entries.pop(path, None)
             raise PatternFileError(path, problems)
+        identity = (raw, variables.key() if variables is not None else None)
         with self._lock:
             entry = self._entries.get(path)
-        if entry is not None and entry[0] == raw:
+        if entry is not None and entry[0] == identity:
             return entry[1]
         try:
-            pattern = load_pattern_file(path, raw=raw)
+            pattern = load_pattern_file(path, raw=raw, variables=variables)
         except PatternFileError:
             with self._lock:
                 self._entries.pop(path, None)
             raise
         with self._lock:
-            self._entries[path] = (raw, pattern)
+            self._entries[path] = (identity, pattern)
         return pattern
 
     def retain(self, paths: Iterable[Path]) -> None:

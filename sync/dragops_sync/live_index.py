@@ -49,10 +49,14 @@ class LiveIndex:
         owner: str,
         *,
         legacy: str | None = None,
+        siblings: Collection[str] = (),
         ignore: Sequence[str] = (),
         memo: EssenceMemo | None = None,
     ) -> LiveIndex:
-        """Sort every live pattern into ours / legacy / unmarked / foreign, by name, in the order listed."""
+        """Sort every live pattern into ours / legacy / unmarked / foreign, by name, in the order listed.
+
+        The patterns of `siblings` (the owners of the directory's other environments) are left out:
+        another environment's copy of a pattern on the same instance is neither ours nor a stranger's."""
         groups: dict[str, dict[str, list[LivePattern]]] = {
             "ours": defaultdict(list),
             "legacy": defaultdict(list),
@@ -61,6 +65,8 @@ class LiveIndex:
         }
         for pattern in live.patterns:
             mark_owner = pattern.mark.owner
+            if mark_owner is not None and mark_owner in siblings:
+                continue
             if mark_owner == owner:
                 group = "ours"
             elif legacy is not None and mark_owner == legacy:

@@ -118,18 +118,22 @@ class PlanOptions:
 
     `owner` None: the settings' owner (the caller derives one from git when neither is set);
     `prune` None: `prune.enabled` of the settings. `force` overwrites conflicts; `adopt` takes over
-    unmanaged patterns of the same name.
+    unmanaged patterns of the same name. `environment`: the `--env` of a directory that declares
+    environments (its files, variables, owner and defaults are read for that one).
 
     Set by the caller that derived the owner from git (`cycle.resolve_owner`), never by a user:
     `owner_guessed` when no git remote names the directory (prune and adopt then refuse to run), and
     `legacy_owner`, the default owner of earlier versions, whose marks on patterns a file here
-    declares are ours (and re-marked).
+    declares are ours (and re-marked); and `sibling_owners`, the owners of this directory's other
+    environments, whose patterns this plan neither touches nor counts as another's.
     """
 
     owner: str | None = None
     prune: bool | None = None
     force: bool = False
     adopt: bool = False
+    environment: str | None = None
+    sibling_owners: tuple[str, ...] = ()
     owner_guessed: bool = False
     legacy_owner: str | None = None
 
@@ -316,6 +320,7 @@ class Plan:
     notes: tuple[str, ...] = ()
     prune: bool = False
     force: bool = False
+    environment: str | None = None  # the --env it was made for (None: no environments)
 
     @property
     def has_changes(self) -> bool:
@@ -342,6 +347,7 @@ class Plan:
         return {
             "formatVersion": PLAN_FORMAT_VERSION,
             "owner": self.owner,
+            "environment": self.environment,
             "prune": self.prune,
             "force": self.force,
             "hasChanges": self.has_changes,

@@ -42,7 +42,8 @@ def settings_invalid_plan(desired: DesiredState) -> Plan:
     """The plan of a directory whose `dragops-sync.yaml` is invalid: its error and issues, no owner
     (the settings may name one), no items; the instance is not even read."""
     error = PlanError("invalid_settings", _SETTINGS_INVALID, files=(SETTINGS_FILE,))
-    return Plan(owner="", items=(), errors=(error,), issues=desired.issues)
+    environment = desired.options.environment
+    return Plan(owner="", items=(), errors=(error,), issues=desired.issues, environment=environment)
 
 
 def _owner_errors(options: PlanOptions, *, prune_on: bool) -> Planned:
@@ -126,7 +127,12 @@ def build_plan(
         raise ValueError("an owner is required (set `owner` in dragops-sync.yaml or pass one)")
     prune_on = desired.options.prune_enabled if options.prune is None else options.prune
     index = LiveIndex.build(
-        live, owner, legacy=options.legacy_owner, ignore=desired.options.ignore, memo=essences
+        live,
+        owner,
+        legacy=options.legacy_owner,
+        siblings=options.sibling_owners,
+        ignore=desired.options.ignore,
+        memo=essences,
     )
     issues = validate_desired(desired, node_library=node_library)
 
@@ -153,4 +159,5 @@ def build_plan(
         notes=desired.name_notes() + planned.notes,
         prune=prune_on,
         force=options.force,
+        environment=desired.options.environment,
     )

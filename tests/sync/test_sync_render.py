@@ -79,6 +79,7 @@ def test_the_json_form_has_a_format_version_and_every_documented_key(plan: Plan)
     assert list(data) == [
         "formatVersion",
         "owner",
+        "environment",
         "prune",
         "force",
         "hasChanges",
