@@ -31,6 +31,7 @@ from dragops_sync.operations import (
 from dragops_sync.ownership import OWNER_TAG_PREFIX, is_ownership_tag, ownership_mark, strip_ownership_tags
 from dragops_sync.refs import graph_references
 from dragops_sync.spec import FIELDS, PatternSpec
+from dragops_sync.variables import Variables
 
 from ._common import (
     DragopsProvider,
@@ -356,6 +357,7 @@ class Pattern(Resource, module="dragops", name="Pattern"):
         ignore_paths: pulumi.Input[list[str]] | None = None,
         connections: Mapping[str, pulumi.Input[str]] | None = None,
         patterns: Mapping[str, pulumi.Input[str]] | None = None,
+        variables: Mapping[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> Pattern:
         """A pattern from a pattern file of the `dragops-sync` format (JSON or YAML, e.g. a DRAGOPS export).
@@ -369,8 +371,14 @@ class Pattern(Resource, module="dragops", name="Pattern"):
         ids, usually outputs of this program (`connections={"slack-alerts": slack.id}`). A reference
         neither maps raises `DragopsProviderError` naming the file, the node and the field, rather than
         deploying the placeholder as an id.
+
+        `variables` are put in for `${var:NAME}` in the file, as `dragops-sync --env` puts in an
+        environment's (usually the stack's config, so one file serves every stack); an undefined one
+        raises `PatternFileError` naming the field.
         """
-        content = PatternSpec.from_document(load_pattern_file(Path(path)).document()).to_pulumi()
+        given = Variables(pulumi.get_stack(), dict(variables)) if variables is not None else None
+        document = load_pattern_file(Path(path), variables=given).document()
+        content = PatternSpec.from_document(document).to_pulumi()
         content["graph"] = resolve_file_references(
             Path(path), content["graph"], {"connection": connections or {}, "pattern": patterns or {}}
         )

@@ -143,3 +143,49 @@ def test_outputs_derived_from_secrets_are_declared_secret_by_the_resources() -> 
         assert monitor.secret_outputs[TOKENS["Pattern"]] == []
 
     return pulumi.Output.all(ns["webhook"].secret, ns["slack"].id).apply(check)
+
+
+def _stack_config(stack: str) -> dict[str, str]:
+    """The non-secret config of examples/pulumi-environments/Pulumi.<stack>.yaml, plus the secret."""
+    import yaml
+
+    path = EXAMPLES / "pulumi-environments" / f"Pulumi.{stack}.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))["config"]
+    return {**{k: str(v) for k, v in config.items()}, "dragops-environments:slackToken": SENTINEL_SLACK}
+
+
+@pytest.mark.parametrize(
+    ("stack", "files", "channel"),
+    [
+        ("staging", ["slack-notifier", "status-report", "load-test-probe"], "#alerts-staging"),
+        ("prod", ["slack-notifier", "status-report"], "#alerts"),
+    ],
+)
+def test_the_environments_example_takes_each_stacks_values_into_the_shared_files(
+    stack: str, files: list[str], channel: str
+) -> None:
+    @pulumi.runtime.test
+    def program() -> Any:
+        mocks = RecordingMocks(invent)
+        ns = run_program(
+            EXAMPLES / "pulumi-environments" / "__main__.py",
+            mocks,
+            config=_stack_config(stack),
+            secret_keys=["dragops-environments:slackToken"],
+            project="dragops-environments",
+            stack=stack,
+        )
+
+        def check(_: Any) -> None:
+            patterns = mocks.by_type(TOKENS["Pattern"])
+            assert sorted(p.name for p in patterns) == sorted(files)
+            (notifier,) = [p for p in patterns if p.name == "slack-notifier"]
+            (post,) = [n for n in notifier.inputs["graph"]["nodes"] if n["id"] == "post"]
+            assert post["data"]["pinDefaults"]["channel"] == channel
+            assert "${var:" not in repr([p.inputs for p in patterns])
+            for args in mocks.seen:
+                assert SENTINEL_SLACK not in repr({k: v for k, v in args.inputs.items() if k != "api_key"})
+
+        return pulumi.Output.all(*(d.version_number for d in ns["deployed"].values())).apply(check)
+
+    program()

@@ -5,6 +5,7 @@ settings or the files names the file, the field and the environment. Real HTTP t
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from dragops_sync.api import Client
 from dragops_sync.ownership import ownership_mark
 from kit.documents import webhook_logger
 from kit.emulator import writes
-from kit.git import commit, init_repo
+from kit.git import commit, git, init_repo
 from kit.sync_dirs import write_pattern, write_settings
 from kit.sync_runs import run_cli, running_daemon
 from kit.waiting import wait_for
@@ -269,3 +270,68 @@ def test_the_daemon_of_one_environment_never_writes_the_others(
         assert 'dragops_sync_environment_info{environment="staging"} 1.0' in metrics
     prod_after = {k: v for k, v in live_by_owner(client).items() if k[1] == "acme/flows@prod"}
     assert prod_after == prod_before
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "environments-repo"
+
+
+def test_the_example_applies_to_staging_and_prod_and_rolls_back_by_commit(tmp_path: Path) -> None:
+    repo = tmp_path / "environments-repo"
+    shutil.copytree(EXAMPLE, repo)
+    settings = repo / "dragops-sync.yaml"
+    settings.write_text(settings.read_text().replace("rate: {read: 20, write: 5}", "rate: 1000"))
+    init_repo(repo)
+    with (
+        Emulator(settings=EmulatorSettings(rate_limits_enabled=False)) as staging_emu,
+        Emulator(settings=EmulatorSettings(rate_limits_enabled=False)) as prod_emu,
+    ):
+        staging_user, prod_user = staging_emu.seed_user(), prod_emu.seed_user()
+        env = {
+            "DRAGOPS_STAGING_URL": staging_emu.url,
+            "DRAGOPS_STAGING_TOKEN": staging_user.token,
+            "DRAGOPS_PROD_URL": prod_emu.url,
+            "DRAGOPS_PROD_TOKEN": prod_user.token,
+            "SLACK_TOKEN_STAGING": SECRET,
+            "SLACK_TOKEN_PROD": SECRET + "-prod",
+        }
+        for name in ("staging", "prod"):
+            result = run_cli(["apply", str(repo), "--env", name], env=env)
+            assert result.exit_code == 0, result.output
+            assert SECRET not in result.output
+        with (
+            Client(base_url=staging_emu.url, token=staging_user.token) as staging,
+            Client(base_url=prod_emu.url, token=prod_user.token) as prod,
+        ):
+            assert sorted(p.name for p in staging.patterns.list()) == [
+                "Load Test Probe",
+                "Slack Notifier",
+                "Status Report",
+            ]
+            assert sorted(p.name for p in prod.patterns.list()) == ["Slack Notifier", "Status Report"]
+
+            def channel(client: Client) -> str:
+                (summary,) = client.patterns.find_by_name("Slack Notifier")
+                graph = client.patterns.get(summary.id).graph_data
+                (post,) = [n for n in graph["nodes"] if n["id"] == "post"]
+                return str(post["data"]["pinDefaults"]["channel"])
+
+            assert (channel(staging), channel(prod)) == ("#alerts-staging", "#alerts")
+            assert all(d.status == "active" for d in prod.deployments.list())
+
+            # A bad change reaches production; the rollback is one command naming the last good commit.
+            good = git(repo, "rev-parse", "HEAD")
+            settings.write_text(
+                settings.read_text().replace('alerts_channel: "#alerts"\n', 'alerts_channel: "#oops"\n')
+            )
+            commit(repo, "the wrong channel")
+            assert run_cli(["apply", str(repo), "--env", "prod"], env=env).exit_code == 0
+            assert channel(prod) == "#oops"
+            planned = run_cli(["plan", str(repo), "--env", "prod", "--ref", good, "-o", "json"], env=env)
+            changed = [
+                (i["kind"], i["name"]) for i in json.loads(planned.output)["items"] if i["kind"] != "noop"
+            ]
+            assert ("update", "Slack Notifier") in changed and all(n == "Slack Notifier" for _, n in changed)
+            rollback = run_cli(["apply", str(repo), "--env", "prod", "--ref", good], env=env)
+            assert rollback.exit_code == 0, rollback.output
+            assert channel(prod) == "#alerts" and channel(staging) == "#alerts-staging"
+            assert "#oops" in settings.read_text()  # the working tree is untouched
