@@ -180,22 +180,31 @@ def validate(
 
 def _validate_environments(ctx: click.Context, opts: Options, root: Path, output: str | None) -> int:
     """`validate`: the --env given, else each environment the settings declare (else the directory
-    as it is); exit 1 when any of them has a problem."""
-    names = [opts.env] if opts.env else declared_environments(root)
-    if not names:
-        return _validate(ctx, opts, root, output, None)
-    worst = 0
+    as it is); exit 1 when any of them has a problem. JSON: one document, with one entry per
+    environment under `environments` when several were checked."""
+    output = output_format(output, os.environ)
+    names: list[str | None] = [opts.env] if opts.env else [*declared_environments(root)] or [None]
+    docs = []
     for name in names:
         if output != "json" and len(names) > 1:
             click.echo(f"== environment {name}")
+        if name is None:
+            docs.append(_validate(ctx, opts, root, output, None))
+            continue
         with environment_selected(ctx, name) as selected:
-            worst = max(worst, _validate(ctx, selected, root, output, name))
-    return worst
+            docs.append(_validate(ctx, selected, root, output, name))
+    valid = all(doc["valid"] for doc in docs)
+    if output == "json":
+        combined = docs[0] if len(docs) == 1 else {"valid": valid, "environments": docs}
+        click.echo(json.dumps(combined, indent=2, ensure_ascii=False))
+    return 0 if valid else 1
 
 
 def _validate(
-    ctx: click.Context, opts: Options, root: Path, output: str | None, environment: str | None
-) -> int:
+    ctx: click.Context, opts: Options, root: Path, output: str, environment: str | None
+) -> dict[str, Any]:
+    """Validate one environment (or the directory without environments); print the text form, and
+    return the JSON form."""
     desired = load_directory(root, environment=environment)
     library = None
     if opts.local or opts.url or os.environ.get("DRAGOPS_URL"):
@@ -205,32 +214,30 @@ def _validate(
             live = LiveObserver(client).observe(names=set())
             desired, _ = resolve_references(desired, reference_targets(live))
     issues = locate_issues(validate_desired(desired, node_library=library), root)
-    output = output_format(output, os.environ)
+    doc = {
+        "valid": not issues,
+        "environment": environment,
+        "patternFiles": desired.pattern_files,
+        "patterns": len(desired.patterns),
+        "online": library is not None,
+        "issues": [i.to_dict() for i in issues],
+        "notes": list(desired.name_notes()),
+    }
     if output == "json":
-        doc = {
-            "valid": not issues,
-            "environment": environment,
-            "patternFiles": desired.pattern_files,
-            "patterns": len(desired.patterns),
-            "online": library is not None,
-            "issues": [i.to_dict() for i in issues],
-            "notes": list(desired.name_notes()),
-        }
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return doc
+    # Grouped by file (stable: each file's problems keep their order), so a user fixes one file at a time.
+    for issue in sorted(issues, key=lambda i: i.file or ""):
+        click.echo(f"{issue.where() or '-'}: {issue.field}: {issue.message}", err=True)
+    for note in desired.name_notes():
+        click.echo(f"Note: {note}", err=True)
+    if output == GITHUB:
+        click.echo(github_annotations(issues), nl=False)
+    where = "against the instance's node library" if library is not None else "offline"
+    if issues:
+        click.echo(f"{len(issues)} problem(s) in {root} ({where}).", err=True)
     else:
-        # Grouped by file (stable: each file's problems keep their order), so a user fixes one file at a time.
-        for issue in sorted(issues, key=lambda i: i.file or ""):
-            click.echo(f"{issue.where() or '-'}: {issue.field}: {issue.message}", err=True)
-        for note in desired.name_notes():
-            click.echo(f"Note: {note}", err=True)
-        if output == GITHUB:
-            click.echo(github_annotations(issues), nl=False)
-        where = "against the instance's node library" if library is not None else "offline"
-        if issues:
-            click.echo(f"{len(issues)} problem(s) in {root} ({where}).", err=True)
-        else:
-            click.echo(f"{len(desired.patterns)} pattern file(s) valid ({where}).")
-    return 1 if issues else 0
+        click.echo(f"{len(desired.patterns)} pattern file(s) valid ({where}).")
+    return doc
 
 
 @cli.command()
@@ -410,7 +417,8 @@ def status(
     result = _plan(ctx, root, PlanOptions(owner=owner, environment=opts.env), cache_dir)
     rows = status_rows(result.plan, result.observation)
     if output == "json":
-        click.echo(render_status_json(rows, owner=result.owner), nl=False)
+        environment = result.plan.environment
+        click.echo(render_status_json(rows, owner=result.owner, environment=environment), nl=False)
     else:
         click.echo(render_status_table(rows, owner=result.owner, color=color_wanted(ctx)), nl=False)
         for issue in result.plan.issues:

@@ -146,11 +146,12 @@ def _summary(rows: list[StatusRow]) -> dict[str, int]:
     return {state.label: counts.get(state, 0) for state in STATUS_STATES}
 
 
-def render_status_json(rows: list[StatusRow], *, owner: str) -> str:
-    """The stable JSON form: `{formatVersion, owner, summary, patterns: [...]}`."""
+def render_status_json(rows: list[StatusRow], *, owner: str, environment: str | None = None) -> str:
+    """The stable JSON form: `{formatVersion, owner, environment, summary, patterns: [...]}`."""
     doc = {
         "formatVersion": 1,
         "owner": owner,
+        "environment": environment,
         "summary": _summary(rows),
         "patterns": [row.to_dict() for row in rows],
     }

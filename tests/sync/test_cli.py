@@ -274,7 +274,7 @@ def test_the_json_outputs_have_the_documented_keys(emu: Emulator, user: SeededUs
         "message",
         "patternId",
     }
-    assert set(status) == {"formatVersion", "owner", "summary", "patterns"}
+    assert set(status) == {"formatVersion", "owner", "environment", "summary", "patterns"}
     assert set(status["patterns"][0]) == {
         "name",
         "state",

@@ -335,3 +335,16 @@ def test_the_example_applies_to_staging_and_prod_and_rolls_back_by_commit(tmp_pa
             assert rollback.exit_code == 0, rollback.output
             assert channel(prod) == "#alerts" and channel(staging) == "#alerts-staging"
             assert "#oops" in settings.read_text()  # the working tree is untouched
+
+
+def test_validate_json_of_every_environment_is_one_document(tmp_path: Path) -> None:
+    directory = make_directory(tmp_path / "repo", SETTINGS.replace("greeting: hello prod, ", ""))
+    result = run_cli(["validate", str(directory), "-o", "json"])
+    doc = json.loads(result.output)
+    assert result.exit_code == 1 and doc["valid"] is False
+    assert [(e["environment"], e["valid"]) for e in doc["environments"]] == [
+        ("staging", True),
+        ("prod", False),
+    ]
+    single = json.loads(run_cli(["validate", str(directory), "--env", "staging", "-o", "json"]).output)
+    assert single["environment"] == "staging" and single["valid"] is True
