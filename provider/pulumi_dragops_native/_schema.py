@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 PACKAGE = "dragops"
-VERSION = "0.2.0"
+VERSION = "0.1.0"  # the dragops-iac release (pyproject.toml), which the plugin ships in
 
 _ANY = {"$ref": "pulumi.json#/Any"}
 

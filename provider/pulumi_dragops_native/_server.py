@@ -46,6 +46,7 @@ from pulumi.provider.experimental.provider import (
     UpdateRequest,
     UpdateResponse,
 )
+from pulumi.runtime import rpc
 
 from dragops_sync.api import DragopsError
 from dragops_sync.essence import essence_hash
@@ -190,7 +191,7 @@ class DragopsNativeProvider(Provider):
             preview = dict(request.properties)
             for prop in spec.props:
                 if not prop.input:
-                    preview[prop.wire] = PropertyValue.computed()
+                    preview[prop.wire] = PropertyValue(rpc.UNKNOWN)  # the wire's unknown
             return CreateResponse(resource_id="", properties=preview)
         props = from_wire(map_to_plain(request.properties), spec)
         result = await _call(logic.create, props)

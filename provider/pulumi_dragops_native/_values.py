@@ -1,8 +1,10 @@
 """Between the provider protocol's `PropertyValue`s and the plain Python values the shared resource logic
 takes (the logic the dynamic provider runs too).
 
-* A preview's unknown (`Computed`) becomes the SDK's `Unknown`, which the shared checks already let
-  through (`_common.is_unknown`), and back.
+* A preview's unknown becomes the SDK's `Unknown`, which the shared checks already let through
+  (`_common.is_unknown`), and back. On the wire an unknown is the protocol's sentinel string
+  (`rpc.UNKNOWN`); this version of the experimental API passes it through as a plain string (and
+  cannot marshal its own `Computed`), so both spellings are read and the sentinel is written.
 * Numbers travel as floats (the protocol has no integers); a whole float becomes an `int` again, so a
   graph read back compares equal to the file it came from.
 * Secrets: `secret_keys` of a map come back marked secret, and so does any value that was secret on
@@ -16,6 +18,7 @@ from typing import Any
 
 from pulumi.output import Unknown
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.runtime import rpc
 
 __all__ = ["from_plain", "map_from_plain", "map_to_plain", "secrets_of", "to_plain"]
 
@@ -23,7 +26,7 @@ __all__ = ["from_plain", "map_from_plain", "map_to_plain", "secrets_of", "to_pla
 def to_plain(value: PropertyValue) -> Any:
     """One property value as plain Python (secrets unwrapped: the caller keeps track of them)."""
     raw = value.value
-    if isinstance(raw, Computed):
+    if isinstance(raw, Computed) or raw == rpc.UNKNOWN:
         return Unknown()  # type: ignore[no-untyped-call]
     if isinstance(raw, float):
         return int(raw) if raw.is_integer() else raw
@@ -41,7 +44,7 @@ def map_to_plain(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
 def from_plain(value: Any, *, secret: bool = False) -> PropertyValue:
     """A plain value as a property value; `secret` marks the whole value."""
     if isinstance(value, Unknown):
-        converted = PropertyValue.computed()
+        converted = PropertyValue(rpc.UNKNOWN)
     elif isinstance(value, bool) or value is None or isinstance(value, str):
         converted = PropertyValue(value)
     elif isinstance(value, int | float):

@@ -28,3 +28,13 @@ def configured(provider: Any, emulator: Emulator, user: SeededUser) -> Any:
     """A provider configured in-process exactly as the host configures it (unit tests)."""
     provider.configure(ConfigureRequest(Config(stack_config(emulator, user), "proj")))
     return provider
+
+
+# The native provider plugin as the engine starts it: its executable and the engine's address (the
+# plugin only uses the address for components, which DRAGOPS has none of).
+NATIVE_PLUGIN = ("pulumi-resource-dragops", "127.0.0.1:1")
+
+
+def native_settings(emulator: Emulator, user: SeededUser) -> dict[str, Any]:
+    """What the engine's Configure carries for one native provider instance: its own settings."""
+    return {"url": emulator.url, "token": user.token}

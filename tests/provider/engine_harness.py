@@ -28,7 +28,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Coroutine, Iterable, Iterator, Mapping
+from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -112,10 +112,13 @@ class ProviderHost:
         stack_config: Mapping[str, Any] | None = None,
         env: Mapping[str, str] | None = None,
         cwd: str | None = None,
+        command: Sequence[str] | None = None,
     ) -> None:
+        """`command` boots another plugin (the native provider: its entry point and the engine's
+        address); its `Configure` then gets `stack_config` as the provider's own settings."""
         environ = {**os.environ, "PULUMI_PROJECT": project, **(env or {})}
         self.proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic"],
+            list(command) if command is not None else [sys.executable, "-u", "-m", "pulumi.dynamic"],
             env=environ,
             cwd=cwd,
             stdout=subprocess.PIPE,

@@ -44,13 +44,16 @@ class RecordingMocks(pulumi.runtime.Mocks):
 class EngineBackedMocks(RecordingMocks):
     """Dynamic resources go through the real provider host; anything else is recorded and echoed."""
 
-    def __init__(self, engine: MiniEngine, *, preview: bool = False) -> None:
+    def __init__(self, engine: MiniEngine, *, preview: bool = False, prefix: str = DYNAMIC_PREFIX) -> None:
+        """`prefix`: the type tokens the engine's plugin serves (the dynamic host's by default;
+        `dragops:` for the native provider plugin)."""
         super().__init__(lambda args: (f"{args.name}-id", dict(args.inputs)))
         self.engine = engine
         self.preview = preview
+        self.prefix = prefix
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        if not args.typ.startswith(DYNAMIC_PREFIX):
+        if not args.typ.startswith(self.prefix):
             return super().new_resource(args)
         self.seen.append(args)
         if args.resource_id:  # Resource.get(): read, not managed
