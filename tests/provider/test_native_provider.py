@@ -331,3 +331,27 @@ def test_the_plugin_version_is_the_release() -> None:
 
     pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     assert package_schema()["version"] == tomllib.loads(pyproject.read_text())["project"]["version"]
+
+
+# -- faults: the same recovery as the dynamic provider's ------------------------------------------
+
+
+def test_a_dropped_create_answer_is_recovered_and_a_server_error_is_one_line(
+    engine: MiniEngine, live: Emulator, host_user: SeededUser
+) -> None:
+    import grpc
+
+    name = unique("native-dropped")
+    live.inject_fault(method="POST", path="/api/patterns", kind="commit_then_fail", status=0)
+    state = engine.up("dropped", None, {"name": name, "graph": webhook_graph()})
+    assert state is not None
+    with client_for(live, host_user) as client:
+        assert [p.id for p in client.patterns.find_by_name(name)] == [state.id]
+    failing = unique("native-failing")
+    live.inject_fault(method="POST", path="/api/patterns", kind="commit_then_fail", status=500)
+    with pytest.raises(grpc.RpcError) as failed:
+        engine.up("failing", None, {"name": failing, "graph": webhook_graph()})
+    assert f"creating pattern {failing!r} failed" in failed.value.details()
+    with client_for(live, host_user) as client:
+        assert client.patterns.find_by_name(failing) == []
+    engine.destroy_all()
