@@ -61,9 +61,22 @@ from dragops_sync.plan import PlanOptions
 from dragops_sync.refs import reference_targets, resolve_references
 from dragops_sync.render import render
 from dragops_sync.schema import SCHEMA_KINDS, all_schemas, json_schema
+from dragops_sync.suspension import set_suspended
 from dragops_sync.validate import NodeLibrary, validate_desired
 
-__all__ = ["apply", "cli", "export", "main", "plan", "schema", "status", "validate", "watch"]
+__all__ = [
+    "apply",
+    "cli",
+    "export",
+    "main",
+    "plan",
+    "resume",
+    "schema",
+    "status",
+    "suspend",
+    "validate",
+    "watch",
+]
 
 # --local keeps its instance's state inside DIR; a checkout at a ref is temporary, so it would plan
 # against an empty instance.
@@ -488,6 +501,33 @@ def watch(
         )
         code = run_daemon(settings, client=client, env=os.environ)
     return int(code or 0)
+
+
+def _suspension(directory: str, name: str, suspended: bool) -> int:
+    path, changed = set_suspended(Path(directory), name, suspended)
+    where = path.relative_to(directory)
+    word = "suspended" if suspended else "resumed"
+    if not changed:
+        click.echo(f"{name!r} is already {word} ({where}).")
+        return 0
+    click.echo(f"{word} {name!r} ({where}); commit the change so every writer sees it.")
+    return 0
+
+
+@cli.command()
+@click.argument("directory", metavar="DIR")
+@click.argument("name")
+def suspend(directory: str, name: str) -> int:
+    """Leave pattern NAME alone (sync.suspend: true in its file): no write, no drift revert, no prune."""
+    return _suspension(directory, name, True)
+
+
+@cli.command()
+@click.argument("directory", metavar="DIR")
+@click.argument("name")
+def resume(directory: str, name: str) -> int:
+    """Manage pattern NAME again (removes sync.suspend from its file)."""
+    return _suspension(directory, name, False)
 
 
 @cli.command()

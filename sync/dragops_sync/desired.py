@@ -78,6 +78,7 @@ class DesiredPattern:
 
     `path` is relative to the directory (POSIX form). `keep` is true when the file says
     `sync.prune: false`: the pattern carries a keep tag and is never pruned, even after its file goes.
+    `suspended` when it says `sync.suspend: true`: nothing is written for it, drift included.
     """
 
     path: str
@@ -86,6 +87,7 @@ class DesiredPattern:
     environment_id: str | None
     drift: DriftMode
     keep: bool = False
+    suspended: bool = False  # `sync.suspend: true`: the plan leaves the pattern alone
 
     @property
     def name(self) -> str:

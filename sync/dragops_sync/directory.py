@@ -546,7 +546,8 @@ def _load_patterns(
         if not selection.takes_tags(pattern.tags):
             continue
         deploy, env_id, drift, keep = _intent(pattern, options)
-        found.patterns.append(DesiredPattern(rel, pattern, deploy, env_id, drift, keep))
+        suspended = pattern.sync is not None and pattern.sync.suspend is True
+        found.patterns.append(DesiredPattern(rel, pattern, deploy, env_id, drift, keep, suspended))
     if files is not None:
         files.retain(read)
     return found

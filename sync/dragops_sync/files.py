@@ -109,6 +109,8 @@ class SyncIntent(BaseModel):
     environment_id: str | None = Field(default=None, alias="environmentId")
     prune: bool | None = None
     drift: DriftMode | None = None
+    # Leave the pattern alone entirely: no write, no drift revert, no prune (someone is debugging it).
+    suspend: bool | None = None
 
 
 class GraphNode(BaseModel):

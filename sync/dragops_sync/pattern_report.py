@@ -45,6 +45,7 @@ _STATE_OF_KIND = {
     _K.UNMANAGED: PatternState.UNMANAGED,
     _K.ADOPT: PatternState.UNMANAGED,
     _K.DELETE: PatternState.NO_FILE,
+    _K.SUSPENDED: PatternState.SUSPENDED,
 }
 
 _STYLE = {
@@ -55,6 +56,7 @@ _STYLE = {
     PatternState.INVALID: "bold red",
     PatternState.UNMANAGED: "blue",
     PatternState.NO_FILE: "dim",
+    PatternState.SUSPENDED: "cyan",
 }
 
 

@@ -66,6 +66,7 @@ class ActionKind(StrEnum):
     CONFLICT = "conflict"  # live and git both changed since the last apply; never overwritten without --force
     UNMANAGED = "unmanaged"  # a live pattern of that name exists but is not ours: left alone
     INVALID = "invalid"  # the file has issues: nothing is written for it
+    SUSPENDED = "suspended"  # the file says sync.suspend: true: left alone (no write, revert or prune)
     NOOP = "noop"  # in sync (possibly with a quiet refresh of a stale mark)
 
 

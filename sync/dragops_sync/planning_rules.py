@@ -144,6 +144,10 @@ def plan_pattern(
         phase=Phase.PATTERN_WRITES,
     )
     ours = index.ours_named(dp.name)
+    if dp.suspended:
+        reason = "sync.suspend: true: left alone (no write, no drift revert, no prune)"
+        live_id = ours[0].id if len(ours) == 1 else None
+        return Planned((replace(base, kind=_K.SUSPENDED, reason=reason, pattern_id=live_id),))
     if len(ours) > 1:
         ids = ", ".join(p.id for p in ours)
         message = f"{len(ours)} live patterns named {dp.name!r} carry owner {index.owner!r} ({ids})"

@@ -44,6 +44,7 @@ _SIGNS: dict[ActionKind, tuple[str, str]] = {
     _K.CONFLICT: ("!", "bold red"),
     _K.UNMANAGED: ("?", "blue"),
     _K.INVALID: ("x", "bold red"),
+    _K.SUSPENDED: ("|", "cyan"),
     _K.NOOP: ("=", "dim"),
 }
 

@@ -34,6 +34,7 @@ class PatternState(StrEnum):
     FAILED = "failed"  # its write failed this cycle
     BACKOFF = "backoff"  # failed before, held back until its retry time
     UNKNOWN = "unknown"  # the last cycle could not read the instance (the API is down, access refused)
+    SUSPENDED = "suspended"  # the file says sync.suspend: true: left alone
 
     @property
     def label(self) -> str:
@@ -52,6 +53,7 @@ STATUS_STATES: tuple[PatternState, ...] = (
     PatternState.INVALID,
     PatternState.UNMANAGED,
     PatternState.NO_FILE,
+    PatternState.SUSPENDED,
 )
 
 # The states the daemon's `/status` reports.
@@ -66,6 +68,7 @@ DAEMON_STATES: tuple[PatternState, ...] = (
     PatternState.FAILED,
     PatternState.BACKOFF,
     PatternState.UNKNOWN,
+    PatternState.SUSPENDED,
 )
 
 

@@ -79,6 +79,8 @@ def _state(items: list[PlanItem], results: list[ItemResult], waiting: bool) -> P
     statuses = {r.status for r in results}
     if _K.INVALID in kinds:
         return _S.INVALID
+    if _K.SUSPENDED in kinds:
+        return _S.SUSPENDED
     if ResultStatus.FAILED in statuses:
         return _S.FAILED
     if waiting:
