@@ -83,11 +83,13 @@ class ApplyOptions:
     """How to apply a plan; built once at the CLI edge and passed whole.
 
     `concurrency` None: the settings' `concurrency`. `deploy_wait`: seconds a deploy may stay
-    `pending` before its item fails.
+    `pending` before its item fails. `ignore_freeze`: write even inside a freeze window (an emergency;
+    `freeze.py`).
     """
 
     concurrency: int | None = None
     deploy_wait: float = DEFAULT_DEPLOY_WAIT
+    ignore_freeze: bool = False
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,9 @@ __all__ = [
 # against an empty instance.
 _LOCAL_AT_REF = "--local keeps its state inside DIR: it does not go with --ref or --repo"
 
+_IGNORE_FREEZE = "--ignore-freeze"
+_IGNORE_FREEZE_HELP = "Write even inside a freeze window of dragops-sync.yaml (an emergency; logged)."
+
 _RESULT_SIGNS = {
     ResultStatus.OK: "✓",
     ResultStatus.FAILED: "✗",
@@ -305,6 +308,7 @@ def plan(
 @click.argument("directory", metavar="[DIR]", required=False)
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Parallel writes (default: settings, 8).")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(_IGNORE_FREEZE, is_flag=True, help=_IGNORE_FREEZE_HELP)
 @plan_options
 @cache_options
 @checkout_options
@@ -318,6 +322,7 @@ def apply(
     directory: str | None,
     concurrency: int | None,
     output: str,
+    ignore_freeze: bool,
     planning: PlanOptions,
     cache_dir: Path | None,
     remote: RepoArgs,
@@ -335,7 +340,8 @@ def apply(
         raise click.UsageError(_LOCAL_AT_REF)
     with one_shot_directory(directory, remote) as checkout:
         root = checkout or directory_arg(directory or "")
-        result = _apply(ctx, root, planning, ApplyOptions(concurrency=concurrency), cache_dir)
+        applying = ApplyOptions(concurrency=concurrency, ignore_freeze=ignore_freeze)
+        result = _apply(ctx, root, planning, applying, cache_dir)
     report = result.report
     assert report is not None
     if output == "json":
@@ -456,6 +462,7 @@ def status(
     help="Fast-forward the checkout from its upstream (git pull --ff-only) at start and before each "
     "interval cycle; file-event cycles do not pull.",
 )
+@click.option(_IGNORE_FREEZE, is_flag=True, help=_IGNORE_FREEZE_HELP)
 @plan_options
 @follow_options
 @allow_empty_option
@@ -469,6 +476,7 @@ def watch(
     interval: float,
     status_addr: str,
     git_pull: bool,
+    ignore_freeze: bool,
     planning: PlanOptions,
     remote: RepoArgs,
     **options: Any,
@@ -496,6 +504,7 @@ def watch(
             status_addr=status_addr,
             git_pull=git_pull,
             planning=planning,
+            applying=ApplyOptions(ignore_freeze=ignore_freeze),
             source=source,
             ui_token=os.environ.get(UI_TOKEN_ENV) or None,
         )

@@ -10,6 +10,7 @@ nothing is compared.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -23,15 +24,18 @@ from dragops_sync.apply import ApplyOptions, ApplyReport, ItemResult, ResultStat
 from dragops_sync.desired import DesiredState
 from dragops_sync.directory import load_directory
 from dragops_sync.files import PatternFileCache
+from dragops_sync.freeze import active_freeze, current_time
 from dragops_sync.gitinfo import default_owner
 from dragops_sync.live import LiveState
 from dragops_sync.observe import LiveObserver, Observation
-from dragops_sync.plan import Plan, PlanItem, PlanOptions
+from dragops_sync.plan import Plan, PlanError, PlanItem, PlanOptions
 from dragops_sync.planner import build_plan, settings_invalid_plan
 from dragops_sync.refs import WaitingRef, reference_targets, resolve_references
 from dragops_sync.validate import NodeLibrary
 
 __all__ = ["CycleResult", "Selector", "resolve_owner", "run_cycle"]
+
+log = logging.getLogger(__name__)
 
 # Rounds of one apply: each resolves one more level of references to objects the apply creates.
 _MAX_ROUNDS = 5
@@ -99,6 +103,25 @@ def resolve_owner(directory: Path, desired: DesiredState, planning: PlanOptions)
     found = default_owner(directory)
     legacy = found.legacy if found.legacy != found.owner else None
     return replace(planning, owner=found.owner, owner_guessed=found.guessed, legacy_owner=legacy)
+
+
+def _freeze(
+    plan: Plan, desired: DesiredState, env: Mapping[str, str], *, writing: bool, ignore: bool
+) -> tuple[Plan, bool]:
+    """The plan inside a freeze window, and whether it must not be applied: a note for a dry run or
+    an ignored freeze (`--ignore-freeze`, logged as a warning), an error that blocks every write else."""
+    active = active_freeze(desired.options.freeze, current_time(env))
+    if active is None:
+        return plan, False
+    if not writing:
+        return replace(
+            plan, notes=(*plan.notes, f"{active.message()}: apply writes nothing until then")
+        ), False
+    if ignore:
+        log.warning("%s: ignored (--ignore-freeze), writing anyway", active.message())
+        return replace(plan, notes=(*plan.notes, f"{active.message()}: ignored (--ignore-freeze)")), False
+    message = f"{active.message()}: nothing is written (--ignore-freeze overrides it in an emergency)"
+    return replace(plan, errors=(*plan.errors, PlanError("frozen", message))), True
 
 
 def _hold(plan: Plan, waiting: list[WaitingRef]) -> tuple[Plan, list[PlanItem]]:
@@ -182,8 +205,10 @@ def run_cycle(
     who = planning.owner
     assert who is not None
     observation, plan, waiting = _plan(client, desired, observer, planning)
-    if dry_run:
-        return CycleResult(root, who, desired, observation, plan, None, time.monotonic() - started)
+    plan, frozen = _freeze(plan, desired, environment, writing=not dry_run, ignore=applying.ignore_freeze)
+    if dry_run or frozen:
+        report = None if dry_run else ApplyReport((), blocked=True)
+        return CycleResult(root, who, desired, observation, plan, report, time.monotonic() - started)
 
     def apply(current: Plan) -> ApplyReport:
         return apply_plan(

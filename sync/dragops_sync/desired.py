@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from dragops_sync.files import DriftMode, FileIssue, GraphData, PatternFile
+from dragops_sync.freeze import FreezeWindow
 from dragops_sync.names import server_name
 
 __all__ = [
@@ -70,6 +71,7 @@ class SyncOptions:
     prune_budget: PruneBudget = field(default_factory=PruneBudget)
     concurrency: int = 8
     ignore: tuple[str, ...] = ()
+    freeze: tuple[FreezeWindow, ...] = ()  # when apply and the daemon write nothing
 
 
 @dataclass(frozen=True)

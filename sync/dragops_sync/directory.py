@@ -61,6 +61,7 @@ from dragops_sync.files import (
     PatternFileError,
     load_pattern_file,
 )
+from dragops_sync.freeze import FreezeWindow
 from dragops_sync.variables import Variables
 
 __all__ = [
@@ -170,6 +171,7 @@ class SyncSettings(BaseModel):
     rate: float | RateSettings = Field(default_factory=RateSettings)
     ignore: list[str] = Field(default_factory=list)
     environments: list[EnvironmentSettings] = Field(default_factory=list)
+    freeze: list[FreezeWindow] = Field(default_factory=list)
 
     @field_validator("environments")
     @classmethod
@@ -244,6 +246,7 @@ class SyncSettings(BaseModel):
             prune_budget=parse_budget(self.prune.budget),
             concurrency=self.concurrency,
             ignore=tuple(self.ignore),
+            freeze=tuple(self.freeze),
         )
 
 
@@ -294,6 +297,7 @@ _SETTINGS_ALLOWED = {
     "defaults": _allowed(DefaultsSettings),
     "prune": _allowed(PruneSettings),
     "environments[]": _allowed(EnvironmentSettings),
+    "freeze[]": _allowed(FreezeWindow),
 }
 
 
