@@ -23,6 +23,7 @@ from pulumi.dynamic import (
     Resource,
     UpdateResult,
 )
+from pydantic import ValidationError as PydanticValidationError
 
 from dragops_sync.api import APIError, Client, DragopsError, NotFoundError, ValidationError
 from dragops_sync.models import Deployment as LiveDeployment
@@ -34,6 +35,8 @@ from dragops_sync.operations import (
     describe_error,
     undeploy_pattern,
 )
+from dragops_sync.smoke import roll_back, run_smoke_test
+from dragops_sync.smoke_settings import SmokeSettings
 from dragops_sync.validate import TRIGGER_TYPES
 
 from ._common import (
@@ -80,6 +83,15 @@ class DeploymentProvider(DragopsProvider):
         inputs["paused"] = checker.boolean("paused")
         inputs["content_hash"] = checker.string("content_hash")
         checker.positive_number("activation_timeout", unit="seconds")
+        smoke = news.get("smoke")
+        if smoke is not None and not contains_unknown(smoke):
+            try:
+                SmokeSettings.model_validate(smoke)
+            except PydanticValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'smoke'}: {e['msg']}" for e in exc.errors()
+                )
+                checker.fail("smoke", f"smoke is not a smoke test ({problems})")
         _check_deployable(checker, inputs.pop("graph", None))
         return CheckResult(inputs, checker.failures)
 
@@ -103,9 +115,11 @@ class DeploymentProvider(DragopsProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         pattern_id = props["pattern_id"]
         with self.client() as client, api_errors(f"deploying pattern {pattern_id}"):
-            was_deployed = current_deployment(client, pattern_id) is not None
+            before = current_deployment(client, pattern_id)
+            was_deployed = before is not None
             # The deploy and its wait roll themselves back; pausing after it is this create's part too.
             deployed = self._deploy(client, props, roll_back=True)
+            _smoke_checked(client, props, deployed, before.version_number if before is not None else None)
             try:
                 live = _apply_paused(client, props, deployed.deployment)
             except Exception:
@@ -153,7 +167,9 @@ class DeploymentProvider(DragopsProvider):
         triggers = list(olds.get("triggers") or [])
         with self.client() as client, api_errors(f"updating the deployment of pattern {pattern_id}"):
             if redeploy:
+                before = current_deployment(client, pattern_id)
                 deployed = self._deploy(client, news, roll_back=False)
+                _smoke_checked(client, news, deployed, before.version_number if before is not None else None)
                 live, triggers = deployed.deployment, _triggers(deployed.result)
             else:
                 live = self._running(client, news)
@@ -300,6 +316,24 @@ def activation_timeout_from_config(value: Any) -> float:
     return seconds
 
 
+def _smoke_checked(
+    client: Client, props: Mapping[str, Any], deployed: Deployed, previous_version: int | None
+) -> None:
+    """The `smoke` input's test of a deploy; when it fails, what ran before is put back (or the
+    deployment removed when nothing ran) and the step fails with the run's error (`dragops_sync.smoke`)."""
+    smoke = props.get("smoke")
+    if not smoke:
+        return
+    pattern_id = props["pattern_id"]
+    outcome = run_smoke_test(
+        client, pattern_id, deployed.deployment.deployment_id, SmokeSettings.model_validate(smoke)
+    )
+    if outcome.passed:
+        return
+    how = roll_back(client, pattern_id, previous_version, environment_id=props.get("environment_id"))
+    raise DragopsProviderError(f"deploying pattern {pattern_id}: {outcome.describe()}; {how}")
+
+
 def _outputs(props: Mapping[str, Any], live: Any, triggers: list[dict[str, Any]]) -> dict[str, Any]:
     outs = {key: props.get(key) for key in INPUT_KEYS}
     outs["activation_timeout"] = props.get("activation_timeout")
@@ -326,6 +360,10 @@ class DeploymentArgs:
     activation_timeout: pulumi.Input[float] | None
     """Seconds a deploy may stay pending before `pulumi up` fails (default: the stack's
     `dragops:activationTimeout`, else 120); changing it redeploys nothing."""
+    smoke: pulumi.Input[Mapping[str, Any]] | None
+    """A smoke test run after every deploy, as `sync.smoke` of a pattern file (`{"webhook": {"payload":
+    ...}}` or `{"execute": {"input": ...}}`, `timeout`, `expectLogs`); when it fails, the previous
+    deployment is restored and `pulumi up` fails with the run's error. Changing it redeploys nothing."""
 
     def __init__(
         self,
@@ -335,6 +373,7 @@ class DeploymentArgs:
         paused: pulumi.Input[bool] | None = None,
         content_hash: pulumi.Input[str] | None = None,
         activation_timeout: pulumi.Input[float] | None = None,
+        smoke: pulumi.Input[Mapping[str, Any]] | None = None,
     ) -> None:
         """`content_hash` takes the `Pattern.content_hash` output: when the pattern's content changes,
         the hash changes and the deployment redeploys (`Deployment.of(name, pattern)` wires both)."""
@@ -343,15 +382,19 @@ class DeploymentArgs:
         self.paused = paused
         self.content_hash = content_hash
         self.activation_timeout = activation_timeout
+        self.smoke = smoke
 
     def to_props(self) -> dict[str, Any]:
-        return {
+        props: dict[str, Any] = {
             "pattern_id": self.pattern_id,
             "environment_id": self.environment_id,
             "paused": self.paused,
             "content_hash": self.content_hash,
             "activation_timeout": self.activation_timeout,
         }
+        if self.smoke is not None:  # absent otherwise: states written before it existed diff clean
+            props["smoke"] = self.smoke
+        return props
 
 
 class Deployment(Resource, module="dragops", name="Deployment"):
@@ -419,15 +462,18 @@ class Deployment(Resource, module="dragops", name="Deployment"):
         environment_id: pulumi.Input[str] | None = None,
         paused: pulumi.Input[bool] | None = None,
         activation_timeout: pulumi.Input[float] | None = None,
+        smoke: pulumi.Input[Mapping[str, Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> Deployment:
-        """Deploy a `Pattern` of the same program, redeploying whenever its content changes."""
+        """Deploy a `Pattern` of the same program, redeploying whenever its content changes (and,
+        with `smoke`, checking every deploy: `DeploymentArgs.smoke`)."""
         args = DeploymentArgs(
             pattern_id=pattern.id,
             content_hash=pattern.content_hash,
             environment_id=environment_id,
             paused=paused,
             activation_timeout=activation_timeout,
+            smoke=smoke,
         )
         deployment = cls.__new__(cls)
         checked, namespace = take_provider(opts)

@@ -295,7 +295,8 @@ def color_wanted(ctx: click.Context) -> bool:
 
 
 def plan_options(func: F) -> F:
-    """The options of the commands that plan: --owner, --prune/--no-prune, --force, --adopt.
+    """The options of the commands that plan: --owner, --prune/--no-prune, --force, --adopt,
+    --retry-rolled-back.
 
     The command receives them together as `planning`, the one `PlanOptions` that travels whole to
     `run_cycle` and the daemon's settings.
@@ -309,6 +310,7 @@ def plan_options(func: F) -> F:
             prune=kwargs.pop("prune"),
             force=kwargs.pop("force"),
             adopt=kwargs.pop("adopt"),
+            retry_rolled_back=kwargs.pop("retry_rolled_back"),
             # --env before or after the command name (it stays in kwargs for merge_options).
             environment=kwargs.get("env") or group.env,
         )
@@ -324,6 +326,11 @@ def plan_options(func: F) -> F:
         ),
         click.option("--force", is_flag=True, help="Overwrite conflicts (live and git both changed)."),
         click.option("--adopt", is_flag=True, help="Take over unmanaged live patterns of the same name."),
+        click.option(
+            "--retry-rolled-back",
+            is_flag=True,
+            help="Deploy again content whose smoke test failed and was rolled back (sync.smoke).",
+        ),
     ]
     command: Callable[..., Any] = gather
     for option in reversed(options):

@@ -37,9 +37,11 @@ from dragops_sync import operations
 from dragops_sync.api import APIConnectionError, APIError, Client, ConflictError, DragopsError
 from dragops_sync.desired import DesiredState
 from dragops_sync.directory import ConnectionsError, resolve_connections
+from dragops_sync.essence import Essence
 from dragops_sync.models import Pattern
 from dragops_sync.observe import LiveObserver
 from dragops_sync.operations import DEFAULT_DEPLOY_WAIT, describe_error
+from dragops_sync.ownership import ROLLED_BACK_TAG_PREFIX, ownership_mark, ownership_tags
 from dragops_sync.plan import (
     ActionKind,
     ConnectionCreate,
@@ -53,6 +55,8 @@ from dragops_sync.plan import (
     PlanItem,
     Undeploy,
 )
+from dragops_sync.smoke import roll_back, run_smoke_test
+from dragops_sync.smoke_settings import SmokeSettings
 
 __all__ = ["ApplyOptions", "ApplyReport", "ItemResult", "ResultStatus", "apply_plan"]
 
@@ -65,7 +69,7 @@ _READ_BACK_RETRIES = (0.5, 1.0, 2.0, 4.0)
 
 
 # Kinds that ask for a change the rules forbid making (the user must act): apply exits 1 on them.
-_REFUSED_KINDS = frozenset({_K.CONFLICT, _K.UNMANAGED, _K.INVALID})
+_REFUSED_KINDS = frozenset({_K.CONFLICT, _K.UNMANAGED, _K.INVALID, _K.ROLLED_BACK})
 
 
 class ResultStatus(StrEnum):
@@ -76,6 +80,7 @@ class ResultStatus(StrEnum):
     SKIPPED = "skipped"  # a write that was not tried: stop requested, blocked plan, failed dependency
     REFUSED = "refused"  # conflict, unmanaged or invalid: the rules forbid the write
     UNCHANGED = "unchanged"  # nothing to write: in sync, or drift reported (observe/warn)
+    ROLLED_BACK = "rolled_back"  # deployed, failed its smoke test, and the previous graph put back
 
 
 @dataclass(frozen=True)
@@ -207,7 +212,9 @@ class _Applier:
                 assert item.pattern_id is not None  # the planner sets it for every live pattern
                 pattern = operations.update_pattern(self.client, item.pattern_id, spec, fields=fields)
                 return self._written(item, pattern, _update_message(item))
-            case DeploymentChange(environment_id=environment_id):
+            case DeploymentChange(environment_id=environment_id, smoke=smoke, content_hash=content_hash):
+                if smoke is not None:
+                    return self._deploy_checked(item, environment_id, smoke, content_hash)
                 return self._deploy(item, environment_id)
             case Undeploy():
                 pattern_id = self._pattern_id(item)
@@ -278,6 +285,43 @@ class _Applier:
             return ItemResult(item, ResultStatus.OK, f"active at version {version}", pattern_id)
         version = deployed.deployment.version_number
         return ItemResult(item, ResultStatus.OK, f"active at version {version}", pattern_id)
+
+    def _deploy_checked(
+        self, item: PlanItem, environment_id: str | None, smoke: SmokeSettings, content_hash: str | None
+    ) -> ItemResult:
+        """A deploy followed by its smoke test; a failed test rolls back to what ran before and marks
+        the failed content on the pattern (`smoke.py`), so it is not deployed again unchanged."""
+        pattern_id = self._pattern_id(item)
+        before = operations.current_deployment(self.client, pattern_id)
+        previous = before.version_number if before is not None else None
+        result = self._deploy(item, environment_id)
+        if result.status != ResultStatus.OK:
+            return result
+        deployment = operations.current_deployment(self.client, pattern_id)
+        if deployment is None:
+            return ItemResult(
+                item, ResultStatus.FAILED, "deployed, then no deployment to smoke-test", pattern_id
+            )
+        outcome = run_smoke_test(self.client, pattern_id, deployment.deployment_id, smoke)
+        if outcome.passed:
+            return ItemResult(item, ResultStatus.OK, f"{result.message}; {outcome.describe()}", pattern_id)
+        log.warning("%r: %s; rolling back", item.name, outcome.describe())
+        how = roll_back(self.client, pattern_id, previous, environment_id=environment_id)
+        self._mark_rolled_back(pattern_id, content_hash)
+        if self.observer is not None:
+            self.observer.invalidate(pattern_id)
+        return ItemResult(item, ResultStatus.ROLLED_BACK, f"{outcome.describe()}; {how}", pattern_id)
+
+    def _mark_rolled_back(self, pattern_id: str, content_hash: str | None) -> None:
+        """Tag the pattern with the hash of the content that failed, and its applied hash with what
+        is live now (the restored graph), so the next plan sees a file change, not live drift."""
+        live = self.client.patterns.get(pattern_id).to_api()
+        mark = ownership_mark(live.get("tags"))
+        if mark.owner is None or content_hash is None:
+            return
+        restored = Essence.of(live, ignore=self.desired.options.ignore).short_hash
+        tags = ownership_tags(live.get("tags") or [], owner=mark.owner, applied=restored, keep=mark.keep)
+        self.client.patterns.update(pattern_id, tags=[*tags, f"{ROLLED_BACK_TAG_PREFIX}{content_hash}"])
 
     def _read_back_again(self, item: PlanItem, pattern_id: str, failure: DragopsError) -> int | None:
         """After an accepted deploy whose read-back failed: read it again with backoff until it answers.

@@ -254,9 +254,9 @@ class Daemon:
         if self._server is not None:
             self._server.start()
             log.info(
-                "dashboard on %s (and /healthz, /readyz, /metrics, /status)%s",
+                "status endpoints on %s (/healthz, /readyz, /metrics, /status; the dashboard at /%s)",
                 self._server.url,
-                "" if self.dashboard.sync_enabled else "; read-only (no DRAGOPS_SYNC_UI_TOKEN)",
+                "" if self.dashboard.sync_enabled else ", read-only: no DRAGOPS_SYNC_UI_TOKEN",
             )
         log.info(
             "watching %s%s: resync every %g s%s%s",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from dragops_sync.files import DriftMode, FileIssue, GraphData, PatternFile
 from dragops_sync.freeze import FreezeWindow
 from dragops_sync.names import server_name
+from dragops_sync.smoke_settings import SmokeSettings
 
 __all__ = [
     "SETTINGS_FILE",
@@ -72,6 +73,7 @@ class SyncOptions:
     concurrency: int = 8
     ignore: tuple[str, ...] = ()
     freeze: tuple[FreezeWindow, ...] = ()  # when apply and the daemon write nothing
+    smoke: SmokeSettings | None = None  # the default smoke test of deployed patterns
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class DesiredPattern:
     drift: DriftMode
     keep: bool = False
     suspended: bool = False  # `sync.suspend: true`: the plan leaves the pattern alone
+    smoke: SmokeSettings | None = None  # checks each deploy (the file's, else the settings' default)
 
     @property
     def name(self) -> str:

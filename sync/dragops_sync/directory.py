@@ -62,6 +62,7 @@ from dragops_sync.files import (
     load_pattern_file,
 )
 from dragops_sync.freeze import FreezeWindow
+from dragops_sync.smoke_settings import SmokeSettings
 from dragops_sync.variables import Variables
 
 __all__ = [
@@ -125,6 +126,7 @@ class DefaultsSettings(BaseModel):
     deploy: bool = True
     drift: DriftMode = "warn"
     environment_id: str | None = Field(default=None, alias="environmentId")
+    smoke: SmokeSettings | None = None
 
 
 class PruneSettings(BaseModel):
@@ -247,6 +249,7 @@ class SyncSettings(BaseModel):
             concurrency=self.concurrency,
             ignore=tuple(self.ignore),
             freeze=tuple(self.freeze),
+            smoke=defaults.smoke,
         )
 
 
@@ -295,6 +298,7 @@ def _allowed(model: type[BaseModel]) -> list[str]:
 _SETTINGS_ALLOWED = {
     "": _allowed(SyncSettings),
     "defaults": _allowed(DefaultsSettings),
+    "defaults.smoke": _allowed(SmokeSettings),
     "prune": _allowed(PruneSettings),
     "environments[]": _allowed(EnvironmentSettings),
     "freeze[]": _allowed(FreezeWindow),
@@ -551,7 +555,8 @@ def _load_patterns(
             continue
         deploy, env_id, drift, keep = _intent(pattern, options)
         suspended = pattern.sync is not None and pattern.sync.suspend is True
-        found.patterns.append(DesiredPattern(rel, pattern, deploy, env_id, drift, keep, suspended))
+        smoke = pattern.sync.smoke if pattern.sync is not None and pattern.sync.smoke else options.smoke
+        found.patterns.append(DesiredPattern(rel, pattern, deploy, env_id, drift, keep, suspended, smoke))
     if files is not None:
         files.retain(read)
     return found

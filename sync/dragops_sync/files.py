@@ -50,6 +50,7 @@ from dragops_sync.limits import (
     control_characters,
 )
 from dragops_sync.ownership import is_ownership_tag
+from dragops_sync.smoke_settings import SmokeSettings
 from dragops_sync.variables import Variables, substitute
 
 __all__ = [
@@ -111,6 +112,8 @@ class SyncIntent(BaseModel):
     drift: DriftMode | None = None
     # Leave the pattern alone entirely: no write, no drift revert, no prune (someone is debugging it).
     suspend: bool | None = None
+    # Check every deploy with a test event; roll back when it fails (smoke.py).
+    smoke: SmokeSettings | None = None
 
 
 class GraphNode(BaseModel):

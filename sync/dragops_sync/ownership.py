@@ -18,6 +18,7 @@ __all__ = [
     "APPLIED_TAG_PREFIX",
     "KEEP_TAG",
     "OWNER_TAG_PREFIX",
+    "ROLLED_BACK_TAG_PREFIX",
     "OwnershipMark",
     "is_ownership_tag",
     "ownership_mark",
@@ -29,13 +30,16 @@ OWNER_TAG_PREFIX = "dragops-sync:owner="
 APPLIED_TAG_PREFIX = "dragops-sync:applied="
 # Written on patterns whose file says `sync.prune: false`, so they survive the loss of their file.
 KEEP_TAG = "dragops-sync:prune=false"
+# Written when a deploy's smoke test failed and was rolled back: the essence hash of the content that
+# failed, so it is not deployed again until the file changes (smoke.py). A later write drops it.
+ROLLED_BACK_TAG_PREFIX = "dragops-sync:rolled-back="
 
 
 def is_ownership_tag(tag: object) -> bool:
     """Whether `tag` is one of the sync's own tags (owner, applied hash, keep)."""
     if not isinstance(tag, str):
         return False
-    return tag.startswith((OWNER_TAG_PREFIX, APPLIED_TAG_PREFIX)) or tag == KEEP_TAG
+    return tag.startswith((OWNER_TAG_PREFIX, APPLIED_TAG_PREFIX, ROLLED_BACK_TAG_PREFIX)) or tag == KEEP_TAG
 
 
 def strip_ownership_tags(tags: Sequence[Any]) -> list[Any]:
@@ -50,12 +54,14 @@ class OwnershipMark:
     owner: str | None
     applied: str | None
     keep: bool = False
+    rolled_back: str | None = None  # the hash of content whose smoke test failed
 
 
 def ownership_mark(tags: Sequence[Any] | None) -> OwnershipMark:
     """Read the owner and applied hash from a tag list; the first tag of each kind wins."""
     owner: str | None = None
     applied: str | None = None
+    rolled_back: str | None = None
     keep = False
     for tag in tags or ():
         if not isinstance(tag, str):
@@ -64,9 +70,11 @@ def ownership_mark(tags: Sequence[Any] | None) -> OwnershipMark:
             owner = tag[len(OWNER_TAG_PREFIX) :]
         elif applied is None and tag.startswith(APPLIED_TAG_PREFIX):
             applied = tag[len(APPLIED_TAG_PREFIX) :]
+        elif rolled_back is None and tag.startswith(ROLLED_BACK_TAG_PREFIX):
+            rolled_back = tag[len(ROLLED_BACK_TAG_PREFIX) :]
         elif tag == KEEP_TAG:
             keep = True
-    return OwnershipMark(owner=owner, applied=applied, keep=keep)
+    return OwnershipMark(owner=owner, applied=applied, keep=keep, rolled_back=rolled_back)
 
 
 def ownership_tags(tags: Sequence[str], *, owner: str, applied: str, keep: bool = False) -> list[str]:

@@ -46,6 +46,7 @@ _STATE_OF_KIND = {
     _K.ADOPT: PatternState.UNMANAGED,
     _K.DELETE: PatternState.NO_FILE,
     _K.SUSPENDED: PatternState.SUSPENDED,
+    _K.ROLLED_BACK: PatternState.ROLLED_BACK,
 }
 
 _STYLE = {
@@ -57,6 +58,7 @@ _STYLE = {
     PatternState.UNMANAGED: "blue",
     PatternState.NO_FILE: "dim",
     PatternState.SUSPENDED: "cyan",
+    PatternState.ROLLED_BACK: "bold red",
 }
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from dragops_sync.diff import FieldChange
 from dragops_sync.files import FileIssue
+from dragops_sync.smoke_settings import SmokeSettings
 from dragops_sync.spec import PatternSpec
 
 __all__ = [
@@ -67,6 +68,7 @@ class ActionKind(StrEnum):
     UNMANAGED = "unmanaged"  # a live pattern of that name exists but is not ours: left alone
     INVALID = "invalid"  # the file has issues: nothing is written for it
     SUSPENDED = "suspended"  # the file says sync.suspend: true: left alone (no write, revert or prune)
+    ROLLED_BACK = "rolled_back"  # this content failed its smoke test and was rolled back: not redeployed
     NOOP = "noop"  # in sync (possibly with a quiet refresh of a stale mark)
 
 
@@ -94,6 +96,7 @@ CHANGE_KINDS = frozenset(
         ActionKind.REDEPLOY,
         ActionKind.UNDEPLOY,
         ActionKind.DELETE,
+        ActionKind.ROLLED_BACK,
         ActionKind.CONFLICT,
         ActionKind.UNMANAGED,
     }
@@ -135,6 +138,7 @@ class PlanOptions:
     adopt: bool = False
     environment: str | None = None
     sibling_owners: tuple[str, ...] = ()
+    retry_rolled_back: bool = False
     owner_guessed: bool = False
     legacy_owner: str | None = None
 
@@ -177,9 +181,13 @@ class PatternUpdate:
 
 @dataclass(frozen=True)
 class DeploymentChange:
-    """Deploy (or redeploy) the item's pattern, into `environment_id` (None: the default one)."""
+    """Deploy (or redeploy) the item's pattern, into `environment_id` (None: the default one); with
+    `smoke`, check the deploy with that test event and roll back when it fails (`content_hash`: the
+    essence hash of the content deployed, remembered on the pattern when it is rolled back)."""
 
     environment_id: str | None = None
+    smoke: SmokeSettings | None = None
+    content_hash: str | None = None
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,11 @@ def _patterns(
         else:
             # A guessed owner adopts nothing (its error says why): another directory may guess it too.
             adopt = options.adopt and not options.owner_guessed
-            parts.append(plan_pattern(dp, index, force=options.force, adopt=adopt))
+            parts.append(
+                plan_pattern(
+                    dp, index, force=options.force, adopt=adopt, retry_rolled_back=options.retry_rolled_back
+                )
+            )
     loaded = {dp.path for dp in desired.patterns}
     for file in sorted(f for f in first_issue if f and f.startswith("patterns/") and f not in loaded):
         parts.append(plan_invalid(file, file, first_issue[file]))

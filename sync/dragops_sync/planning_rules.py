@@ -130,7 +130,12 @@ def plan_invalid(name: str, file: str, issue: FileIssue) -> Planned:
 
 
 def plan_pattern(
-    dp: DesiredPattern, index: LiveIndex, *, force: bool = False, adopt: bool = False
+    dp: DesiredPattern,
+    index: LiveIndex,
+    *,
+    force: bool = False,
+    adopt: bool = False,
+    retry_rolled_back: bool = False,
 ) -> Planned:
     """The items for one valid pattern file: its pattern write (or why not) and its deployment change."""
     document = {**dp.pattern.document(), "name": dp.name}  # the name as the server will store it
@@ -148,6 +153,12 @@ def plan_pattern(
         reason = "sync.suspend: true: left alone (no write, no drift revert, no prune)"
         live_id = ours[0].id if len(ours) == 1 else None
         return Planned((replace(base, kind=_K.SUSPENDED, reason=reason, pattern_id=live_id),))
+    if len(ours) == 1 and ours[0].mark.rolled_back == target.essence.short_hash and not retry_rolled_back:
+        reason = (
+            "this content failed its smoke test and was rolled back; it is deployed again when the file "
+            "changes, or with --retry-rolled-back"
+        )
+        return Planned((replace(base, kind=_K.ROLLED_BACK, reason=reason, pattern_id=ours[0].id),))
     if len(ours) > 1:
         ids = ", ".join(p.id for p in ours)
         message = f"{len(ours)} live patterns named {dp.name!r} carry owner {index.owner!r} ({ids})"
@@ -182,7 +193,10 @@ def _plan_create(target: _Target, base: PlanItem, index: LiveIndex) -> Planned:
     )
     if not dp.deploy:
         return Planned((create,))
-    return Planned((create, _deployment_item(_K.DEPLOY, dp, "new pattern, deploy: true", pattern_id=None)))
+    deploy = _deployment_item(
+        _K.DEPLOY, dp, "new pattern, deploy: true", pattern_id=None, content_hash=target.essence.short_hash
+    )
+    return Planned((create, deploy))
 
 
 def _plan_adopt(target: _Target, live: LivePattern, base: PlanItem, index: LiveIndex) -> Planned:
@@ -197,7 +211,10 @@ def _plan_adopt(target: _Target, live: LivePattern, base: PlanItem, index: LiveI
         changes=changes,
         operation=PatternUpdate(target.spec(index.owner)),
     )
-    return Planned((adopt,)) + plan_deployment(target.dp, live, index, graph_changed=_graph_changed(changes))
+    deployment = plan_deployment(
+        target.dp, live, index, graph_changed=_graph_changed(changes), content_hash=target.essence.short_hash
+    )
+    return Planned((adopt,)) + deployment
 
 
 def _not_fetched(live: LivePattern, base: PlanItem) -> Planned:
@@ -223,13 +240,17 @@ def _plan_managed(
             reason = f"in sync; re-marking it from the old default owner {old!r} to {index.owner!r}"
         write = PatternUpdate(target.spec(index.owner), fields=("tags",)) if refresh else None
         item = replace(base, reason=reason, refresh_mark=refresh, operation=write)
-        return Planned((item,)) + plan_deployment(dp, live, index, graph_changed=False)
+        content = target.essence.short_hash
+        return Planned((item,)) + plan_deployment(dp, live, index, graph_changed=False, content_hash=content)
     changes = tuple(diff_essence(target.essence.value, live_ess.value))
     item, writes = _judge_update(target.dp, replace(base, kind=_K.UPDATE, changes=changes), force=force)
     if not writes:  # drift reported or conflict: nothing is written, the deployment is left as it is
         return Planned((item,))
     item = replace(item, operation=PatternUpdate(target.spec(index.owner)))
-    return Planned((item,)) + plan_deployment(target.dp, live, index, graph_changed=_graph_changed(changes))
+    deployment = plan_deployment(
+        target.dp, live, index, graph_changed=_graph_changed(changes), content_hash=target.essence.short_hash
+    )
+    return Planned((item,)) + deployment
 
 
 def _judge_update(dp: DesiredPattern, update: PlanItem, *, force: bool) -> tuple[PlanItem, bool]:
@@ -259,10 +280,15 @@ def _graph_changed(changes: Sequence[FieldChange]) -> bool:
 
 
 def _deployment_item(
-    kind: ActionKind, dp: DesiredPattern, reason: str, *, pattern_id: str | None
+    kind: ActionKind, dp: DesiredPattern, reason: str, *, pattern_id: str | None, content_hash: str | None
 ) -> PlanItem:
-    """A deployment change for a file's pattern: after (and depending on) that pattern's write."""
-    operation = Undeploy() if kind == _K.UNDEPLOY else DeploymentChange(dp.environment_id)
+    """A deployment change for a file's pattern: after (and depending on) that pattern's write; a
+    deploy carries the pattern's smoke test (`smoke.py`) and the hash of the content it deploys."""
+    operation: Undeploy | DeploymentChange = (
+        Undeploy()
+        if kind == _K.UNDEPLOY
+        else DeploymentChange(dp.environment_id, smoke=dp.smoke, content_hash=content_hash)
+    )
     return PlanItem(
         kind,
         Resource.DEPLOYMENT,
@@ -278,7 +304,12 @@ def _deployment_item(
 
 
 def plan_deployment(
-    dp: DesiredPattern, live: LivePattern, index: LiveIndex, *, graph_changed: bool
+    dp: DesiredPattern,
+    live: LivePattern,
+    index: LiveIndex,
+    *,
+    graph_changed: bool,
+    content_hash: str | None = None,
 ) -> Planned:
     """The deployment change (if any) that makes `live`, in sync after the writes, deployed as `dp` says."""
     dep = index.deployment(live.id)
@@ -297,7 +328,7 @@ def plan_deployment(
         kind, reason = _K.REDEPLOY, stale
     if kind == _K.NOOP:
         return Planned()
-    return Planned((_deployment_item(kind, dp, reason, pattern_id=live.id),))
+    return Planned((_deployment_item(kind, dp, reason, pattern_id=live.id, content_hash=content_hash),))
 
 
 def _stale(dep: LiveDeployment, live: LivePattern, index: LiveIndex) -> str | None:

@@ -134,7 +134,11 @@ class Reconciler:
             planned.plan, planned.desired, report, now=time.monotonic(), wall=time.time(), commit=commit
         )
         duration = time.monotonic() - started
-        failures = report.count(ResultStatus.FAILED) + len(self.tracker.repeated_creates)
+        failures = (
+            report.count(ResultStatus.FAILED)
+            + report.count(ResultStatus.ROLLED_BACK)
+            + len(self.tracker.repeated_creates)
+        )
         result = (
             ReconcileResult.BLOCKED
             if report.blocked

@@ -45,6 +45,7 @@ _SIGNS: dict[ActionKind, tuple[str, str]] = {
     _K.UNMANAGED: ("?", "blue"),
     _K.INVALID: ("x", "bold red"),
     _K.SUSPENDED: ("|", "cyan"),
+    _K.ROLLED_BACK: ("<", "bold red"),
     _K.NOOP: ("=", "dim"),
 }
 

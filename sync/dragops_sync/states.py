@@ -35,6 +35,7 @@ class PatternState(StrEnum):
     BACKOFF = "backoff"  # failed before, held back until its retry time
     UNKNOWN = "unknown"  # the last cycle could not read the instance (the API is down, access refused)
     SUSPENDED = "suspended"  # the file says sync.suspend: true: left alone
+    ROLLED_BACK = "rolled back"  # its content failed a smoke test and was rolled back
 
     @property
     def label(self) -> str:
@@ -54,6 +55,7 @@ STATUS_STATES: tuple[PatternState, ...] = (
     PatternState.UNMANAGED,
     PatternState.NO_FILE,
     PatternState.SUSPENDED,
+    PatternState.ROLLED_BACK,
 )
 
 # The states the daemon's `/status` reports.
@@ -69,6 +71,7 @@ DAEMON_STATES: tuple[PatternState, ...] = (
     PatternState.BACKOFF,
     PatternState.UNKNOWN,
     PatternState.SUSPENDED,
+    PatternState.ROLLED_BACK,
 )
 
 

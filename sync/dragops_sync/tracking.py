@@ -81,6 +81,8 @@ def _state(items: list[PlanItem], results: list[ItemResult], waiting: bool) -> P
         return _S.INVALID
     if _K.SUSPENDED in kinds:
         return _S.SUSPENDED
+    if _K.ROLLED_BACK in kinds or ResultStatus.ROLLED_BACK in statuses:
+        return _S.ROLLED_BACK
     if ResultStatus.FAILED in statuses:
         return _S.FAILED
     if waiting:
