@@ -463,6 +463,7 @@ def status(
     "interval cycle; file-event cycles do not pull.",
 )
 @click.option(_IGNORE_FREEZE, is_flag=True, help=_IGNORE_FREEZE_HELP)
+@cache_options
 @plan_options
 @follow_options
 @allow_empty_option
@@ -478,6 +479,7 @@ def watch(
     git_pull: bool,
     ignore_freeze: bool,
     planning: PlanOptions,
+    cache_dir: Path | None,
     remote: RepoArgs,
     **options: Any,
 ) -> int:
@@ -486,7 +488,7 @@ def watch(
     DIR, or --repo URL [--branch B] [--path SUBDIR]: the daemon clones the repository itself and
     fetches it at start and before every interval cycle (a force push is followed).
     """
-    merge_options(ctx, **options)
+    watch_options = merge_options(ctx, **options)
     if remote["repo_url"] and git_pull:
         raise click.UsageError("--git-pull is for DIR; with --repo the daemon fetches its own clone")
     # Imported here: the daemon (and watchfiles) load only when watching.
@@ -506,6 +508,7 @@ def watch(
             planning=planning,
             applying=ApplyOptions(ignore_freeze=ignore_freeze),
             source=source,
+            cache_dir=None if watch_options.local else cache_dir,  # --local: a new port each run
             ui_token=os.environ.get(UI_TOKEN_ENV) or None,
         )
         code = run_daemon(settings, client=client, env=os.environ)

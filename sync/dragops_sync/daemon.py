@@ -49,6 +49,7 @@ from dragops_sync.apply import ApplyOptions
 from dragops_sync.backoff import Backoff
 from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus, StatusServer
 from dragops_sync.dashboard import Dashboard
+from dragops_sync.live_cache import LiveCache
 from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import PlanOptions
 from dragops_sync.reconciler import CycleOutcome, Reconciler
@@ -90,6 +91,7 @@ class DaemonOptions(TypedDict, total=False):
     backoff_max: float
     ui_token: str | None
     environment: str | None
+    cache_dir: Path | None
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,9 @@ class DaemonSettings:
     pattern's first failed write, and its cap. `source`: the remote repository followed (`--repo`),
     already prepared, whose sync directory is `directory`; file events are off with it (only its
     fetches change the checkout). `ui_token`: enables "Sync now" on the dashboard for requests that
-    carry it (None: the dashboard is read-only; never shown in a repr).
+    carry it (None: the dashboard is read-only; never shown in a repr). `cache_dir`: where the live
+    patterns' essences are cached on disk (`live_cache`), so a restarted daemon's first cycle reads
+    only what changed; None: memory only.
     """
 
     directory: Path
@@ -119,6 +123,7 @@ class DaemonSettings:
     backoff_max: float = 600.0
     source: GitSource | None = None
     ui_token: str | None = field(default=None, repr=False)
+    cache_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not Path(self.directory).is_dir():
@@ -183,7 +188,8 @@ class Daemon:
         self.on_cycle = on_cycle
         self.requested = threading.Event()
         self._sync_now = threading.Event()  # "Sync now" pressed: the next wake-up is its cycle
-        self.observer = LiveObserver(client, concurrency=settings.applying.concurrency or 8)
+        cache = LiveCache(settings.cache_dir, client.settings.instance_url) if settings.cache_dir else None
+        self.observer = LiveObserver(client, concurrency=settings.applying.concurrency or 8, cache=cache)
         backoff: Backoff[Key] = Backoff(initial=settings.backoff_initial, maximum=settings.backoff_max)
         self.tracker = CycleTracker(backoff)
         # A cycle that failed as a whole (the API is down) is retried on this backoff, not the interval.
@@ -342,7 +348,9 @@ class Daemon:
         """One reconcile cycle (with a fast-forward first when `pull`, a fetch of the remote source
         when `fetch`); never raises a cycle's failure."""
         if fetch and self.settings.source is not None:
-            self.settings.source.sync()  # logs a move, a force push or a failure; never raises
+            synced = self.settings.source.sync()  # logs a move, a force push or a failure; never raises
+            self.status.git_problem(None if synced.ok else f"fetching the repository failed: {synced.error}")
+            self.metrics.record_git(ok=synced.ok, at=time.time())
         self.cycles += 1
         return self._finish(self.reconciler.run(self.cycles, trigger, pull=pull))
 

@@ -46,6 +46,7 @@ from dragops_sync.states import PatternState, ReconcileResult
 __all__ = [
     "CYCLE_RESULTS",
     "HEALTHY_INTERVALS",
+    "Blocker",
     "DaemonMetrics",
     "DaemonStatus",
     "Page",
@@ -137,6 +138,40 @@ class DaemonMetrics:
             buckets=_DURATION_BUCKETS,
             registry=self.registry,
         )
+        self.invalid_files = Gauge(
+            "dragops_sync_invalid_files",
+            "Files of the directory that failed to load or validate (nothing is written for them).",
+            registry=self.registry,
+        )
+        self.orphaned = Gauge(
+            "dragops_sync_orphaned_patterns",
+            "Patterns of this owner that no file declares while prune is off (live differs from git).",
+            registry=self.registry,
+        )
+        self.git_fetch_failures = Counter(
+            "dragops_sync_git_fetch_failures",
+            "Fetches (--repo) or fast-forwards (--git-pull) of the repository that failed.",
+            registry=self.registry,
+        )
+        self.git_last_fetch = Gauge(
+            "dragops_sync_git_last_successful_fetch_timestamp_seconds",
+            "Unix time of the last successful fetch (--repo) or fast-forward (--git-pull); 0: none yet.",
+            registry=self.registry,
+        )
+        self.commit_lag = Gauge(
+            "dragops_sync_commit_lag",
+            "Commits of the branch not reconciled yet (the checkout is behind its upstream); 0 when "
+            "following it, or when git cannot tell (a failing fetch).",
+            registry=self.registry,
+        )
+
+    def record_git(self, *, ok: bool, at: float, behind: int | None = None) -> None:
+        """Count one fetch or fast-forward of the repository."""
+        if ok:
+            self.git_last_fetch.set(at)
+        else:
+            self.git_fetch_failures.inc()
+        self.commit_lag.set(behind or 0)
 
     def record_cycle(
         self,
@@ -232,6 +267,26 @@ _PAGE_HEADERS = (
 )
 
 
+@dataclass(frozen=True)
+class Blocker:
+    """One thing that keeps git from being live on the instance, as `/status` and `/readyz` report it.
+
+    `kind`: `invalid` (a file failed to load or validate; `message` is its `file:line:col: field:
+    error`), `orphaned` (a pattern of ours no file declares, prune off), `conflict`, `unmanaged`,
+    `failed` (a write failed), `rolled_back` (a smoke test failed), `backoff` (a failed write waiting
+    for its retry), `blocked` (the plan forbade every write), `prune_refused`, or `git` (the checkout
+    cannot follow its branch: a failing fetch or pull, a diverged checkout).
+    """
+
+    kind: str
+    message: str
+    pattern: str | None = None
+    file: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "pattern": self.pattern, "file": self.file, "message": self.message}
+
+
 class SourceView(Protocol):
     """What the status server reads of a remote source (`source.GitSource`): how long its fetch has
     been failing (None: it works) and its `/status` part, free of credentials."""
@@ -285,6 +340,8 @@ class DaemonStatus:
         self._notes: tuple[str, ...] = ()
         self.source: SourceView | None = None  # a remote repository the daemon follows (--repo)
         self._authentication_failed = False
+        self._blockers: tuple[Blocker, ...] = ()
+        self._git_problem: str | None = None  # the last fetch or pull, when it failed
 
     def cycle_finished(
         self,
@@ -299,13 +356,15 @@ class DaemonStatus:
         notes: tuple[str, ...] = (),
         owner: str | None = None,
         authentication_failed: bool = False,
+        blockers: Iterable[Blocker] | None = None,
     ) -> None:
         """Record a finished cycle.
 
         `patterns` None (a failed cycle) keeps the last known patterns, but their state becomes
         `unknown` with the cycle's error: the instance could not be read, so "synced" would be a guess.
         (An invalid file stays `invalid`: that is known without the instance.) `authentication_failed`:
-        the cycle failed because the server refused the credentials (see `ready`).
+        the cycle failed because the server refused the credentials (see `ready`). `blockers`: what
+        keeps git from being live after this cycle (None, a failed cycle: the last ones are kept).
         """
         with self._lock:
             self._last_finish = self._monotonic()
@@ -314,6 +373,8 @@ class DaemonStatus:
             finished = self._clock()
             self._last = _Cycle(result, started_at, finished, duration, commit, error, dict(summary or {}))
             self._authentication_failed = authentication_failed
+            if blockers is not None:
+                self._blockers = tuple(blockers)
             if patterns is not None:
                 self._patterns = {(p.resource, p.name): p for p in patterns}
                 self._notes = notes
@@ -326,6 +387,24 @@ class DaemonStatus:
                 }
             if owner is not None:
                 self.owner = owner
+
+    def git_problem(self, problem: str | None) -> None:
+        """Record the last fetch or fast-forward: None when it worked, else why it did not."""
+        with self._lock:
+            self._git_problem = problem
+
+    def git_failing(self) -> bool:
+        """Whether the last fetch or fast-forward of the repository failed."""
+        with self._lock:
+            return self._git_problem is not None
+
+    def blockers(self) -> list[Blocker]:
+        """Everything that keeps git from being live now: the last cycle's, and the repository's."""
+        with self._lock:
+            found = list(self._blockers)
+            if self._git_problem is not None:
+                found.insert(0, Blocker("git", self._git_problem))
+        return found
 
     def patterns(self) -> dict[str, PatternStatus]:
         """The patterns' statuses by name (connections left out)."""
@@ -369,12 +448,18 @@ class DaemonStatus:
             if self._authentication_failed:
                 reason = self._last.error or "authentication failed"
                 return False, f"the server refuses the daemon's credentials: {reason}"
+        blockers = self.blockers()
+        if blockers:
+            listed = "; ".join(f"{b.kind}: {b.message}" for b in blockers[:5])
+            more = f" (and {len(blockers) - 5} more)" if len(blockers) > 5 else ""
+            return False, f"{len(blockers)} problem(s) keep git from being live: {listed}{more}"
         return True, "ready"
 
     def to_dict(self) -> dict[str, Any]:
         """The `/status` document."""
         healthy = self.healthy()
         ready, _ = self.ready()
+        blockers = [b.to_dict() for b in self.blockers()]
         with self._lock:
             last = self._last
             cycle = None
@@ -398,6 +483,7 @@ class DaemonStatus:
                 "cycleInProgress": self._running_since is not None,
                 "cycles": self._cycles,
                 "lastCycle": cycle,
+                "blockers": blockers,
                 "notes": list(self._notes),
                 "patterns": [p.to_dict() for (r, _), p in sorted(self._patterns.items()) if r == "pattern"],
                 "connections": [

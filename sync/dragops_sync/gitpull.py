@@ -46,6 +46,7 @@ class PullResult:
     before: str | None
     after: str | None
     reason: str = ""
+    behind: int | None = None  # commits of the upstream the checkout lacks (when git could tell)
 
     @property
     def moved(self) -> bool:
@@ -68,9 +69,21 @@ def _git_env() -> dict[str, str]:
     return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
 
 
-def _last_line(done: subprocess.CompletedProcess[str]) -> str:
+def _message(done: subprocess.CompletedProcess[str]) -> str:
+    """Git's whole error output on one line (its last line alone often says nothing: "and the
+    repository exists."), with URL credentials removed."""
     lines = [line.strip() for line in (done.stderr or done.stdout or "").splitlines() if line.strip()]
-    return redact_url_credentials(lines[-1]) if lines else f"git exited with {done.returncode}"
+    return redact_url_credentials(" / ".join(lines)) if lines else f"git exited with {done.returncode}"
+
+
+def _behind(directory: Path, upstream: str) -> int | None:
+    """How many commits of `upstream` HEAD lacks (None when git cannot tell)."""
+    try:
+        done = _git(directory, "rev-list", "--count", f"HEAD..{upstream}", timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    text = done.stdout.strip()
+    return int(text) if done.returncode == 0 and text.isdigit() else None
 
 
 def head_commit(directory: Path) -> str | None:
@@ -104,7 +117,7 @@ def fast_forward(directory: Path) -> PullResult:
     try:
         fetched = _git(directory, "fetch", "--quiet")
         if fetched.returncode != 0:
-            return PullResult(False, before, before, f"git fetch failed: {_last_line(fetched)}")
+            return PullResult(False, before, before, f"git fetch failed: {_message(fetched)}")
         upstream = _git(directory, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
         if upstream.returncode != 0:
             reason = "the current branch has no upstream to follow (git branch --set-upstream-to)"
@@ -115,6 +128,10 @@ def fast_forward(directory: Path) -> PullResult:
     except (OSError, subprocess.SubprocessError) as exc:
         return PullResult(False, before, before, f"git could not run: {exc}")
     if merged.returncode != 0:
-        reason = f"not a fast-forward of {upstream.stdout.strip()}: {_last_line(merged)}"
-        return PullResult(False, before, before, reason)
-    return PullResult(True, before, head_commit(directory))
+        branch = upstream.stdout.strip()
+        reason = (
+            f"the checkout has diverged from {branch} (local commits, or a force push upstream), so it "
+            f"cannot follow it; the commit reconciled stays {before[:12]}: {_message(merged)}"
+        )
+        return PullResult(False, before, before, reason, behind=_behind(directory, branch))
+    return PullResult(True, before, head_commit(directory), behind=0)

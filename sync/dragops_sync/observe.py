@@ -31,7 +31,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dragops_sync.api import Client, NotFoundError
@@ -147,7 +147,14 @@ class LiveObserver:
             entry = self._cache.get(summary.id)
             if entry is not None:
                 # Memory follows deploys by lifting the version number (below); disk entries do not.
-                return entry.document if entry.stamp == stamp else None
+                if entry.stamp != stamp:
+                    return None
+                if entry.deployment != deployment:
+                    # Remembered after our own write (deployment unknown then): now it is known, so the
+                    # entry can go to the disk cache for the next process (a restarted daemon, CI).
+                    self._cache[summary.id] = replace(entry, deployment=deployment)
+                    self._dirty = True
+                return entry.document
             stored = self._disk.pop(summary.id, None)
             if stored is None or stored.updated_at != stamp or stored.deployment != deployment:
                 if stored is not None:

@@ -47,6 +47,7 @@ _STATE_OF_KIND = {
     _K.DELETE: PatternState.NO_FILE,
     _K.SUSPENDED: PatternState.SUSPENDED,
     _K.ROLLED_BACK: PatternState.ROLLED_BACK,
+    _K.ORPHANED: PatternState.NO_FILE,
 }
 
 _STYLE = {

@@ -69,6 +69,7 @@ class ActionKind(StrEnum):
     INVALID = "invalid"  # the file has issues: nothing is written for it
     SUSPENDED = "suspended"  # the file says sync.suspend: true: left alone (no write, revert or prune)
     ROLLED_BACK = "rolled_back"  # this content failed its smoke test and was rolled back: not redeployed
+    ORPHANED = "orphaned"  # ours, no file declares it, prune is off: live no longer matches git
     NOOP = "noop"  # in sync (possibly with a quiet refresh of a stale mark)
 
 
@@ -97,6 +98,7 @@ CHANGE_KINDS = frozenset(
         ActionKind.UNDEPLOY,
         ActionKind.DELETE,
         ActionKind.ROLLED_BACK,
+        ActionKind.ORPHANED,
         ActionKind.CONFLICT,
         ActionKind.UNMANAGED,
     }

@@ -400,7 +400,7 @@ def plan_prune(desired: DesiredState, index: LiveIndex, *, enabled: bool, any_is
     names = tuple(p.name for p in doomed)
     if not enabled:
         note = f"{len(doomed)} managed pattern(s) have no file; --prune would delete: " + ", ".join(names)
-        return Planned(notes=(*notes, note))
+        return Planned(tuple(_orphaned_item(live) for live in doomed), notes=(*notes, note))
     refusals = _prune_refusals(desired, names, managed=len(managed), any_issue=any_issue)
     if refusals:
         return Planned(refusals=refusals, notes=notes)
@@ -425,6 +425,20 @@ def _prune_refusals(
         message = f"prune refused: {len(names)} deletions exceed the budget ({limit}; budget: {budget})"
         refusals.append(PlanRefusal(RefusalReason.OVER_BUDGET, message, names))
     return tuple(refusals)
+
+
+def _orphaned_item(live: LivePattern) -> PlanItem:
+    """A pattern of ours whose file is gone while prune is off: listed (and counted as a change by
+    --detailed-exitcode), never written, so nobody thinks the instance matches git."""
+    return PlanItem(
+        _K.ORPHANED,
+        Resource.PATTERN,
+        live.name,
+        reason="managed by this owner, but no file declares it and prune is off (apply --prune deletes it)",
+        pattern_id=live.id,
+        applied_hash=live.mark.applied,
+        phase=Phase.PRUNE_DELETES,  # listed with the prune; it writes nothing
+    )
 
 
 def _prune_items(live: LivePattern, index: LiveIndex) -> tuple[PlanItem, ...]:

@@ -25,15 +25,15 @@ from pathlib import Path
 from dragops_sync.api import AuthenticationError, Client, DragopsError
 from dragops_sync.apply import ApplyOptions, ApplyReport, ResultStatus
 from dragops_sync.cycle import CycleResult, run_cycle
-from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus
+from dragops_sync.daemon_http import Blocker, DaemonMetrics, DaemonStatus
 from dragops_sync.files import PatternFileCache
 from dragops_sync.gitpull import fast_forward, has_uncommitted_changes, head_commit
 from dragops_sync.observe import LiveObserver
-from dragops_sync.plan import PlanOptions
+from dragops_sync.plan import ActionKind, PlanOptions
 from dragops_sync.states import PatternState, ReconcileResult, Trigger
 from dragops_sync.tracking import CycleTracker, Key
 
-__all__ = ["CycleOutcome", "Reconciler", "short_commit"]
+__all__ = ["CycleOutcome", "Reconciler", "blockers_of", "short_commit"]
 
 log = logging.getLogger("dragops_sync.daemon")
 
@@ -63,6 +63,35 @@ class CycleOutcome:
         return report is not None and any(
             r.status == ResultStatus.OK and r.item.writes for r in report.results
         )
+
+
+# Plan item kinds that keep git from being live (drift is the user's choice: observe/warn).
+_BLOCKING_KINDS = {
+    ActionKind.ORPHANED: "orphaned",
+    ActionKind.CONFLICT: "conflict",
+    ActionKind.UNMANAGED: "unmanaged",
+    ActionKind.ROLLED_BACK: "rolled_back",
+}
+
+
+def blockers_of(planned: CycleResult, report: ApplyReport) -> list[Blocker]:
+    """What keeps git from being live after a cycle: invalid files (with their errors), orphaned,
+    conflicting, unmanaged or rolled-back patterns, refused prunes, a blocked plan, failed writes."""
+    plan = planned.plan
+    found = [Blocker("invalid", str(issue), file=issue.file) for issue in plan.issues]
+    found += [Blocker("blocked", error.message) for error in plan.errors]
+    found += [Blocker("prune_refused", refusal.message) for refusal in plan.refusals]
+    found += [
+        Blocker(kind, item.reason, pattern=item.name, file=item.file)
+        for item in plan.items
+        if (kind := _BLOCKING_KINDS.get(item.kind)) is not None
+    ]
+    found += [
+        Blocker(str(r.status), r.message, pattern=r.item.name, file=r.item.file)
+        for r in report.results
+        if r.status in (ResultStatus.FAILED, ResultStatus.ROLLED_BACK)
+    ]
+    return found
 
 
 def short_commit(commit: str | None) -> str:
@@ -139,11 +168,18 @@ class Reconciler:
             + report.count(ResultStatus.ROLLED_BACK)
             + len(self.tracker.repeated_creates)
         )
+        blockers = blockers_of(planned, report) + [
+            Blocker("backoff", f"held back until its retry: {entry.error}", pattern=name)
+            for _, name in sorted(self.tracker.waiting)
+            if (entry := self.tracker.backoff.entry(("pattern", name))) is not None
+        ]
         result = (
             ReconcileResult.BLOCKED
             if report.blocked
             else ReconcileResult.PARTIAL
             if failures
+            else ReconcileResult.DEGRADED
+            if blockers or self.status.git_failing()
             else ReconcileResult.OK
         )
         self.metrics.record_cycle(
@@ -154,6 +190,8 @@ class Reconciler:
             drifted=sum(1 for s in statuses.values() if s.state == PatternState.DRIFTED),
             conflicts=sum(1 for s in statuses.values() if s.state == PatternState.CONFLICT),
         )
+        self.metrics.invalid_files.set(len({issue.file for issue in planned.plan.issues}))
+        self.metrics.orphaned.set(sum(1 for i in planned.plan.items if i.kind == ActionKind.ORPHANED))
         plan = planned.plan
         notes = tuple(e.message for e in plan.errors) + tuple(r.message for r in plan.refusals) + plan.notes
         self.status.cycle_finished(
@@ -165,6 +203,7 @@ class Reconciler:
             summary={str(status): report.count(status) for status in ResultStatus},
             notes=notes,
             owner=planned.owner,
+            blockers=blockers,
         )
         outcome = CycleOutcome(
             number, trigger, result, commit, duration, planned, report, self.tracker.waiting
@@ -196,6 +235,8 @@ class Reconciler:
 
     def _pull(self) -> None:
         pulled = fast_forward(self.directory)
+        self.status.git_problem(None if pulled.ok else pulled.reason)
+        self.metrics.record_git(ok=pulled.ok, at=time.time(), behind=pulled.behind)
         if not pulled.ok:
             log.warning("git pull skipped, reconciling the current checkout: %s", pulled.reason)
         elif pulled.moved:

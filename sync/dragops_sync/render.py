@@ -46,6 +46,7 @@ _SIGNS: dict[ActionKind, tuple[str, str]] = {
     _K.INVALID: ("x", "bold red"),
     _K.SUSPENDED: ("|", "cyan"),
     _K.ROLLED_BACK: ("<", "bold red"),
+    _K.ORPHANED: ("?", "yellow"),
     _K.NOOP: ("=", "dim"),
 }
 

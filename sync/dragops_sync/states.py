@@ -28,7 +28,7 @@ class PatternState(StrEnum):
     CONFLICT = "conflict"  # changed both in git and live
     INVALID = "invalid"  # the file has issues: nothing is written for it
     UNMANAGED = "unmanaged"  # a live pattern of that name is not ours
-    NO_FILE = "no file"  # ours, but no file declares it any more: prune would delete it
+    NO_FILE = "orphaned"  # ours, but no file declares it any more (prune off): status calls it "no file"
     PENDING = "pending"  # a write not made yet: the daemon was stopping, or the plan was blocked
     DELETED = "deleted"  # pruned this cycle
     FAILED = "failed"  # its write failed this cycle
@@ -43,7 +43,7 @@ class PatternState(StrEnum):
         return _LABELS.get(self, self.value)
 
 
-_LABELS = {PatternState.UNMANAGED: "not managed"}
+_LABELS = {PatternState.UNMANAGED: "not managed", PatternState.NO_FILE: "no file"}
 
 # The states `dragops-sync status` reports, in the order of its JSON summary.
 STATUS_STATES: tuple[PatternState, ...] = (
@@ -72,6 +72,7 @@ DAEMON_STATES: tuple[PatternState, ...] = (
     PatternState.UNKNOWN,
     PatternState.SUSPENDED,
     PatternState.ROLLED_BACK,
+    PatternState.NO_FILE,
 )
 
 
@@ -79,7 +80,8 @@ class ReconcileResult(StrEnum):
     """How a daemon cycle ended: the `result` of `/status`'s last cycle and of
     `dragops_sync_reconciles_total`."""
 
-    OK = "ok"  # every write succeeded
+    OK = "ok"  # every write succeeded, and git is live
+    DEGRADED = "degraded"  # no write failed, but something keeps git from being live (see blockers)
     PARTIAL = "partial"  # some item failed
     BLOCKED = "blocked"  # the plan forbade every write (duplicate names, invalid settings)
     ERROR = "error"  # the cycle failed as a whole (the API is down)

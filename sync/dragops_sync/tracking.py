@@ -83,6 +83,8 @@ def _state(items: list[PlanItem], results: list[ItemResult], waiting: bool) -> P
         return _S.SUSPENDED
     if _K.ROLLED_BACK in kinds or ResultStatus.ROLLED_BACK in statuses:
         return _S.ROLLED_BACK
+    if _K.ORPHANED in kinds:
+        return _S.NO_FILE
     if ResultStatus.FAILED in statuses:
         return _S.FAILED
     if waiting:
@@ -262,6 +264,10 @@ class CycleTracker:
         if state in (_S.SYNCED, _S.DRIFTED, _S.DELETED):
             last_commit = commit
         entry = self.backoff.entry(key)
+        last_error = entry.error if entry is not None else None
+        if state == _S.INVALID:
+            # Why nothing is written for it: the file's first problem (never null for an invalid file).
+            last_error = next((f"{i.file}: {i.reason}" for i in items if i.kind == _K.INVALID), last_error)
         if state in _NOTABLE and (previous is None or previous.state != state):
             kind, label = _NOTABLE[state]
             reason = next((i.reason for i in items if i.kind == kind and i.reason), "")
@@ -273,7 +279,7 @@ class CycleTracker:
             state=state,
             last_action=last_action,
             last_action_at=last_action_at,
-            last_error=entry.error if entry is not None else None,
+            last_error=last_error,
             next_retry_at=wall + (entry.next_attempt - now) if entry is not None else None,
             failures=entry.failures if entry is not None else 0,
             last_commit=last_commit,

@@ -264,7 +264,14 @@ def test_the_json_outputs_have_the_documented_keys(emu: Emulator, user: SeededUs
 
     assert set(apply) == {"plan", "apply", "ok"}
     assert set(apply["apply"]) == {"ok", "blocked", "stopped", "summary", "results"}
-    assert set(apply["apply"]["summary"]) == {"ok", "failed", "skipped", "refused", "unchanged"}
+    assert set(apply["apply"]["summary"]) == {
+        "ok",
+        "failed",
+        "skipped",
+        "refused",
+        "unchanged",
+        "rolled_back",
+    }
     assert set(apply["apply"]["results"][0]) == {
         "kind",
         "resource",

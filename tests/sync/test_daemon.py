@@ -82,9 +82,12 @@ def test_deleting_a_file_without_prune_keeps_the_live_pattern(tmp_path: Path, cl
         seen = runner.wait_settled()
         (repo / "patterns" / "b.json").unlink()
         outcome = runner.wait_cycle_after(seen, lambda o: o.trigger == "files", "a cycle after the deletion")
-    assert outcome.result == "ok"
+    assert outcome.result == "degraded"  # Beta is live but no longer in git: never "ok"
     assert outcome.cycle is not None
     assert any("--prune would delete: Beta" in note for note in outcome.cycle.plan.notes)
+    assert [(b.kind, b.pattern) for b in runner.daemon.status.blockers()] == [("orphaned", "Beta")]
+    assert runner.daemon.status.patterns()["Beta"].state == "orphaned"
+    assert "dragops_sync_orphaned_patterns 1.0" in runner.daemon.metrics.render().decode()
     assert live_names(client) == {"Alpha", "Beta"}
 
 

@@ -73,13 +73,16 @@ def test_a_diverged_checkout_is_not_pulled_and_the_cycle_runs_on_it(
         DaemonSettings(directory=checkout, status_addr=None, watch=False, git_pull=True), client=client
     )
     outcome = daemon.run_once(trigger=Trigger.INTERVAL, pull=True)
-    assert outcome.result == "ok"
+    assert outcome.result == "degraded"  # reconciled, but git's branch is not followed: never "ok"
+    (blocker,) = daemon.status.blockers()
+    assert blocker.kind == "git" and "has diverged from origin/main" in blocker.message
+    assert not daemon.status.ready()[0] and "keep git from being live" in daemon.status.ready()[1]
+    assert "dragops_sync_commit_lag 1.0" in daemon.metrics.render().decode()
     assert outcome.commit == local
     assert live_message(client, "Beta") == "got it"
     assert live_message(client, "Alpha") == "got it"  # the remote's change was not merged
     assert any(
-        "git pull skipped" in r.getMessage() and "not a fast-forward" in r.getMessage()
-        for r in caplog.records
+        "git pull skipped" in r.getMessage() and "has diverged" in r.getMessage() for r in caplog.records
     )
 
 

@@ -156,7 +156,7 @@ def test_the_metrics_of_two_daemons_are_independent() -> None:
     )
     assert first.registry.get_sample_value("dragops_sync_item_failures_total") == 2
     assert second.registry.get_sample_value("dragops_sync_item_failures_total") == 0
-    with pytest.raises(ValueError, match="result must be one of ok, partial, blocked, error"):
+    with pytest.raises(ValueError, match="result must be one of ok, degraded, partial, blocked, error"):
         first.record_cycle(result="fine", duration=0.1, finished_at=1.7e9)
 
 

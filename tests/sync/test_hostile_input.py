@@ -297,7 +297,7 @@ def test_pattern_from_file_uses_the_same_loader_and_limits(tmp_path: Path) -> No
 
     from pulumi_dragops import _pattern
 
-    assert "load_pattern_file(Path(path))" in inspect.getsource(_pattern.Pattern.from_file)
+    assert "load_pattern_file(Path(path), variables=given)" in inspect.getsource(_pattern.Pattern.from_file)
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text(ALIAS_BOMB, encoding="utf-8")
     started = time.monotonic()

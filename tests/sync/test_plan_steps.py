@@ -144,7 +144,8 @@ def test_a_deploy_goes_to_the_environment_the_file_names(tmp_path: Path) -> None
     write_pattern(tmp_path, "p.json", doc)
     plan = build_plan(load_directory(tmp_path), LiveState())
     (deploy,) = [i for i in plan.items if i.kind == K.DEPLOY]
-    assert deploy.operation == DeploymentChange("env_staging") and deploy.environment_id == "env_staging"
+    assert isinstance(deploy.operation, DeploymentChange) and deploy.operation.environment_id == "env_staging"
+    assert deploy.environment_id == "env_staging"
     assert deploy.pattern_id is None  # created by the same apply: taken from the create's result
 
 

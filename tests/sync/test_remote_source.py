@@ -278,7 +278,12 @@ def test_a_failing_fetch_keeps_the_last_commit_and_turns_healthz_unhealthy_after
     finally:
         runner.stop()
     assert "fetching the repository has failed" in health
-    assert all(o.commit == kept and o.result == "ok" for o in outcomes)  # the last commit, still reconciled
+    # The last commit, still reconciled; but git is not followed, so never "ok".
+    assert all(o.commit == kept and o.result == "degraded" for o in outcomes)
+    assert (
+        doc["blockers"][0]["kind"] == "git"
+        and "fetching the repository failed" in doc["blockers"][0]["message"]
+    )
     error = doc["source"]["lastFetchError"]
     assert "does not appear to be a git repository" in error and "Could not read from remote" in error
     assert doc["source"]["fetchFailingForSeconds"] > 0.9

@@ -137,7 +137,7 @@ CASES = [
         _doc(_set("sync", {"deploy": True, "deploi": False})),
         "patterns/p.json",
         "sync.deploi",
-        "unknown field (allowed: deploy, environmentId, prune, drift)",
+        "unknown field (allowed: deploy, environmentId, prune, drift, suspend, smoke)",
     ),
     Case(
         "ownership tag written by hand",

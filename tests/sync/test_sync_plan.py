@@ -339,10 +339,17 @@ def _orphans(n: int, deployed: bool = False) -> tuple[list[Any], list[LiveDeploy
     return lives, deps
 
 
-def test_prune_is_off_by_default_and_only_mentions_what_it_would_delete(tmp_path: Path) -> None:
+def test_prune_is_off_by_default_and_lists_the_orphans_it_would_delete(tmp_path: Path) -> None:
     lives, _ = _orphans(2)
     plan = build_plan(_desired(tmp_path, scheduled_report()), LiveState.of(lives))
-    assert [str(i.kind) for i in plan.items] == ["create", "deploy"]
+    assert [(str(i.kind), i.name) for i in plan.items] == [
+        ("create", "Nightly Report"),
+        ("deploy", "Nightly Report"),
+        ("orphaned", "Old 0"),
+        ("orphaned", "Old 1"),
+    ]
+    assert not any(i.writes for i in plan.items if i.kind == "orphaned")
+    assert plan.has_changes  # plan --detailed-exitcode exits 2: live no longer matches git
     assert "--prune would delete: Old 0, Old 1" in plan.notes[0]
 
 
