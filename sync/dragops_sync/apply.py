@@ -53,6 +53,7 @@ from dragops_sync.plan import (
     Phase,
     Plan,
     PlanItem,
+    TwinReduce,
     Undeploy,
 )
 from dragops_sync.smoke import roll_back, run_smoke_test
@@ -164,9 +165,11 @@ class _Applier:
         stop_event: threading.Event | None,
         env: Mapping[str, str],
         deploy_wait: float,
+        plan_owner: str | None = None,
     ) -> None:
         self.client = client
         self.desired = desired
+        self.plan_owner = plan_owner  # whose patterns a twin reduction may remove
         self.observer = observer
         self.stop_event = stop_event
         self.env = env
@@ -207,7 +210,9 @@ class _Applier:
                 pattern = operations.create_pattern(self.client, spec)
                 if pattern.name != spec.name:
                     return self._renamed_by_server(item, pattern, sent=spec.name)
-                return self._written(item, pattern, f"created {pattern.id}")
+                return self._created(item, pattern, owner=ownership_mark(spec.tags).owner)
+            case TwinReduce(others=others):
+                return self._reduce(item, others)
             case PatternUpdate(spec=spec, fields=fields):
                 assert item.pattern_id is not None  # the planner sets it for every live pattern
                 pattern = operations.update_pattern(self.client, item.pattern_id, spec, fields=fields)
@@ -254,6 +259,32 @@ class _Applier:
             message += f" (removing {pattern.id} failed: {describe_error(exc)}; delete it by hand)"
         # The id says the create reached the server (the daemon does not send it again).
         return ItemResult(item, ResultStatus.FAILED, message, pattern.id)
+
+    def _created(self, item: PlanItem, pattern: Pattern, *, owner: str | None) -> ItemResult:
+        """A create, then the reduction of twins another writer may have created at the same moment."""
+        if owner is None:
+            return self._written(item, pattern, f"created {pattern.id}")
+        reduced = operations.reduce_twins(self.client, pattern.id, owner=owner)
+        if reduced.kept != pattern.id:
+            kept = self.client.patterns.get(reduced.kept)
+            message = f"another writer created it at the same moment: kept its {kept.id}, removed ours"
+            return self._written(item, kept, message)
+        twins = f"; removed twin(s) {', '.join(reduced.removed)}" if reduced.removed else ""
+        return self._written(item, pattern, f"created {pattern.id}{twins}")
+
+    def _reduce(self, item: PlanItem, others: Sequence[str]) -> ItemResult:
+        """Remove the twins of the item's pattern (owned by us, identical: the plan checked both)."""
+        owner = self.plan_owner
+        removed = []
+        for twin_id in others:
+            if operations.current_deployment(self.client, twin_id) is not None:
+                operations.undeploy_pattern(self.client, twin_id)
+            if operations.delete_pattern(self.client, twin_id, owned_only=True, owner=owner):
+                removed.append(twin_id)
+            if self.observer is not None:
+                self.observer.invalidate(twin_id)
+        message = f"kept {item.pattern_id}, removed {', '.join(removed) or 'nothing (already gone)'}"
+        return ItemResult(item, ResultStatus.OK, message, item.pattern_id)
 
     def _written(self, item: PlanItem, pattern: Pattern, message: str) -> ItemResult:
         if self.observer is not None:
@@ -420,6 +451,7 @@ def apply_plan(
         stop_event=stop_event,
         env=os.environ if env is None else env,
         deploy_wait=options.deploy_wait,
+        plan_owner=plan.owner,
     )
     phases = _by_phase(plan)
     results: dict[int, ItemResult] = {}

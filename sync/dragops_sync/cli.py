@@ -58,6 +58,7 @@ from dragops_sync.local_ref import directory_at_ref
 from dragops_sync.observe import LiveObserver
 from dragops_sync.pattern_report import render_status_json, render_status_table, status_rows
 from dragops_sync.plan import PlanOptions
+from dragops_sync.push_hooks import WEBHOOK_SECRET_ENV
 from dragops_sync.refs import reference_targets, resolve_references
 from dragops_sync.render import render
 from dragops_sync.schema import SCHEMA_KINDS, all_schemas, json_schema
@@ -510,6 +511,7 @@ def watch(
             source=source,
             cache_dir=None if watch_options.local else cache_dir,  # --local: a new port each run
             ui_token=os.environ.get(UI_TOKEN_ENV) or None,
+            webhook_secret=os.environ.get(WEBHOOK_SECRET_ENV) or None,
         )
         code = run_daemon(settings, client=client, env=os.environ)
     return int(code or 0)

@@ -49,9 +49,11 @@ from dragops_sync.apply import ApplyOptions
 from dragops_sync.backoff import Backoff
 from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus, StatusServer
 from dragops_sync.dashboard import Dashboard
+from dragops_sync.gitpull import current_branch
 from dragops_sync.live_cache import LiveCache
 from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import PlanOptions
+from dragops_sync.push_hooks import PushHooks
 from dragops_sync.reconciler import CycleOutcome, Reconciler
 from dragops_sync.source import GitSource
 from dragops_sync.states import ReconcileResult, Trigger
@@ -65,9 +67,8 @@ log = logging.getLogger(__name__)
 # How often the idle loop looks at the stop event (a file event wakes it at once).
 _STOP_POLL = 0.1
 
-# Cycles that first bring the checkout up to date: --git-pull fast-forwards, --repo fetches (a push
-# webhook only asks for a fetch: the remote moved, the local checkout of --git-pull is the user's).
-_PULL_TRIGGERS = frozenset({Trigger.START, Trigger.INTERVAL, Trigger.SYNC_NOW})
+# Cycles that first bring the checkout up to date: --git-pull fast-forwards, --repo fetches.
+_PULL_TRIGGERS = frozenset({Trigger.START, Trigger.INTERVAL, Trigger.SYNC_NOW, Trigger.PUSH})
 _FETCH_TRIGGERS = frozenset({Trigger.START, Trigger.INTERVAL, Trigger.PUSH, Trigger.SYNC_NOW})
 
 # The key of the whole cycle in `Daemon.cycle_backoff`.
@@ -90,6 +91,7 @@ class DaemonOptions(TypedDict, total=False):
     backoff_initial: float
     backoff_max: float
     ui_token: str | None
+    webhook_secret: str | None
     environment: str | None
     cache_dir: Path | None
 
@@ -106,7 +108,8 @@ class DaemonSettings:
     pattern's first failed write, and its cap. `source`: the remote repository followed (`--repo`),
     already prepared, whose sync directory is `directory`; file events are off with it (only its
     fetches change the checkout). `ui_token`: enables "Sync now" on the dashboard for requests that
-    carry it (None: the dashboard is read-only; never shown in a repr). `cache_dir`: where the live
+    carry it (None: the dashboard is read-only; never shown in a repr). `webhook_secret`: turns on
+    the push webhooks (`push_hooks`; None: off; never shown in a repr). `cache_dir`: where the live
     patterns' essences are cached on disk (`live_cache`), so a restarted daemon's first cycle reads
     only what changed; None: memory only.
     """
@@ -123,6 +126,7 @@ class DaemonSettings:
     backoff_max: float = 600.0
     source: GitSource | None = None
     ui_token: str | None = field(default=None, repr=False)
+    webhook_secret: str | None = field(default=None, repr=False)
     cache_dir: Path | None = None
 
     def __post_init__(self) -> None:
@@ -188,6 +192,7 @@ class Daemon:
         self.on_cycle = on_cycle
         self.requested = threading.Event()
         self._sync_now = threading.Event()  # "Sync now" pressed: the next wake-up is its cycle
+        self._push = threading.Event()  # a push webhook, without --repo: the next wake-up pulls
         cache = LiveCache(settings.cache_dir, client.settings.instance_url) if settings.cache_dir else None
         self.observer = LiveObserver(client, concurrency=settings.applying.concurrency or 8, cache=cache)
         backoff: Backoff[Key] = Backoff(initial=settings.backoff_initial, maximum=settings.backoff_max)
@@ -227,8 +232,17 @@ class Daemon:
         if settings.source is not None:
             self._follow(settings.source)
         self.dashboard = Dashboard(self.status, token=settings.ui_token, sync_now=self.request_sync)
+        source = settings.source
+        branch = source.repo.branch if source is not None else current_branch(self.directory)
+        self.push_hooks = PushHooks(secret=settings.webhook_secret, branch=branch, on_push=self.request_push)
+        self.push_hooks.register_metrics(self.metrics.registry)
         self._server = (
-            StatusServer(settings.status_addr, status=self.status, metrics=self.metrics, pages=self.dashboard)
+            StatusServer(
+                settings.status_addr,
+                status=self.status,
+                metrics=self.metrics,
+                pages=(self.push_hooks, self.dashboard),
+            )
             if settings.status_addr
             else None
         )
@@ -238,6 +252,15 @@ class Daemon:
         source.on_request = self.requested.set
         self.status.source = source
         source.register_metrics(self.metrics.registry)
+
+    def request_push(self) -> None:
+        """A verified push webhook: fetch (`--repo`) or fast-forward (`--git-pull`), then a cycle, at
+        once; coalesced with one already due."""
+        if self.settings.source is not None:
+            self.settings.source.request_fetch()  # wakes the loop through its on_request
+            return
+        self._push.set()
+        self.requested.set()
 
     def request_sync(self) -> None:
         """Ask for a cycle now (the dashboard's "Sync now"); coalesced with one already due."""
@@ -278,12 +301,8 @@ class Daemon:
             while trigger is not None and not self.stop_event.is_set():
                 if trigger in (Trigger.START, Trigger.INTERVAL):
                     next_resync = time.monotonic() + self.settings.interval
-                pull = self.settings.git_pull and trigger in (
-                    Trigger.START,
-                    Trigger.INTERVAL,
-                    Trigger.SYNC_NOW,
-                )
-                fetch = trigger in (Trigger.START, Trigger.INTERVAL, Trigger.PUSH, Trigger.SYNC_NOW)
+                pull = self.settings.git_pull and trigger in _PULL_TRIGGERS
+                fetch = trigger in _FETCH_TRIGGERS
                 outcome = self.run_once(trigger=trigger, pull=pull, fetch=fetch)
                 if trigger != Trigger.FOLLOW_UP and outcome.wrote and not self.stop_event.is_set():
                     # What a cycle wrote can unblock more (a reference by name to a pattern it just
@@ -329,6 +348,9 @@ class Daemon:
                 if self._sync_now.is_set():
                     self._sync_now.clear()
                     return Trigger.SYNC_NOW
+                if self._push.is_set():
+                    self._push.clear()
+                    return Trigger.PUSH
                 source = self.settings.source
                 return Trigger.PUSH if source is not None and source.take_request() else Trigger.FILES
             now = time.monotonic()

@@ -25,7 +25,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -248,13 +248,16 @@ class Page(NamedTuple):
 
 
 class Pages(Protocol):
-    """More routes on the status server (the dashboard): None from `get`/`post` means "not mine".
-    `post` gets the header names lower-cased; `max_body` bounds what the server reads of a POST body
-    (a larger one is refused with 413, unread)."""
-
-    max_body: int
+    """More routes on the status server (the dashboard, the push webhooks): None from `get`/`post`
+    means "not mine". `body_limit(path)` is the largest POST body the path takes (None: not mine);
+    a larger one is refused with 413 unread (`too_large` is told). `post` gets header names
+    lower-cased."""
 
     def get(self, path: str, query: Mapping[str, list[str]]) -> Page | None: ...
+
+    def body_limit(self, path: str) -> int | None: ...
+
+    def too_large(self, path: str) -> None: ...
 
     def post(self, path: str, headers: Mapping[str, str], body: bytes) -> Page | None: ...
 
@@ -512,8 +515,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps(self.server.status.to_dict(), indent=2).encode() + b"\n"
             self._send(200, "application/json", body)
         else:
-            pages = self.server.pages
-            page = pages.get(path, parse_qs(parts.query)) if pages is not None else None
+            query = parse_qs(parts.query)
+            page = next((p for pages in self.server.pages if (p := pages.get(path, query)) is not None), None)
             if page is None:
                 self._not_found()
             else:
@@ -524,20 +527,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path.rstrip("/") or "/"
-        pages = self.server.pages
-        if pages is None:
+        owner = next((p for p in self.server.pages if p.body_limit(path) is not None), None)
+        if owner is None:
             self._not_found()
             return
+        limit = owner.body_limit(path) or 0
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
-        if length < 0 or length > pages.max_body:
+        if length < 0 or length > limit:
+            owner.too_large(path)
             self.close_connection = True  # the body is left unread
             self._send(413, "text/plain; charset=utf-8", b"request body too large\n")
             return
         body = self.rfile.read(length) if length else b""
-        page = pages.post(path, {k.lower(): v for k, v in self.headers.items()}, body)
+        page = owner.post(path, {k.lower(): v for k, v in self.headers.items()}, body)
         if page is None:
             self._not_found()
         else:
@@ -573,11 +578,11 @@ class _Server(ThreadingHTTPServer):
         address: tuple[str, int],
         status: DaemonStatus,
         metrics: DaemonMetrics,
-        pages: Pages | None = None,
+        pages: Sequence[Pages] = (),
     ) -> None:
         self.status = status
         self.metrics = metrics
-        self.pages = pages
+        self.pages = tuple(pages)
         super().__init__(address, _Handler)
 
 
@@ -589,7 +594,7 @@ class StatusServer:
     """
 
     def __init__(
-        self, address: str, *, status: DaemonStatus, metrics: DaemonMetrics, pages: Pages | None = None
+        self, address: str, *, status: DaemonStatus, metrics: DaemonMetrics, pages: Sequence[Pages] = ()
     ) -> None:
         host, port = parse_address(address)
         try:

@@ -167,9 +167,16 @@ class Dashboard:
             return Page(200, _ASSETS[asset], body)
         return None
 
+    def body_limit(self, path: str) -> int | None:
+        """The largest body `POST /ui/sync` takes (a token form); None for other paths."""
+        return _MAX_FORM if path == "/ui/sync" else None
+
+    def too_large(self, path: str) -> None:
+        """Nothing to count: the form is small, a large body is a mistake or an attack."""
+
     def post(self, path: str, headers: Mapping[str, str], body: bytes) -> Page | None:
         """`POST /ui/sync` (None for any other path). `headers` by lower-case name; `body` is read by
-        the caller up to `max_body`."""
+        the caller up to `body_limit`."""
         if path != "/ui/sync":
             return None
         if not self.sync_enabled:
@@ -184,8 +191,6 @@ class Dashboard:
             return Page(202, _JSON, b'{"accepted": true}\n')
         # The form of the page without JavaScript: back to the page.
         return Page(303, _HTML, b"", (("Location", "/"),))
-
-    max_body = _MAX_FORM
 
 
 def _text(status: int, message: str) -> Page:

@@ -21,6 +21,7 @@ from pathlib import Path
 __all__ = [
     "GIT_TIMEOUT",
     "PullResult",
+    "current_branch",
     "fast_forward",
     "has_uncommitted_changes",
     "head_commit",
@@ -94,6 +95,16 @@ def head_commit(directory: Path) -> str | None:
         return None
     sha = done.stdout.strip()
     return sha if done.returncode == 0 and sha else None
+
+
+def current_branch(directory: Path) -> str | None:
+    """The branch checked out in the repository holding `directory` (None: detached, or not git)."""
+    try:
+        done = _git(Path(directory), "symbolic-ref", "--quiet", "--short", "HEAD", timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    branch = done.stdout.strip()
+    return branch if done.returncode == 0 and branch else None
 
 
 def has_uncommitted_changes(directory: Path) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from dragops_sync.api import (
     APIConnectionError,
@@ -32,6 +33,7 @@ from dragops_sync.api import (
     NotFoundError,
     ServerError,
 )
+from dragops_sync.essence import Essence
 from dragops_sync.models import Deployment, DeployResult, Pattern, PatternSummary
 from dragops_sync.ownership import ownership_mark
 from dragops_sync.spec import PatternSpec
@@ -43,12 +45,14 @@ __all__ = [
     "DeployConfirmationError",
     "Deployed",
     "NameTakenError",
+    "TwinReduction",
     "create_pattern",
     "current_deployment",
     "delete_pattern",
     "deploy_pattern",
     "describe_error",
     "find_pattern",
+    "reduce_twins",
     "undeploy_pattern",
     "update_pattern",
 ]
@@ -177,7 +181,11 @@ def deploy_pattern(
         live = client.deployments.wait_until_active(
             pattern_id, version_number=expected, timeout=wait, interval=interval
         )
-        if expected is not None and live.version_number != expected:
+        if (
+            expected is not None
+            and live.version_number != expected
+            and not _same_content(client, pattern_id, expected, live.version_number)
+        ):
             raise DeployConfirmationError(
                 f"deployed version {expected}, but the deployment reads back at version "
                 f"{live.version_number} (someone else deployed meanwhile?)"
@@ -192,6 +200,20 @@ def deploy_pattern(
                 )
         raise
     return Deployed(result, live)
+
+
+def _same_content(client: Client, pattern_id: str, ours: int, running: int | None) -> bool:
+    """Whether the version running is a later deploy of the same graph as ours (a second writer
+    deploying the same content at the same moment), which is what was asked for."""
+    if running is None or running < ours:
+        return False
+    try:
+        return (
+            client.patterns.version(pattern_id, ours).graph_data
+            == client.patterns.version(pattern_id, running).graph_data
+        )
+    except DragopsError:
+        return False
 
 
 def undeploy_pattern(
@@ -235,6 +257,64 @@ def delete_pattern(
         client.patterns.delete(pattern_id)
         return True
     return False
+
+
+@dataclass(frozen=True)
+class TwinReduction:
+    """What `reduce_twins` did: the pattern kept, the twins removed, and the twins left alone (same
+    name, but another owner's or different content: a conflict for a person)."""
+
+    kept: str
+    removed: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
+
+
+def _identity(pattern: Mapping[str, Any]) -> str:
+    # The content a twin must share to be a duplicate: the essence without the owner mark.
+    return Essence.of(pattern).canonical
+
+
+def _age(pattern: Mapping[str, Any]) -> tuple[str, str]:
+    return (str(pattern.get("createdAt") or ""), str(pattern.get("id") or ""))
+
+
+def reduce_twins(client: Client, pattern_id: str, *, owner: str) -> TwinReduction:
+    """After a create: reduce the live patterns named like `pattern_id` that carry `owner`'s mark and
+    the same content to one — the oldest (`createdAt`, then id) is kept, the others undeployed and
+    deleted. Two writers that both saw "no pattern of this name" (a daemon and a CI apply, two merges)
+    both create it; each then reduces, and both keep the same one. Twins of another owner or with
+    other content are left for a person (the plan reports them).
+    """
+    created = client.patterns.get(pattern_id).to_api()
+    name = str(created.get("name"))
+    same_name = [s for s in client.patterns.find_by_name(name) if s.id != pattern_id]
+    if not same_name:
+        return TwinReduction(kept=pattern_id)
+    identity = _identity(created)
+    twins: list[Mapping[str, Any]] = [created]
+    left: list[str] = []
+    for summary in same_name:
+        if ownership_mark(summary.tags).owner != owner:
+            left.append(summary.id)
+            continue
+        try:
+            twin = client.patterns.get(summary.id).to_api()
+        except NotFoundError:
+            continue  # the other writer removed it meanwhile
+        if _identity(twin) == identity:
+            twins.append(twin)
+        else:
+            left.append(summary.id)
+    twins.sort(key=_age)
+    kept, extra = str(twins[0]["id"]), [str(t["id"]) for t in twins[1:]]
+    removed = []
+    for twin_id in extra:
+        with contextlib.suppress(NotFoundError):
+            if current_deployment(client, twin_id) is not None:
+                undeploy_pattern(client, twin_id)
+            if delete_pattern(client, twin_id, owned_only=True, owner=owner):
+                removed.append(twin_id)
+    return TwinReduction(kept, tuple(removed), tuple(left))
 
 
 def describe_error(exc: BaseException) -> str:

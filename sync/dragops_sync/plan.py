@@ -46,6 +46,7 @@ __all__ = [
     "PlanRefusal",
     "RefusalReason",
     "Resource",
+    "TwinReduce",
     "Undeploy",
     "key_of",
 ]
@@ -70,6 +71,7 @@ class ActionKind(StrEnum):
     SUSPENDED = "suspended"  # the file says sync.suspend: true: left alone (no write, revert or prune)
     ROLLED_BACK = "rolled_back"  # this content failed its smoke test and was rolled back: not redeployed
     ORPHANED = "orphaned"  # ours, no file declares it, prune is off: live no longer matches git
+    REDUCE_TWINS = "reduce_twins"  # identical live patterns of ours share the name (two writers): keep one
     NOOP = "noop"  # in sync (possibly with a quiet refresh of a stale mark)
 
 
@@ -99,6 +101,7 @@ CHANGE_KINDS = frozenset(
         ActionKind.DELETE,
         ActionKind.ROLLED_BACK,
         ActionKind.ORPHANED,
+        ActionKind.REDUCE_TWINS,
         ActionKind.CONFLICT,
         ActionKind.UNMANAGED,
     }
@@ -114,6 +117,7 @@ WRITE_KINDS = frozenset(
         ActionKind.REDEPLOY,
         ActionKind.UNDEPLOY,
         ActionKind.DELETE,
+        ActionKind.REDUCE_TWINS,
     }
 )
 
@@ -210,7 +214,23 @@ class ConnectionCreate:
     env_var: str
 
 
-Operation = PatternCreate | PatternUpdate | DeploymentChange | Undeploy | PatternDelete | ConnectionCreate
+@dataclass(frozen=True)
+class TwinReduce:
+    """Keep the item's pattern (the oldest of identical twins) and remove the `others` (undeployed
+    first when deployed): what two writers that both created one name leave behind."""
+
+    others: tuple[str, ...]
+
+
+Operation = (
+    PatternCreate
+    | PatternUpdate
+    | DeploymentChange
+    | Undeploy
+    | PatternDelete
+    | ConnectionCreate
+    | TwinReduce
+)
 
 # How one item of a plan is named by the items that depend on it (`PlanItem.key`).
 ItemKey = str

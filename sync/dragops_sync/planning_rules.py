@@ -54,6 +54,7 @@ from dragops_sync.plan import (
     PlanRefusal,
     RefusalReason,
     Resource,
+    TwinReduce,
     Undeploy,
     key_of,
 )
@@ -159,6 +160,8 @@ def plan_pattern(
             "changes, or with --retry-rolled-back"
         )
         return Planned((replace(base, kind=_K.ROLLED_BACK, reason=reason, pattern_id=ours[0].id),))
+    if len(ours) > 1 and (reduced := _reduce_twins(ours, base, index)) is not None:
+        return reduced
     if len(ours) > 1:
         ids = ", ".join(p.id for p in ours)
         message = f"{len(ours)} live patterns named {dp.name!r} carry owner {index.owner!r} ({ids})"
@@ -425,6 +428,28 @@ def _prune_refusals(
         message = f"prune refused: {len(names)} deletions exceed the budget ({limit}; budget: {budget})"
         refusals.append(PlanRefusal(RefusalReason.OVER_BUDGET, message, names))
     return tuple(refusals)
+
+
+def _reduce_twins(ours: Sequence[LivePattern], base: PlanItem, index: LiveIndex) -> Planned | None:
+    """Live patterns of ours sharing a name with the same content (two writers both created it): one
+    item keeping the oldest and removing the others; None when they differ (a person must choose)."""
+    if any(p.document is None for p in ours):
+        return None
+    contents = {index.essence(p.document).canonical for p in ours if p.document is not None}
+    if len(contents) != 1:
+        return None
+    by_age = sorted(ours, key=lambda p: (str((p.document or {}).get("createdAt") or ""), p.id))
+    kept, others = by_age[0], tuple(p.id for p in by_age[1:])
+    removed = ", ".join(others)
+    reason = f"{len(ours)} identical live patterns of ours share this name: keep {kept.id}, remove {removed}"
+    item = replace(
+        base,
+        kind=_K.REDUCE_TWINS,
+        reason=reason,
+        pattern_id=kept.id,
+        operation=TwinReduce(others),
+    )
+    return Planned((item,))
 
 
 def _orphaned_item(live: LivePattern) -> PlanItem:

@@ -47,6 +47,7 @@ _SIGNS: dict[ActionKind, tuple[str, str]] = {
     _K.SUSPENDED: ("|", "cyan"),
     _K.ROLLED_BACK: ("<", "bold red"),
     _K.ORPHANED: ("?", "yellow"),
+    _K.REDUCE_TWINS: ("-", "yellow"),
     _K.NOOP: ("=", "dim"),
 }
 

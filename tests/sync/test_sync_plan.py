@@ -12,7 +12,16 @@ from dragops_sync.desired import DesiredState
 from dragops_sync.directory import load_directory
 from dragops_sync.live import LiveConnection, LiveDeployment, LiveState
 from dragops_sync.ownership import APPLIED_TAG_PREFIX, KEEP_TAG, OWNER_TAG_PREFIX
-from dragops_sync.plan import ActionKind, PatternCreate, PatternUpdate, Plan, PlanItem, PlanOptions, Resource
+from dragops_sync.plan import (
+    ActionKind,
+    PatternCreate,
+    PatternUpdate,
+    Plan,
+    PlanItem,
+    PlanOptions,
+    Resource,
+    TwinReduce,
+)
 from dragops_sync.planner import build_plan
 from kit.documents import OWNER, scheduled_report, webhook_logger
 from kit.live import active, applied_of, live_pattern
@@ -289,12 +298,23 @@ def test_two_files_with_one_name_block_every_write(tmp_path: Path) -> None:
     assert ("invalid", "pattern", "Webhook Logger") in _kinds(plan)
 
 
-def test_two_live_managed_patterns_with_one_name_block_every_write(tmp_path: Path) -> None:
-    lives = [live_pattern(webhook_logger(), pattern_id=i) for i in ("pat_a", "pat_b")]
+def test_two_different_live_managed_patterns_with_one_name_block_every_write(tmp_path: Path) -> None:
+    lives = [
+        live_pattern(webhook_logger(message=m), pattern_id=i) for i, m in (("pat_a", "a"), ("pat_b", "b"))
+    ]
     plan = build_plan(_desired(tmp_path, webhook_logger()), LiveState.of(lives))
     assert plan.blocked and plan.errors[0].code == "duplicate_live_names"
     assert "pat_a, pat_b" in plan.errors[0].message
     assert plan.items[0].kind == K.CONFLICT and plan.items[0].operation is None
+
+
+def test_identical_live_managed_twins_are_reduced_to_the_oldest(tmp_path: Path) -> None:
+    lives = [live_pattern(webhook_logger(), pattern_id=i) for i in ("pat_b", "pat_a")]
+    plan = build_plan(_desired(tmp_path, webhook_logger()), LiveState.of(lives))
+    assert not plan.blocked
+    (item,) = [i for i in plan.items if i.resource == "pattern"]
+    assert item.kind == K.REDUCE_TWINS and item.pattern_id == "pat_a"  # same createdAt: the lower id
+    assert item.operation == TwinReduce(("pat_b",)) and item.writes
 
 
 def test_an_invalid_settings_file_blocks_every_write(tmp_path: Path) -> None:
