@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -54,15 +55,18 @@ from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.dashboard import UI_TOKEN_ENV
 from dragops_sync.directory import SETTINGS_FILE, load_directory
 from dragops_sync.export import export_patterns
+from dragops_sync.gitpull import head_commit
 from dragops_sync.local_ref import directory_at_ref
 from dragops_sync.observe import LiveObserver
 from dragops_sync.pattern_report import render_status_json, render_status_table, status_rows
-from dragops_sync.plan import PlanOptions
+from dragops_sync.plan import Plan, PlanOptions
 from dragops_sync.push_hooks import WEBHOOK_SECRET_ENV
 from dragops_sync.refs import reference_targets, resolve_references
 from dragops_sync.render import render
+from dragops_sync.saved_plan import SavedPlan, exactly_the_saved_plan, only_the_saved_writes, read_saved_plan
 from dragops_sync.schema import SCHEMA_KINDS, all_schemas, json_schema
 from dragops_sync.suspension import set_suspended
+from dragops_sync.target_spec import Target
 from dragops_sync.validate import NodeLibrary, validate_desired
 
 __all__ = [
@@ -83,6 +87,9 @@ __all__ = [
 # against an empty instance.
 _LOCAL_AT_REF = "--local keeps its state inside DIR: it does not go with --ref or --repo"
 
+# Where `_plan` leaves the instance URL it planned against (a saved plan records it).
+_INSTANCE = "dragops_sync.instance_url"
+
 _IGNORE_FREEZE = "--ignore-freeze"
 _IGNORE_FREEZE_HELP = "Write even inside a freeze window of dragops-sync.yaml (an emergency; logged)."
 
@@ -92,7 +99,15 @@ _RESULT_SIGNS = {
     ResultStatus.SKIPPED: "-",
     ResultStatus.REFUSED: "!",
     ResultStatus.UNCHANGED: "=",
+    ResultStatus.ROLLED_BACK: "<",
 }
+
+_NAME_HELP = "Only patterns whose name matches GLOB (repeatable), and what they reference."
+_TAG_HELP = "Only patterns whose file carries TAG (repeatable), and what they reference."
+
+
+def _targeted(planning: PlanOptions, names: Sequence[str], tags: Sequence[str]) -> PlanOptions:
+    return replace(planning, target=Target(tuple(names), tuple(tags))) if names or tags else planning
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,6 +151,7 @@ def _progress() -> Callable[[ItemResult], None] | None:
 def _plan(ctx: click.Context, directory: Path, planning: PlanOptions, cache_dir: Path | None) -> CycleResult:
     """A dry-run cycle (plan, status): nothing is written (but the live cache, see `cache_options`)."""
     with open_client(ctx, directory) as client:
+        ctx.meta[_INSTANCE] = client.settings.instance_url
         observer = observer_for(ctx, client, cache_dir)
         return run_cycle(
             client, directory, observer=observer, planning=planning, dry_run=True, env=os.environ
@@ -148,10 +164,27 @@ def _apply(
     planning: PlanOptions,
     applying: ApplyOptions,
     cache_dir: Path | None,
-) -> CycleResult:
-    """A cycle that writes; SIGTERM or a first Ctrl-C lets the writes in flight finish."""
+    *,
+    saved: SavedPlan | None = None,
+) -> tuple[CycleResult, list[str]]:
+    """A cycle that writes; SIGTERM or a first Ctrl-C lets the writes in flight finish. With a `saved`
+    plan, exactly its writes (refused with `StalePlanError`, nothing written, when they changed);
+    returns the notes about what the saved plan leaves out."""
+    notes: list[str] = []
     with open_client(ctx, directory) as client, stop_on_signals() as stop:
-        return run_cycle(
+        rounds = 0
+
+        def only_the_reviewed(plan: Plan, _desired: object) -> Plan:
+            nonlocal rounds
+            assert saved is not None
+            rounds += 1
+            if rounds > 1:
+                return only_the_saved_writes(saved, plan)
+            narrowed, left = exactly_the_saved_plan(saved, plan, instance=client.settings.instance_url)
+            notes.extend(left)
+            return narrowed
+
+        result = run_cycle(
             client,
             directory,
             observer=observer_for(ctx, client, cache_dir),
@@ -160,7 +193,9 @@ def _apply(
             env=os.environ,
             stop_event=stop,
             on_result=_progress(),
+            select=only_the_reviewed if saved is not None else None,
         )
+    return result, notes
 
 
 # -- commands --------------------------------------------------------------------------------------
@@ -272,6 +307,14 @@ def _validate(
     help="text (the default; coloured on a terminal), json (stable, docs/plan-json.md), markdown (a PR "
     "comment) or github (text plus GitHub Actions annotations; the default when GITHUB_ACTIONS=true).",
 )
+@click.option("--name", "names", metavar="GLOB", multiple=True, help=_NAME_HELP)
+@click.option("--tag", "tags", metavar="TAG", multiple=True, help=_TAG_HELP)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also save the plan to FILE; `apply FILE` applies exactly it (refused if what it touches changed).",
+)
 @plan_options
 @cache_options
 @checkout_options
@@ -285,6 +328,9 @@ def plan(
     directory: str | None,
     detailed_exitcode: bool,
     output: str | None,
+    names: tuple[str, ...],
+    tags: tuple[str, ...],
+    out: str | None,
     planning: PlanOptions,
     cache_dir: Path | None,
     remote: RepoArgs,
@@ -294,14 +340,24 @@ def plan(
     opts = merge_options(ctx, **options)
     if opts.local and (remote["ref"] or remote["repo_url"]):
         raise click.UsageError(_LOCAL_AT_REF)
+    if out and (remote["ref"] or remote["repo_url"]):
+        raise click.UsageError("--out needs DIR: a saved plan is applied to the directory it was made from")
+    planning = _targeted(planning, names, tags)
     with one_shot_directory(directory, remote) as checkout:
         root = checkout or directory_arg(directory or "")
         result = _plan(ctx, root, planning, cache_dir)
+    if out:
+        saved = SavedPlan.of(
+            result.plan, planning, directory=root, commit=head_commit(root), instance=ctx.meta.get(_INSTANCE)
+        )
+        Path(out).write_text(saved.to_json(), encoding="utf-8")
     output = output_format(output, os.environ)
     fmt = "text" if output == GITHUB else output
     click.echo(render(result.plan, fmt, color=output == "text" and color_wanted(ctx)), nl=False)  # type: ignore[arg-type]
     if output == GITHUB:
         click.echo(github_annotations(result.plan.issues), nl=False)
+    if out:
+        click.echo(f"Saved the plan to {out}: `dragops-sync apply {out}` applies exactly it.", err=True)
     return result.exit_code(detailed=detailed_exitcode)
 
 
@@ -310,6 +366,8 @@ def plan(
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Parallel writes (default: settings, 8).")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(_IGNORE_FREEZE, is_flag=True, help=_IGNORE_FREEZE_HELP)
+@click.option("--name", "names", metavar="GLOB", multiple=True, help=_NAME_HELP)
+@click.option("--tag", "tags", metavar="TAG", multiple=True, help=_TAG_HELP)
 @plan_options
 @cache_options
 @checkout_options
@@ -324,6 +382,8 @@ def apply(
     concurrency: int | None,
     output: str,
     ignore_freeze: bool,
+    names: tuple[str, ...],
+    tags: tuple[str, ...],
     planning: PlanOptions,
     cache_dir: Path | None,
     remote: RepoArgs,
@@ -334,15 +394,30 @@ def apply(
     Writes connections, then patterns, then deployments (each deploy is read back active at its new
     version); a failed item does not stop the others. Needs every ${VAR} of connections.yaml set.
     Exits 1 when any write failed or a change was refused (conflict, unmanaged, invalid file).
-    DIR, or --repo URL [--ref REF] (a shallow clone in a temporary directory, removed afterwards).
+    DIR, or --repo URL [--ref REF] (a shallow clone in a temporary directory, removed afterwards), or
+    a FILE saved by `plan --out FILE`: exactly that plan, refused when what it touches changed since.
     """
     opts = merge_options(ctx, **options)
     if opts.local and (remote["ref"] or remote["repo_url"]):
         raise click.UsageError(_LOCAL_AT_REF)
-    with one_shot_directory(directory, remote) as checkout:
-        root = checkout or directory_arg(directory or "")
-        applying = ApplyOptions(concurrency=concurrency, ignore_freeze=ignore_freeze)
-        result = _apply(ctx, root, planning, applying, cache_dir)
+    applying = ApplyOptions(concurrency=concurrency, ignore_freeze=ignore_freeze)
+    if directory is not None and Path(directory).is_file():
+        if names or tags or remote["repo_url"] or remote["ref"]:
+            raise click.UsageError(
+                "a saved plan is applied as it was made: no --name, --tag, --repo or --ref"
+            )
+        saved = read_saved_plan(Path(directory))
+        root = Path(saved.directory)
+        if not root.is_dir():
+            raise click.UsageError(f"the saved plan's directory {root} does not exist here")
+        result, notes = _apply(ctx, root, saved.planning(), applying, cache_dir, saved=saved)
+    else:
+        planning = _targeted(planning, names, tags)
+        with one_shot_directory(directory, remote) as checkout:
+            root = checkout or directory_arg(directory or "")
+            result, notes = _apply(ctx, root, planning, applying, cache_dir)
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
     report = result.report
     assert report is not None
     if output == "json":

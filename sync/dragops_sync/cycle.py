@@ -31,6 +31,7 @@ from dragops_sync.observe import LiveObserver, Observation
 from dragops_sync.plan import Plan, PlanError, PlanItem, PlanOptions
 from dragops_sync.planner import build_plan, settings_invalid_plan
 from dragops_sync.refs import WaitingRef, reference_targets, resolve_references
+from dragops_sync.targeting import targeted
 from dragops_sync.validate import NodeLibrary
 
 __all__ = ["CycleResult", "Selector", "resolve_owner", "run_cycle"]
@@ -195,6 +196,7 @@ def run_cycle(
     desired = load_directory(
         root, env=None if dry_run else environment, files=files, environment=planning.environment
     )
+    desired = targeted(desired, planning.target)
     if not desired.settings_valid:
         # No owner can be trusted (the settings may name one): nothing is read, compared or written.
         plan = settings_invalid_plan(desired)

@@ -155,6 +155,8 @@ class DesiredState:
     issues: tuple[FileIssue, ...] = ()
     pattern_files: int = 0
     invalid_graphs: tuple[InvalidFileGraph, ...] = ()
+    # Names declared by files outside a `--name`/`--tag` target (targeting.select): never pruned.
+    untargeted: frozenset[str] = frozenset()
 
     @property
     def settings_valid(self) -> bool:

@@ -17,7 +17,7 @@ variable only.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -25,6 +25,7 @@ from dragops_sync.diff import FieldChange
 from dragops_sync.files import FileIssue
 from dragops_sync.smoke_settings import SmokeSettings
 from dragops_sync.spec import PatternSpec
+from dragops_sync.target_spec import Target
 
 __all__ = [
     "CHANGE_KINDS",
@@ -145,6 +146,7 @@ class PlanOptions:
     environment: str | None = None
     sibling_owners: tuple[str, ...] = ()
     retry_rolled_back: bool = False
+    target: Target = field(default_factory=Target)
     owner_guessed: bool = False
     legacy_owner: str | None = None
 
@@ -352,6 +354,7 @@ class Plan:
     prune: bool = False
     force: bool = False
     environment: str | None = None  # the --env it was made for (None: no environments)
+    target: Target = field(default_factory=Target)  # --name/--tag: only these (and what they reference)
 
     @property
     def has_changes(self) -> bool:
@@ -379,6 +382,7 @@ class Plan:
             "formatVersion": PLAN_FORMAT_VERSION,
             "owner": self.owner,
             "environment": self.environment,
+            "target": self.target.to_dict() if self.target else None,
             "prune": self.prune,
             "force": self.force,
             "hasChanges": self.has_changes,

@@ -148,7 +148,11 @@ def build_plan(
             plan_connections(desired.connections, live.connections) if connections_valid else Planned(),
             *_patterns(desired, index, issues, options),
             plan_prune(
-                desired, index, enabled=prune_on and not options.owner_guessed, any_issue=bool(issues)
+                desired,
+                index,
+                enabled=prune_on and not options.owner_guessed,
+                any_issue=bool(issues),
+                target=options.target,
             ),
         ]
     )
@@ -164,4 +168,5 @@ def build_plan(
         prune=prune_on,
         force=options.force,
         environment=desired.options.environment,
+        target=options.target,
     )

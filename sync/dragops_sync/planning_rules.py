@@ -59,6 +59,7 @@ from dragops_sync.plan import (
     key_of,
 )
 from dragops_sync.spec import PatternSpec
+from dragops_sync.target_spec import Target
 
 __all__ = [
     "Planned",
@@ -381,12 +382,25 @@ def plan_connections(desired: Sequence[DesiredConnection], live: Sequence[LiveCo
 # -- prune ----------------------------------------------------------------------------------------
 
 
-def plan_prune(desired: DesiredState, index: LiveIndex, *, enabled: bool, any_issue: bool) -> Planned:
-    """Our live patterns that no file declares: deleted (after an undeploy) when prune is on and safe."""
-    declared = {dp.name for dp in desired.patterns}
+# No --name/--tag: every pattern is in scope.
+_EVERYTHING = Target()
+
+
+def plan_prune(
+    desired: DesiredState,
+    index: LiveIndex,
+    *,
+    enabled: bool,
+    any_issue: bool,
+    target: Target = _EVERYTHING,
+) -> Planned:
+    """Our live patterns that no file declares: deleted (after an undeploy) when prune is on and safe.
+    With a `target`, only the patterns it matches are candidates (and nothing any file declares)."""
+    declared = {dp.name for dp in desired.patterns} | desired.untargeted
     managed = index.all_ours()
     orphans = sorted(
-        (p for p in managed if server_name(p.name) not in declared), key=lambda p: (p.name, p.id)
+        (p for p in managed if server_name(p.name) not in declared and target.matches(p.name, p.tags)),
+        key=lambda p: (p.name, p.id),
     )
     kept = [p for p in orphans if p.mark.keep]
     doomed = [p for p in orphans if not p.mark.keep]
@@ -417,7 +431,7 @@ def _prune_refusals(
     if any_issue:
         message = "prune refused: some files failed to load or validate, so their patterns could look deleted"
         refusals.append(PlanRefusal(RefusalReason.INVALID_FILES, message, names))
-    if not desired.patterns:
+    if not desired.patterns and not desired.untargeted:
         message = (
             "prune refused: the directory declares no pattern (an empty checkout would delete everything)"
         )

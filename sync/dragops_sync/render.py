@@ -106,6 +106,11 @@ def render_text(plan: Plan, *, color: bool = False, show_noop: bool = False, wid
     """The plan for a terminal; `color` adds ANSI styles, `show_noop` lists in-sync items too."""
     buffer = io.StringIO()
     console = buffer_console(buffer, color=color, width=width, soft_wrap=True)
+    if plan.target:
+        what = plan.target.describe()
+        console.print(
+            Text(f"Targeted: only {what}, and what they reference; the rest is not compared.", style="bold")
+        )
     for error in plan.errors:
         console.print(Text(f"Error: {error.message}", style="bold red"))
     for refusal in plan.refusals:
