@@ -80,6 +80,7 @@ def test_the_json_form_has_a_format_version_and_every_documented_key(plan: Plan)
         "formatVersion",
         "owner",
         "environment",
+        "target",
         "prune",
         "force",
         "hasChanges",
