@@ -13,15 +13,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from rich.console import Console
-from rich.text import Text
 
 from dragops_sync._cli_source import (
     RepoArgs,
@@ -50,10 +47,12 @@ from dragops_sync._cli_support import (
 )
 from dragops_sync._documents import locate_issues
 from dragops_sync.annotations import GITHUB, github_annotations, output_format
-from dragops_sync.apply import ApplyOptions, ItemResult, ResultStatus
+from dragops_sync.apply import ApplyOptions, ResultStatus
+from dragops_sync.apply_progress import ApplyProgress
 from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.dashboard import UI_TOKEN_ENV
 from dragops_sync.directory import SETTINGS_FILE, load_directory
+from dragops_sync.errors import DragopsError
 from dragops_sync.export import export_patterns
 from dragops_sync.gitpull import head_commit
 from dragops_sync.local_ref import directory_at_ref
@@ -93,14 +92,10 @@ _INSTANCE = "dragops_sync.instance_url"
 _IGNORE_FREEZE = "--ignore-freeze"
 _IGNORE_FREEZE_HELP = "Write even inside a freeze window of dragops-sync.yaml (an emergency; logged)."
 
-_RESULT_SIGNS = {
-    ResultStatus.OK: "✓",
-    ResultStatus.FAILED: "✗",
-    ResultStatus.SKIPPED: "-",
-    ResultStatus.REFUSED: "!",
-    ResultStatus.UNCHANGED: "=",
-    ResultStatus.ROLLED_BACK: "<",
-}
+
+class ApplyDeclined(DragopsError):
+    """The person at the terminal did not answer `yes`: nothing was written."""
+
 
 _NAME_HELP = "Only patterns whose name matches GLOB (repeatable), and what they reference."
 _TAG_HELP = "Only patterns whose file carries TAG (repeatable), and what they reference."
@@ -129,25 +124,6 @@ def cli(ctx: click.Context, /, **options: Any) -> None:
 # -- helpers ---------------------------------------------------------------------------------------
 
 
-def _progress() -> Callable[[ItemResult], None] | None:
-    """A line per finished item on stderr, only on a TTY."""
-    if not sys.stderr.isatty():
-        return None
-    console = Console(stderr=True, highlight=False)
-    lock = threading.Lock()
-
-    def show(result: ItemResult) -> None:
-        if result.status == ResultStatus.UNCHANGED:
-            return
-        with lock:
-            item = result.item
-            console.print(
-                Text(f"{_RESULT_SIGNS[result.status]} {item.kind.value} {item.resource.value} {item.name}")
-            )
-
-    return show
-
-
 def _plan(ctx: click.Context, directory: Path, planning: PlanOptions, cache_dir: Path | None) -> CycleResult:
     """A dry-run cycle (plan, status): nothing is written (but the live cache, see `cache_options`)."""
     with open_client(ctx, directory) as client:
@@ -165,24 +141,32 @@ def _apply(
     applying: ApplyOptions,
     cache_dir: Path | None,
     *,
+    before: Callable[[Plan], None],
+    progress: ApplyProgress | None = None,
     saved: SavedPlan | None = None,
 ) -> tuple[CycleResult, list[str]]:
-    """A cycle that writes; SIGTERM or a first Ctrl-C lets the writes in flight finish. With a `saved`
-    plan, exactly its writes (refused with `StalePlanError`, nothing written, when they changed);
-    returns the notes about what the saved plan leaves out."""
+    """A cycle that writes; SIGTERM or a first Ctrl-C lets the writes in flight finish.
+
+    `before` sees the plan of the first round before anything is written (it shows it, may ask, may
+    raise `ApplyDeclined`); `progress` hears every result. With a `saved` plan, exactly its writes
+    (refused with `StalePlanError`, nothing written, when they changed). Returns the notes about what
+    a saved plan leaves out."""
     notes: list[str] = []
     with open_client(ctx, directory) as client, stop_on_signals() as stop:
         rounds = 0
 
-        def only_the_reviewed(plan: Plan, _desired: object) -> Plan:
+        def first_round_shown(plan: Plan, _desired: object) -> Plan:
             nonlocal rounds
-            assert saved is not None
             rounds += 1
-            if rounds > 1:
+            if saved is not None and rounds > 1:
                 return only_the_saved_writes(saved, plan)
-            narrowed, left = exactly_the_saved_plan(saved, plan, instance=client.settings.instance_url)
-            notes.extend(left)
-            return narrowed
+            if rounds > 1:
+                return plan
+            if saved is not None:
+                plan, left = exactly_the_saved_plan(saved, plan, instance=client.settings.instance_url)
+                notes.extend(left)
+            before(plan)
+            return plan
 
         result = run_cycle(
             client,
@@ -192,8 +176,8 @@ def _apply(
             applying=applying,
             env=os.environ,
             stop_event=stop,
-            on_result=_progress(),
-            select=only_the_reviewed if saved is not None else None,
+            on_result=progress.result if progress is not None else None,
+            select=first_round_shown,
         )
     return result, notes
 
@@ -366,6 +350,11 @@ def plan(
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Parallel writes (default: settings, 8).")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(_IGNORE_FREEZE, is_flag=True, help=_IGNORE_FREEZE_HELP)
+@click.option(
+    "--auto-approve",
+    is_flag=True,
+    help="Do not ask before writing (a terminal is asked after the plan; without one, never).",
+)
 @click.option("--name", "names", metavar="GLOB", multiple=True, help=_NAME_HELP)
 @click.option("--tag", "tags", metavar="TAG", multiple=True, help=_TAG_HELP)
 @plan_options
@@ -382,6 +371,7 @@ def apply(
     concurrency: int | None,
     output: str,
     ignore_freeze: bool,
+    auto_approve: bool,
     names: tuple[str, ...],
     tags: tuple[str, ...],
     planning: PlanOptions,
@@ -401,6 +391,28 @@ def apply(
     if opts.local and (remote["ref"] or remote["repo_url"]):
         raise click.UsageError(_LOCAL_AT_REF)
     applying = ApplyOptions(concurrency=concurrency, ignore_freeze=ignore_freeze)
+    text = output == "text"
+    color = text and color_wanted(ctx)
+    progress = ApplyProgress(terminal=text and sys.stderr.isatty(), color=color) if text else None
+    shown: list[Plan] = []
+
+    def show_and_confirm(plan: Plan) -> None:
+        """The plan first; on a terminal, the question; then the progress of the writes."""
+        shown.append(plan)
+        writes = sum(1 for item in plan.items if item.writes) if not plan.blocked else 0
+        if text:
+            click.echo(render(plan, "text", color=color), nl=False)
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        if writes and interactive and not auto_approve:
+            answer = click.prompt(
+                f"Apply these {writes} change(s)? Only 'yes' applies", default="", show_default=False
+            )
+            if answer.strip().lower() not in ("yes", "y"):
+                raise ApplyDeclined("Apply cancelled: nothing was written.")
+        if progress is not None:
+            progress.start(writes)
+
+    saved: SavedPlan | None = None
     if directory is not None and Path(directory).is_file():
         if names or tags or remote["repo_url"] or remote["ref"]:
             raise click.UsageError(
@@ -410,12 +422,28 @@ def apply(
         root = Path(saved.directory)
         if not root.is_dir():
             raise click.UsageError(f"the saved plan's directory {root} does not exist here")
-        result, notes = _apply(ctx, root, saved.planning(), applying, cache_dir, saved=saved)
-    else:
-        planning = _targeted(planning, names, tags)
-        with one_shot_directory(directory, remote) as checkout:
-            root = checkout or directory_arg(directory or "")
-            result, notes = _apply(ctx, root, planning, applying, cache_dir)
+    try:
+        if saved is not None:
+            result, notes = _apply(
+                ctx,
+                root,
+                saved.planning(),
+                applying,
+                cache_dir,
+                before=show_and_confirm,
+                progress=progress,
+                saved=saved,
+            )
+        else:
+            planning = _targeted(planning, names, tags)
+            with one_shot_directory(directory, remote) as checkout:
+                root = checkout or directory_arg(directory or "")
+                result, notes = _apply(
+                    ctx, root, planning, applying, cache_dir, before=show_and_confirm, progress=progress
+                )
+    finally:
+        if progress is not None:
+            progress.finish()
     for note in notes:
         click.echo(f"Note: {note}", err=True)
     report = result.report
@@ -423,24 +451,16 @@ def apply(
     if output == "json":
         doc = {"plan": result.plan.to_dict(), "apply": report.to_dict(), "ok": result.ok}
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
-    else:
-        click.echo(render(result.plan, "text", color=color_wanted(ctx)), nl=False)
-        for item_result in report.results:
-            if item_result.status == ResultStatus.UNCHANGED:
-                continue
-            item = item_result.item
-            sign = _RESULT_SIGNS[item_result.status]
-            line = (
-                f"{sign} {item_result.status.value:<8} {item.kind.value} {item.resource.value} {item.name!r}"
-            )
-            click.echo(f"{line}: {item_result.message}" if item_result.message else line)
-        shown = [s for s in ResultStatus if s != ResultStatus.UNCHANGED and report.count(s)]
-        counts = ", ".join(f"{report.count(s)} {s.value}" for s in shown)
-        verdict = "Apply complete" if result.ok else "Apply incomplete"
-        plan = result.plan
-        problems = len(plan.errors) + len(plan.refusals) + len(plan.issues)
-        why = f"; {problems} problem(s) listed above (Error/Refused/Invalid)" if problems else ""
-        click.echo(f"{verdict}: {counts or 'nothing to do'}{why}.")
+        return result.exit_code()
+    if not shown:  # blocked before the writes (invalid settings, a freeze): the plan says why
+        click.echo(render(result.plan, "text", color=color), nl=False)
+    counted = [s for s in ResultStatus if s != ResultStatus.UNCHANGED and report.count(s)]
+    counts = ", ".join(f"{report.count(s)} {s.value}" for s in counted)
+    verdict = "Apply complete" if result.ok else "Apply incomplete"
+    plan = result.plan
+    problems = len(plan.errors) + len(plan.refusals) + len(plan.issues)
+    why = f"; {problems} problem(s) listed above (Error/Refused/Invalid)" if problems else ""
+    click.echo(f"{verdict} in {result.duration:.1f} s: {counts or 'nothing to do'}{why}.")
     return result.exit_code()
 
 

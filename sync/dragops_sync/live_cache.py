@@ -45,7 +45,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FORMAT = "dragops-sync live cache 1"
-# What the planner reads of a full pattern (essence, version, ownership tags); nothing else is kept.
+# What the planner reads of a full pattern (essence, version, ownership tags, and the creation time
+# that decides which of two identical twins is kept); nothing else is kept.
 KEPT_FIELDS = (
     "id",
     "name",
@@ -55,6 +56,7 @@ KEPT_FIELDS = (
     "isTemplate",
     "graphData",
     "versionNumber",
+    "createdAt",
     "updatedAt",
 )
 

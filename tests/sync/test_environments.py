@@ -101,7 +101,7 @@ def test_two_environments_on_one_instance_each_see_only_their_patterns_and_value
         planned = run_cli(
             ["plan", str(directory), "--env", name, "--prune", "-o", "json"], emu=emu, user=user, env=ENV
         )
-        doc = json.loads(planned.output)
+        doc = json.loads(planned.stdout)
         assert planned.exit_code == 0 and doc["environment"] == name and doc["owner"] == f"acme/flows@{name}"
         assert {i["kind"] for i in doc["items"]} <= {"noop"}, doc["items"]
     for result in (staging, prod):
@@ -184,7 +184,7 @@ def test_an_undefined_variable_is_placed_on_its_line(tmp_path: Path) -> None:
         json.dumps(greeter("Alpha", "${var:nope}"), indent=2), encoding="utf-8"
     )
     result = run_cli(["validate", str(directory), "--env", "prod", "-o", "json"])
-    (issue,) = json.loads(result.output)["issues"]
+    (issue,) = json.loads(result.stdout)["issues"]
     assert issue["file"] == "patterns/alpha.json" and issue["line"] is not None
     assert issue["field"].endswith("pinDefaults.message")
 
@@ -328,7 +328,7 @@ def test_the_example_applies_to_staging_and_prod_and_rolls_back_by_commit(tmp_pa
             assert channel(prod) == "#oops"
             planned = run_cli(["plan", str(repo), "--env", "prod", "--ref", good, "-o", "json"], env=env)
             changed = [
-                (i["kind"], i["name"]) for i in json.loads(planned.output)["items"] if i["kind"] != "noop"
+                (i["kind"], i["name"]) for i in json.loads(planned.stdout)["items"] if i["kind"] != "noop"
             ]
             assert ("update", "Slack Notifier") in changed and all(n == "Slack Notifier" for _, n in changed)
             rollback = run_cli(["apply", str(repo), "--env", "prod", "--ref", good], env=env)
@@ -340,11 +340,11 @@ def test_the_example_applies_to_staging_and_prod_and_rolls_back_by_commit(tmp_pa
 def test_validate_json_of_every_environment_is_one_document(tmp_path: Path) -> None:
     directory = make_directory(tmp_path / "repo", SETTINGS.replace("greeting: hello prod, ", ""))
     result = run_cli(["validate", str(directory), "-o", "json"])
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert result.exit_code == 1 and doc["valid"] is False
     assert [(e["environment"], e["valid"]) for e in doc["environments"]] == [
         ("staging", True),
         ("prod", False),
     ]
-    single = json.loads(run_cli(["validate", str(directory), "--env", "staging", "-o", "json"]).output)
+    single = json.loads(run_cli(["validate", str(directory), "--env", "staging", "-o", "json"]).stdout)
     assert single["environment"] == "staging" and single["valid"] is True

@@ -105,7 +105,7 @@ def test_inside_a_window_apply_writes_nothing_and_says_until_when(
     assert planned.exit_code == 0
     assert any(
         "frozen until 2026-12-07T07:00Z (freeze window 'weekend')" in n
-        for n in json.loads(planned.output)["notes"]
+        for n in json.loads(planned.stdout)["notes"]
     )
 
     emu.clear_request_log()

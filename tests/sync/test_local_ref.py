@@ -65,7 +65,7 @@ def test_apply_at_an_older_commit_rolls_back_exactly_that_difference(
 
     planned = run_cli(["plan", str(directory), "--ref", old[:10], "-o", "json"], emu=emu, user=user)
     assert planned.exit_code == 0, planned.output
-    changed = [(i["kind"], i["name"]) for i in json.loads(planned.output)["items"] if i["kind"] != "noop"]
+    changed = [(i["kind"], i["name"]) for i in json.loads(planned.stdout)["items"] if i["kind"] != "noop"]
     assert changed == [("update", "Alpha")]
 
     emu.clear_request_log()

@@ -50,7 +50,7 @@ def apply(emu: Emulator, user: SeededUser, directory: Path, *extra: str) -> tupl
     from kit.sync_runs import run_cli
 
     result = run_cli(["apply", str(directory), "-o", "json", *extra], emu=emu, user=user)
-    return result.exit_code, json.loads(result.output)
+    return result.exit_code, json.loads(result.stdout)
 
 
 def result_of(doc: dict[str, Any], kind_resource: str = "deployment") -> dict[str, Any]:

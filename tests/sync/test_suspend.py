@@ -54,14 +54,14 @@ def test_a_suspended_pattern_is_neither_written_nor_reverted_nor_pruned(
     (directory / "patterns" / "alpha.json").write_text(json.dumps(doc), encoding="utf-8")
     emu.clear_request_log()
     planned = run_cli(["plan", str(directory), "-o", "json", "--detailed-exitcode"], emu=emu, user=user)
-    items = {i["name"]: i for i in json.loads(planned.output)["items"]}
+    items = {i["name"]: i for i in json.loads(planned.stdout)["items"]}
     assert planned.exit_code == 0  # suspended is no change to make
     assert items["Alpha"]["kind"] == "suspended" and "sync.suspend" in items["Alpha"]["reason"]
     assert run_cli(["apply", str(directory)], emu=emu, user=user).exit_code == 0
     assert writes(emu) == []
     assert live_message(client, "Alpha") == "debugging in the editor"
 
-    status = json.loads(run_cli(["status", str(directory), "-o", "json"], emu=emu, user=user).output)
+    status = json.loads(run_cli(["status", str(directory), "-o", "json"], emu=emu, user=user).stdout)
     assert {p["name"]: p["state"] for p in status["patterns"]}["Alpha"] == "suspended"
     assert status["summary"]["suspended"] == 1
 

@@ -66,7 +66,7 @@ def test_a_tag_target_pulls_in_its_references_and_nothing_else(
 ) -> None:
     repo = directory(tmp_path)
     planned = run_cli(["plan", str(repo), "--tag", "billing", "-o", "json"], emu=emu, user=user)
-    doc = json.loads(planned.output)
+    doc = json.loads(planned.stdout)
     assert doc["target"] == {"names": [], "tags": ["billing"]}
     creates = sorted((i["resource"], i["name"]) for i in doc["items"] if i["kind"] == "create")
     assert creates == [("connection", "slack-alerts"), ("pattern", "Callee"), ("pattern", "Caller")]

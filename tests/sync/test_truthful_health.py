@@ -79,7 +79,7 @@ def test_a_deleted_file_with_prune_off_is_orphaned_in_plan_and_status(
     planned = run_cli(["plan", str(repo), "--detailed-exitcode"], emu=emu, user=user)
     assert planned.exit_code == 2  # live no longer matches git
     assert "? orphaned  pattern 'Beta'" in planned.output
-    status = json.loads(run_cli(["status", str(repo), "-o", "json"], emu=emu, user=user).output)
+    status = json.loads(run_cli(["status", str(repo), "-o", "json"], emu=emu, user=user).stdout)
     assert {p["name"]: p["state"] for p in status["patterns"]}["Beta"] == "no file"
 
 

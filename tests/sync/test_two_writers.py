@@ -95,10 +95,12 @@ def test_a_plan_reduces_identical_twins_of_ours_keeping_the_oldest(
     tmp_path: Path, emu: Emulator, user: SeededUser, client: Client
 ) -> None:
     directory = sync_repo(tmp_path / "repo", {"a": "Alpha"}, settings=SETTINGS)
-    oldest, _, _ = make_twins(client, "Alpha", ["got it", "got it", "got it"])
+    ids = make_twins(client, "Alpha", ["got it", "got it", "got it"])
+    # The oldest by the server's createdAt (then id, for twins made in the same millisecond).
+    oldest = min(ids, key=lambda i: (str(client.patterns.get(i).created_at), i))
     client.deployments.deploy(oldest)
     planned = run_cli(["plan", str(directory), "-o", "json"], emu=emu, user=user)
-    (item,) = [i for i in json.loads(planned.output)["items"] if i["name"] == "Alpha"]
+    (item,) = [i for i in json.loads(planned.stdout)["items"] if i["name"] == "Alpha"]
     assert item["kind"] == "reduce_twins" and item["patternId"] == oldest
     assert planned.exit_code == 0
     applied = run_cli(["apply", str(directory)], emu=emu, user=user)
