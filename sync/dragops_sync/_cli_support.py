@@ -9,7 +9,6 @@ since 2 means "changes".
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import signal
 import sys
@@ -30,6 +29,7 @@ from dragops_sync.environments import instance_environment
 from dragops_sync.files import PATTERN_SUFFIXES, FileFormatError
 from dragops_sync.live_cache import LiveCache, default_cache_dir
 from dragops_sync.local import LocalError, local_instance
+from dragops_sync.logs import LOG_FORMAT_ENV, LOG_LEVEL_ENV, configure_logs
 from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import PlanOptions
 
@@ -73,6 +73,8 @@ class Options:
     no_color: bool = False
     allow_empty: bool = False
     env: str | None = None
+    log_format: str | None = None
+    log_level: str | None = None
 
 
 def merge_options(ctx: click.Context, **given: Any) -> Options:
@@ -81,29 +83,15 @@ def merge_options(ctx: click.Context, **given: Any) -> Options:
     changes = {k: v for k, v in given.items() if v not in (None, False, 0)}
     merged = replace(current, **changes)
     ctx.meta[_META] = merged
-    if merged.verbose:
-        _enable_logging(logging.DEBUG if merged.verbose > 1 else logging.INFO)
-    return merged
-
-
-class _StderrHandler(logging.Handler):
-    """Writes to whatever `sys.stderr` is at the time of the record (test runners swap it)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
+    fmt = merged.log_format or os.environ.get(LOG_FORMAT_ENV)
+    level = merged.log_level or os.environ.get(LOG_LEVEL_ENV)
+    if fmt or level or merged.verbose:
+        verbose = "debug" if merged.verbose > 1 else "info" if merged.verbose else "warning"
         try:
-            sys.stderr.write(self.format(record) + "\n")
-        except Exception:
-            self.handleError(record)
-
-
-def _enable_logging(level: int) -> None:
-    """Log the sync's own sentences (retries, cycles) to stderr; secrets never reach these loggers."""
-    logger = logging.getLogger("dragops_sync")
-    logger.setLevel(level)
-    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-        handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
+            configure_logs(fmt or "text", level or verbose)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+    return merged
 
 
 def connection_options(func: F) -> F:
@@ -125,6 +113,16 @@ def connection_options(func: F) -> F:
         ),
         click.option("-v", "--verbose", count=True, help="Log requests and retries; show tracebacks."),
         click.option("--no-color", is_flag=True, default=False, help="No colour (also: env NO_COLOR)."),
+        click.option(
+            "--log-format",
+            type=click.Choice(["text", "json"]),
+            help="Log lines as text or as one JSON object per line (env DRAGOPS_SYNC_LOG_FORMAT).",
+        ),
+        click.option(
+            "--log-level",
+            type=click.Choice(["debug", "info", "warning", "error"]),
+            help="The least severe log lines shown on stderr (env DRAGOPS_SYNC_LOG_LEVEL).",
+        ),
         click.option(
             "--env",
             metavar="NAME",

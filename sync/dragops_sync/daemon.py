@@ -51,6 +51,7 @@ from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus, StatusServer
 from dragops_sync.dashboard import Dashboard
 from dragops_sync.gitpull import current_branch
 from dragops_sync.live_cache import LiveCache
+from dragops_sync.logs import logs_configured
 from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import PlanOptions
 from dragops_sync.push_hooks import PushHooks
@@ -414,7 +415,7 @@ def _install_signal_handlers(stop_event: threading.Event) -> Callable[[], None]:
 def ensure_logging() -> None:
     """Send the daemon's INFO lines to stderr unless logging is configured already (also called by
     `watch --repo` before it clones, so the clone's lines are seen)."""
-    if not logging.getLogger().handlers:
+    if not logging.getLogger().handlers and not logs_configured():
         # A daemon's log is its output: without a configured handler, its INFO lines (the commit of
         # each cycle, each write) would vanish. Whoever configured logging already keeps control.
         # Libraries (httpx logs every request at INFO) stay at WARNING.

@@ -139,7 +139,14 @@ class Reconciler:
             self._pull()
         commit = head_commit(self.directory)
         edits = " plus uncommitted changes" if commit and has_uncommitted_changes(self.directory) else ""
-        log.info("cycle %d (%s): reconciling commit %s%s", number, trigger, short_commit(commit), edits)
+        log.info(
+            "cycle %d (%s): reconciling commit %s%s",
+            number,
+            trigger,
+            short_commit(commit),
+            edits,
+            extra={"event": "cycle_started", "cycle": number, "trigger": str(trigger), "commit": commit},
+        )
         try:
             planned = run_cycle(
                 self.client,
@@ -214,13 +221,31 @@ class Reconciler:
     def _log(self, outcome: CycleOutcome, planned: CycleResult, report: ApplyReport) -> None:
         number = outcome.number
         for error in planned.plan.errors:
-            log.error("cycle %d: nothing written: %s", number, error.message)
+            log.error(
+                "cycle %d: nothing written: %s",
+                number,
+                error.message,
+                extra={"event": "plan_blocked", "cycle": number, "error": error.message},
+            )
         for refusal in planned.plan.refusals:
             log.warning("cycle %d: %s", number, refusal.message)
         for done in report.results:
             if done.status == ResultStatus.OK and done.item.writes:
                 item = done.item
-                log.info("%s %s %r: %s", item.kind, item.resource, item.name, done.message)
+                log.info(
+                    "%s %s %r: %s",
+                    item.kind,
+                    item.resource,
+                    item.name,
+                    done.message,
+                    extra={
+                        "event": "item_written",
+                        "cycle": number,
+                        "pattern": item.name,
+                        "file": item.file,
+                        "action": f"{item.kind} {item.resource}",
+                    },
+                )
         log.info(
             "cycle %d done (%s) at %s in %.2f s: %d written, %d failed, %d held back, %d skipped",
             number,
@@ -231,6 +256,14 @@ class Reconciler:
             report.count(ResultStatus.FAILED),
             len(outcome.held_back),
             report.count(ResultStatus.SKIPPED),
+            extra={
+                "event": "cycle_done",
+                "cycle": number,
+                "result": str(outcome.result),
+                "commit": outcome.commit,
+                "duration": outcome.duration,
+                "owner": planned.owner,
+            },
         )
 
     def _pull(self) -> None:
@@ -238,7 +271,11 @@ class Reconciler:
         self.status.git_problem(None if pulled.ok else pulled.reason)
         self.metrics.record_git(ok=pulled.ok, at=time.time(), behind=pulled.behind)
         if not pulled.ok:
-            log.warning("git pull skipped, reconciling the current checkout: %s", pulled.reason)
+            log.warning(
+                "git pull skipped, reconciling the current checkout: %s",
+                pulled.reason,
+                extra={"event": "git_pull_failed", "error": pulled.reason, "commit": pulled.before},
+            )
         elif pulled.moved:
             before, after = short_commit(pulled.before), short_commit(pulled.after)
             log.info("git pull: fast-forwarded %s -> %s", before, after)
@@ -258,7 +295,12 @@ class Reconciler:
         # changed password): the daemon is not ready until someone fixes them.
         authentication = isinstance(exc, AuthenticationError)
         if isinstance(exc, DragopsError):
-            log.error("cycle %d failed, will try again: %s", number, message)
+            log.error(
+                "cycle %d failed, will try again: %s",
+                number,
+                message,
+                extra={"event": "cycle_failed", "cycle": number, "commit": commit, "error": message},
+            )
         else:  # not an API problem: a bug or an environment problem, so keep the traceback
             log.exception("cycle %d failed unexpectedly, will try again: %s", number, message)
         error = ReconcileResult.ERROR

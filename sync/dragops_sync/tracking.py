@@ -234,12 +234,18 @@ class CycleTracker:
                 entry.failures,
                 message,
                 entry.delay,
+                extra={
+                    "event": "write_failed_backoff",
+                    "pattern": key[1],
+                    "error": message,
+                    "duration": entry.delay,
+                },
             )
         elif key in self.backoff and not any(r.status == ResultStatus.SKIPPED for r in results):
             # Written successfully, or nothing left to write (fixed live, or the file changed).
             self.backoff.succeeded(key)
             self._prints.pop(key, None)
-            log.info("%s %r recovered", *key)
+            log.info("%s %r recovered", *key, extra={"event": "pattern_recovered", "pattern": key[1]})
 
     def _status(
         self,
@@ -271,7 +277,14 @@ class CycleTracker:
         if state in _NOTABLE and (previous is None or previous.state != state):
             kind, label = _NOTABLE[state]
             reason = next((i.reason for i in items if i.kind == kind and i.reason), "")
-            log.warning("%s %r: %s%s", key[0], key[1], label, f" ({reason})" if reason else "")
+            log.warning(
+                "%s %r: %s%s",
+                key[0],
+                key[1],
+                label,
+                f" ({reason})" if reason else "",
+                extra={"event": f"pattern_{state.value.replace(' ', '_')}", "pattern": key[1]},
+            )
         return PatternStatus(
             name=key[1],
             resource=key[0],
