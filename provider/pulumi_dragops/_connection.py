@@ -7,7 +7,6 @@ well), which `diff` recomputes locally from the new key.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from dragops_sync.api import APIConnectionError, Client, DragopsError, NotFoundError, ServerError
+from dragops_sync.key_registry import fingerprint as key_fingerprint
 
 from ._common import DragopsProvider, DragopsProviderError, InputChecker, api_errors, contains_unknown, text
 from ._shape import read_existing, resource_args, take_provider, with_secret_outputs
@@ -31,13 +31,8 @@ SERVER_KEYS = (
     "api_key_fingerprint",
 )
 SECRET_OUTPUTS = ["api_key_fingerprint"]
-_PBKDF2_ROUNDS = 200_000
-
-
-def fingerprint(salt: str, api_key: str) -> str:
-    """The salted, slow hash that stands for the key in the state (never the key itself)."""
-    digest = hashlib.pbkdf2_hmac("sha256", api_key.encode("utf-8"), bytes.fromhex(salt), _PBKDF2_ROUNDS)
-    return digest.hex()
+# The salted, slow hash that stands for the key in the state: the sync's (it keeps the same in DRAGOPS).
+fingerprint = key_fingerprint
 
 
 def _key_changed(olds: Mapping[str, Any], api_key: Any) -> bool:

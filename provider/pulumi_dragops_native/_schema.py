@@ -153,7 +153,11 @@ RESOURCES: dict[str, ResourceSpec] = {
                 _P("paused", "boolean", "Deployed but paused."),
                 _P("content_hash", "string", "The pattern's contentHash, so a content change redeploys."),
                 _P("activation_timeout", "number", "Seconds to wait for the deployment to be active."),
-                _P("smoke", "object", "A smoke test after every deploy (`{webhook: {payload}}` or `{execute: {input}}`, timeout, expectLogs); a failure restores the previous deployment and fails the step."),
+                _P(
+                    "smoke",
+                    "object",
+                    "A smoke test after every deploy (`{webhook: {payload}}` or `{execute: {input}}`, timeout, expectLogs); a failure restores the previous deployment and fails the step.",
+                ),
                 _P("deployment_id", "string", "The deployment's id.", input=False),
                 _P("status", "string", "active, paused, ...", input=False),
                 _P("version_number", "integer", "The deployed version.", input=False),

@@ -38,6 +38,7 @@ from dragops_sync.api import APIConnectionError, APIError, Client, ConflictError
 from dragops_sync.desired import DesiredState
 from dragops_sync.directory import ConnectionsError, resolve_connections
 from dragops_sync.essence import Essence
+from dragops_sync.key_registry import KeyRegistry
 from dragops_sync.models import Pattern
 from dragops_sync.observe import LiveObserver
 from dragops_sync.operations import DEFAULT_DEPLOY_WAIT, describe_error
@@ -45,6 +46,7 @@ from dragops_sync.ownership import ROLLED_BACK_TAG_PREFIX, ownership_mark, owner
 from dragops_sync.plan import (
     ActionKind,
     ConnectionCreate,
+    ConnectionKeyUpdate,
     DeploymentChange,
     ItemKey,
     PatternCreate,
@@ -206,6 +208,8 @@ class _Applier:
         match item.operation:
             case ConnectionCreate():
                 return self._connection(item)
+            case ConnectionKeyUpdate():
+                return self._connection(item, update=True)
             case PatternCreate(spec=spec):
                 pattern = operations.create_pattern(self.client, spec)
                 if pattern.name != spec.name:
@@ -234,17 +238,35 @@ class _Applier:
 
     # -- writes -----------------------------------------------------------------------------------
 
-    def _connection(self, item: PlanItem) -> ItemResult:
+    def _connection(self, item: PlanItem, *, update: bool = False) -> ItemResult:
+        """Create a connection, or write its key again (`update`); then record the key's salted
+        fingerprint, so a later plan notices when the key in the environment changes."""
         wanted = [c for c in self.desired.connections if c.server_name == item.name]
         try:
             resolved = resolve_connections(wanted, self.env)
         except ConnectionsError as exc:
             return ItemResult(item, ResultStatus.FAILED, "; ".join(i.message for i in exc.issues))
         conn = resolved[0]
-        created = self.client.connections.create_api_key(
-            provider=conn.provider, api_key=conn.api_key, display_name=conn.display_name
-        )
-        return ItemResult(item, ResultStatus.OK, f"created connection {created.id}")
+        if update:
+            live = [
+                c
+                for c in self.client.connections.list()
+                if c.display_name == conn.display_name and c.provider == conn.provider
+            ]
+            if len(live) != 1:
+                return ItemResult(
+                    item, ResultStatus.FAILED, f"{len(live)} live connections named {item.name!r}"
+                )
+            written = self.client.connections.update(live[0].id, api_key=conn.api_key)
+            message = f"wrote the key of connection {written.id} again (from ${{{conn.api_key_env}}})"
+        else:
+            written = self.client.connections.create_api_key(
+                provider=conn.provider, api_key=conn.api_key, display_name=conn.display_name
+            )
+            message = f"created connection {written.id}"
+        if self.plan_owner:
+            KeyRegistry(self.client, self.plan_owner).record(conn.display_name, conn.api_key)
+        return ItemResult(item, ResultStatus.OK, message)
 
     def _renamed_by_server(self, item: PlanItem, pattern: Pattern, *, sent: str) -> ItemResult:
         """A create the server answered with another name: the next plan would not find it by the

@@ -69,6 +69,7 @@ from dragops_sync.target_spec import Target
 from dragops_sync.validate import NodeLibrary, validate_desired
 
 __all__ = [
+    "ApplyDeclined",
     "apply",
     "cli",
     "export",

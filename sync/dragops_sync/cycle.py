@@ -26,6 +26,7 @@ from dragops_sync.directory import load_directory
 from dragops_sync.files import PatternFileCache
 from dragops_sync.freeze import active_freeze, current_time
 from dragops_sync.gitinfo import default_owner
+from dragops_sync.key_registry import KeyRegistry
 from dragops_sync.live import LiveState
 from dragops_sync.observe import LiveObserver, Observation
 from dragops_sync.plan import Plan, PlanError, PlanItem, PlanOptions
@@ -138,8 +139,10 @@ def _plan(
     desired: DesiredState,
     observer: LiveObserver,
     planning: PlanOptions,
+    env: Mapping[str, str],
 ) -> tuple[Observation, Plan, list[WaitingRef]]:
-    """Observe, resolve references by name, plan (noting the references that must wait).
+    """Observe, resolve references by name, plan (noting the references that must wait). The keys of
+    `env` are compared with their recorded fingerprints (`key_registry`), never kept.
 
     `planning.owner` is the resolved owner (never None here)."""
     owner = planning.owner
@@ -148,12 +151,14 @@ def _plan(
     observation = observer.observe_detailed(names=names, owner=owner, legacy_owner=planning.legacy_owner)
     resolved, waiting = resolve_references(desired, reference_targets(observation.state, owner))
     library = NodeLibrary(client.nodes.library().values())
+    key_states = KeyRegistry(client, owner).states(desired.connections, env) if desired.connections else {}
     plan = build_plan(
         resolved,
         observation.state,
         planning,
         node_library=library,
         essences=observer.essences,
+        key_states=key_states,
     )
     if plan.issues:  # put each problem found after loading on its field's line (rare: re-reads those files)
         plan = replace(plan, issues=tuple(locate_issues(plan.issues, Path(desired.root))))
@@ -206,7 +211,7 @@ def run_cycle(
     planning = resolve_owner(root, desired, planning)
     who = planning.owner
     assert who is not None
-    observation, plan, waiting = _plan(client, desired, observer, planning)
+    observation, plan, waiting = _plan(client, desired, observer, planning, environment)
     plan, frozen = _freeze(plan, desired, environment, writing=not dry_run, ignore=applying.ignore_freeze)
     if dry_run or frozen:
         report = None if dry_run else ApplyReport((), blocked=True)
@@ -243,7 +248,7 @@ def run_cycle(
             reason = f"not written: it waits for a reference this apply could not create ({why})"
             results += [ItemResult(item, ResultStatus.SKIPPED, reason, item.pattern_id) for item in held]
             break
-        _, current, waiting = _plan(client, desired, observer, planning)
+        _, current, waiting = _plan(client, desired, observer, planning, environment)
         follow_up = current
     report = ApplyReport(tuple(results), blocked=blocked, stopped=stopped)
     duration = time.monotonic() - started

@@ -33,6 +33,7 @@ __all__ = [
     "WRITE_KINDS",
     "ActionKind",
     "ConnectionCreate",
+    "ConnectionKeyUpdate",
     "DeploymentChange",
     "ItemKey",
     "Operation",
@@ -217,6 +218,15 @@ class ConnectionCreate:
 
 
 @dataclass(frozen=True)
+class ConnectionKeyUpdate:
+    """Write the connection's key again, read from the environment variable `env_var` at apply (its
+    salted fingerprint says it changed, or was never recorded: `key_registry`)."""
+
+    provider: str
+    env_var: str
+
+
+@dataclass(frozen=True)
 class TwinReduce:
     """Keep the item's pattern (the oldest of identical twins) and remove the `others` (undeployed
     first when deployed): what two writers that both created one name leave behind."""
@@ -231,6 +241,7 @@ Operation = (
     | Undeploy
     | PatternDelete
     | ConnectionCreate
+    | ConnectionKeyUpdate
     | TwinReduce
 )
 

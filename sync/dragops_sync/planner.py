@@ -21,6 +21,7 @@ from typing import Any
 from dragops_sync.desired import SETTINGS_FILE, DesiredPattern, DesiredState
 from dragops_sync.essence import EssenceMemo
 from dragops_sync.files import FileIssue
+from dragops_sync.key_registry import KeyState
 from dragops_sync.live import LiveState
 from dragops_sync.live_index import LiveIndex
 from dragops_sync.plan import Plan, PlanError, PlanItem, PlanOptions
@@ -119,12 +120,14 @@ def build_plan(
     *,
     node_library: Sequence[Mapping[str, Any]] | NodeLibrary | None = None,
     essences: EssenceMemo | None = None,
+    key_states: Mapping[str, KeyState] | None = None,
 ) -> Plan:
     """Plan the changes that make `live` follow `desired`, as `options` ask.
 
     `node_library` (the definitions of `GET /api/nodes`) adds the online checks. `essences` is a memo
     of essences computed before (a long-running caller passes the same one each time; the plan is the
-    same with or without it). Invalid files get INVALID items and no writes.
+    same with or without it). `key_states` says, by connection name, whether the key in the
+    environment is the one written (`key_registry`). Invalid files get INVALID items and no writes.
     """
     owner = options.owner or desired.options.owner
     if not owner:
@@ -145,7 +148,9 @@ def build_plan(
         [
             _directory_errors(desired),
             _owner_errors(options, prune_on=prune_on),
-            plan_connections(desired.connections, live.connections) if connections_valid else Planned(),
+            plan_connections(desired.connections, live.connections, key_states)
+            if connections_valid
+            else Planned(),
             *_patterns(desired, index, issues, options),
             plan_prune(
                 desired,

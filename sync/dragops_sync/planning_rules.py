@@ -37,6 +37,7 @@ from dragops_sync.desired import DesiredConnection, DesiredPattern, DesiredState
 from dragops_sync.diff import FieldChange, diff_essence
 from dragops_sync.essence import Essence, canonical_json
 from dragops_sync.files import FileIssue
+from dragops_sync.key_registry import KeyState
 from dragops_sync.live import LiveConnection, LiveDeployment, LivePattern
 from dragops_sync.live_index import LiveIndex
 from dragops_sync.names import server_name
@@ -44,6 +45,7 @@ from dragops_sync.ownership import ownership_tags
 from dragops_sync.plan import (
     ActionKind,
     ConnectionCreate,
+    ConnectionKeyUpdate,
     DeploymentChange,
     PatternCreate,
     PatternDelete,
@@ -350,8 +352,15 @@ def _stale(dep: LiveDeployment, live: LivePattern, index: LiveIndex) -> str | No
 # -- connections ----------------------------------------------------------------------------------
 
 
-def plan_connections(desired: Sequence[DesiredConnection], live: Sequence[LiveConnection]) -> Planned:
-    """One item per desired connection: created when no live connection has its display name."""
+def plan_connections(
+    desired: Sequence[DesiredConnection],
+    live: Sequence[LiveConnection],
+    key_states: Mapping[str, KeyState] | None = None,
+) -> Planned:
+    """One item per desired connection: created when no live connection has its display name; its
+    key written again when its salted fingerprint (`key_states`, by name) says it changed or was never
+    recorded."""
+    states = key_states or {}
     live_by_name: dict[str, list[str]] = defaultdict(list)
     for conn in live:
         live_by_name[conn.display_name].append(conn.provider)
@@ -375,8 +384,25 @@ def plan_connections(desired: Sequence[DesiredConnection], live: Sequence[LiveCo
             reason = f"a live connection named {dc.server_name!r} exists for provider {providers[0]!r}"
             items.append(replace(base, kind=_K.CONFLICT, reason=reason))
         else:
-            items.append(replace(base, reason="exists (keys are never read back: rotation is not detected)"))
+            items.append(_key_item(base, dc, states.get(dc.server_name)))
     return Planned(tuple(items))
+
+
+def _key_item(base: PlanItem, dc: DesiredConnection, state: KeyState | None) -> PlanItem:
+    """An existing connection: its key is written again when it changed or was never recorded."""
+    var = f"${{{dc.api_key_env}}}"
+    if state is None:
+        return replace(base, reason=f"exists; {var} is not set here, so a changed key cannot be noticed")
+    if state == "same":
+        return replace(base, reason=f"exists; the key in {var} is the one written (salted fingerprint)")
+    reason = (
+        f"the key in {var} changed since it was written (salted fingerprint)"
+        if state == "rotated"
+        else f"exists, but its key was never recorded: {var} is written again and its fingerprint kept"
+    )
+    return replace(
+        base, kind=_K.UPDATE, reason=reason, operation=ConnectionKeyUpdate(dc.provider, dc.api_key_env)
+    )
 
 
 # -- prune ----------------------------------------------------------------------------------------
