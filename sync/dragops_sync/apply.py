@@ -327,7 +327,11 @@ class _Applier:
         pattern_id = self._pattern_id(item)
         try:
             deployed = operations.deploy_pattern(
-                self.client, pattern_id, environment_id=environment_id, wait=self.deploy_wait
+                self.client,
+                pattern_id,
+                environment_id=environment_id,
+                wait=self.deploy_wait,
+                same_content_ok=True,  # another writer of this directory deploying the same content
             )
         except (APIError, APIConnectionError) as exc:
             if exc.method != "GET":

@@ -51,15 +51,17 @@ from dragops_sync.apply import ApplyOptions, ResultStatus
 from dragops_sync.apply_progress import ApplyProgress
 from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.dashboard import UI_TOKEN_ENV
-from dragops_sync.directory import SETTINGS_FILE, load_directory
+from dragops_sync.directory import SETTINGS_FILE, load_directory, notification_targets
 from dragops_sync.errors import DragopsError
 from dragops_sync.export import export_patterns
 from dragops_sync.gitpull import head_commit
 from dragops_sync.local_ref import directory_at_ref
+from dragops_sync.notify import Notifier
 from dragops_sync.observe import LiveObserver
 from dragops_sync.pattern_report import render_status_json, render_status_table, status_rows
 from dragops_sync.plan import Plan, PlanOptions
 from dragops_sync.push_hooks import WEBHOOK_SECRET_ENV
+from dragops_sync.reconciler import problems_of
 from dragops_sync.refs import reference_targets, resolve_references
 from dragops_sync.render import render
 from dragops_sync.saved_plan import SavedPlan, exactly_the_saved_plan, only_the_saved_writes, read_saved_plan
@@ -181,6 +183,21 @@ def _apply(
             select=first_round_shown,
         )
     return result, notes
+
+
+def _notify(result: CycleResult) -> None:
+    """Tell the `notifications:` of the directory what this apply changed and what went wrong (CI
+    hears about failures too); waits a bounded time for the messages to go out."""
+    targets = notification_targets(result.directory)
+    if not targets or result.report is None:
+        return
+    notifier = Notifier(
+        targets, env=os.environ, context={"owner": result.owner, "env": result.plan.environment}
+    )
+    written = result.report.count(ResultStatus.OK)
+    applied = f"apply wrote {written} change(s)" if written else None
+    notifier.cycle(problems_of(result, result.report), commit=head_commit(result.directory), applied=applied)
+    notifier.close(timeout=10)
 
 
 # -- commands --------------------------------------------------------------------------------------
@@ -449,6 +466,7 @@ def apply(
         click.echo(f"Note: {note}", err=True)
     report = result.report
     assert report is not None
+    _notify(result)
     if output == "json":
         doc = {"plan": result.plan.to_dict(), "apply": report.to_dict(), "ok": result.ok}
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import signal
 import threading
 import time
@@ -45,17 +46,19 @@ from typing import TypedDict, Unpack
 from prometheus_client import Gauge
 
 from dragops_sync.api import Client
-from dragops_sync.apply import ApplyOptions
+from dragops_sync.apply import ApplyOptions, ResultStatus
 from dragops_sync.backoff import Backoff
 from dragops_sync.daemon_http import DaemonMetrics, DaemonStatus, StatusServer
 from dragops_sync.dashboard import Dashboard
+from dragops_sync.directory import notification_targets
 from dragops_sync.gitpull import current_branch
 from dragops_sync.live_cache import LiveCache
 from dragops_sync.logs import logs_configured
+from dragops_sync.notify import Notifier
 from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import PlanOptions
 from dragops_sync.push_hooks import PushHooks
-from dragops_sync.reconciler import CycleOutcome, Reconciler
+from dragops_sync.reconciler import CycleOutcome, Reconciler, problems_of
 from dragops_sync.source import GitSource
 from dragops_sync.states import ReconcileResult, Trigger
 from dragops_sync.tracking import CycleTracker, Key
@@ -233,6 +236,11 @@ class Daemon:
         if settings.source is not None:
             self._follow(settings.source)
         self.dashboard = Dashboard(self.status, token=settings.ui_token, sync_now=self.request_sync)
+        self.notifier = Notifier(
+            notification_targets(self.directory),
+            env=os.environ if env is None else env,
+            context={"environment": settings.planning.environment},
+        )
         source = settings.source
         branch = source.repo.branch if source is not None else current_branch(self.directory)
         self.push_hooks = PushHooks(secret=settings.webhook_secret, branch=branch, on_push=self.request_push)
@@ -317,6 +325,7 @@ class Daemon:
                 watcher.stop()
             if self._server is not None:
                 self._server.stop()
+            self.notifier.close(timeout=5)
         log.info("stopped after %d cycle(s)", self.cycles)
         return 0
 
@@ -380,6 +389,13 @@ class Daemon:
     def _finish(self, outcome: CycleOutcome) -> CycleOutcome:
         self.last = outcome
         self.dashboard.record(outcome)
+        if outcome.cycle is not None:  # a cycle that failed as a whole knows nothing new to tell
+            self.notifier.scope(owner=outcome.cycle.owner)
+            written = outcome.report.count(ResultStatus.OK) if outcome.report is not None else 0
+            applied = f"cycle {outcome.number} wrote {written} change(s)" if outcome.wrote else None
+            self.notifier.cycle(
+                problems_of(outcome.cycle, outcome.report), commit=outcome.commit, applied=applied
+            )
         if outcome.result == ReconcileResult.ERROR:
             entry = self.cycle_backoff.failed(_CYCLE, time.monotonic(), outcome.error or "")
             log.info("cycle %d failed; trying again in %.0f s", outcome.number, entry.delay)

@@ -62,6 +62,7 @@ from dragops_sync.files import (
     load_pattern_file,
 )
 from dragops_sync.freeze import FreezeWindow
+from dragops_sync.notify_settings import NotificationTarget
 from dragops_sync.smoke_settings import SmokeSettings
 from dragops_sync.variables import Variables
 
@@ -81,6 +82,7 @@ __all__ = [
     "load_connections",
     "load_directory",
     "load_settings",
+    "notification_targets",
     "outside_directory",
     "parse_budget",
     "resolve_connections",
@@ -174,6 +176,7 @@ class SyncSettings(BaseModel):
     ignore: list[str] = Field(default_factory=list)
     environments: list[EnvironmentSettings] = Field(default_factory=list)
     freeze: list[FreezeWindow] = Field(default_factory=list)
+    notifications: list[NotificationTarget] = Field(default_factory=list)
 
     @field_validator("environments")
     @classmethod
@@ -302,6 +305,7 @@ _SETTINGS_ALLOWED = {
     "prune": _allowed(PruneSettings),
     "environments[]": _allowed(EnvironmentSettings),
     "freeze[]": _allowed(FreezeWindow),
+    "notifications[]": _allowed(NotificationTarget),
 }
 
 
@@ -348,6 +352,15 @@ def load_settings(path: Path) -> SyncSettings:
     if issues or settings is None:
         raise SettingsError(path, issues)
     return settings
+
+
+def notification_targets(directory: Path) -> list[NotificationTarget]:
+    """The `notifications:` of DIR's settings ([] when none, or when the settings are invalid: the
+    cycle reports those itself)."""
+    try:
+        return list(load_settings(Path(directory) / SETTINGS_FILE).notifications)
+    except SettingsError:
+        return []
 
 
 def load_connections(path: Path) -> ConnectionsFile:

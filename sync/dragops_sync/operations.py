@@ -165,13 +165,16 @@ def deploy_pattern(
     wait: float = DEFAULT_DEPLOY_WAIT,
     interval: float = DEFAULT_POLL_INTERVAL,
     roll_back: bool = False,
+    same_content_ok: bool = False,
 ) -> Deployed:
     """Deploy (or redeploy) a pattern and read it back until it is active at the deployed version.
 
     A pending deployment is polled for at most `wait` seconds; a paused or undeployed one fails at once
     (it will not become active by waiting); one active at another version than the deploy answered
-    raises `DeployConfirmationError` (someone else deployed meanwhile). With `roll_back`, a pattern
-    that was not deployed before is undeployed again when any of this fails, so a failed deploy leaves
+    raises `DeployConfirmationError` (someone else deployed meanwhile) — unless `same_content_ok` and
+    that later version has the same graph (a second writer of the same directory: D48). With
+    `roll_back`, a pattern that was not deployed before is undeployed again when any of this fails, so
+    a failed deploy leaves
     nothing running (the original error is raised; a failed roll-back is added as a note).
     """
     was_deployed = roll_back and current_deployment(client, pattern_id) is not None
@@ -181,10 +184,9 @@ def deploy_pattern(
         live = client.deployments.wait_until_active(
             pattern_id, version_number=expected, timeout=wait, interval=interval
         )
-        if (
-            expected is not None
-            and live.version_number != expected
-            and not _same_content(client, pattern_id, expected, live.version_number)
+        raced = expected is not None and live.version_number != expected
+        if raced and not (
+            same_content_ok and _same_content(client, pattern_id, expected or 0, live.version_number)
         ):
             raise DeployConfirmationError(
                 f"deployed version {expected}, but the deployment reads back at version "

@@ -28,12 +28,13 @@ from dragops_sync.cycle import CycleResult, run_cycle
 from dragops_sync.daemon_http import Blocker, DaemonMetrics, DaemonStatus
 from dragops_sync.files import PatternFileCache
 from dragops_sync.gitpull import fast_forward, has_uncommitted_changes, head_commit
+from dragops_sync.notify import Problem
 from dragops_sync.observe import LiveObserver
 from dragops_sync.plan import ActionKind, PlanOptions
 from dragops_sync.states import PatternState, ReconcileResult, Trigger
 from dragops_sync.tracking import CycleTracker, Key
 
-__all__ = ["CycleOutcome", "Reconciler", "blockers_of", "short_commit"]
+__all__ = ["CycleOutcome", "Reconciler", "blockers_of", "problems_of", "short_commit"]
 
 log = logging.getLogger("dragops_sync.daemon")
 
@@ -90,6 +91,33 @@ def blockers_of(planned: CycleResult, report: ApplyReport) -> list[Blocker]:
         Blocker(str(r.status), r.message, pattern=r.item.name, file=r.item.file)
         for r in report.results
         if r.status in (ResultStatus.FAILED, ResultStatus.ROLLED_BACK)
+    ]
+    return found
+
+
+# The notification event of each kind of blocker (notify.py); the others are not announced.
+_NOTIFIED = {
+    "failed": "failed",
+    "rolled_back": "failed",
+    "conflict": "conflict",
+    "invalid": "invalid",
+    "prune_refused": "prune_refused",
+}
+
+
+def problems_of(planned: CycleResult, report: ApplyReport | None) -> list[Problem]:
+    """What a cycle (or an apply) has to tell people: its blockers that notifications announce, and
+    the patterns drifting in observe/warn mode."""
+    blockers = blockers_of(planned, report) if report is not None else []
+    found = [
+        Problem(_NOTIFIED[b.kind], b.message, pattern=b.pattern, file=b.file)
+        for b in blockers
+        if b.kind in _NOTIFIED
+    ]
+    found += [
+        Problem("drift", item.reason, pattern=item.name, file=item.file)
+        for item in planned.plan.items
+        if item.kind == ActionKind.DRIFT
     ]
     return found
 
