@@ -432,3 +432,37 @@ def test_watch_repo_as_a_process_clones_into_the_cache_reconciles_and_keeps_the_
     for text in (output, status, metrics, config):
         assert TOKEN not in text
     assert f"cloning {server.url('remote.git')} (branch main)" in output
+
+
+def test_a_real_ssh_server_is_followed_with_key_and_known_hosts(
+    origin: tuple[Path, Path], client: Client, tmp_path: Path
+) -> None:
+    """`--repo ssh://...` against a real OpenSSH server on loopback (skipped, saying why, where sshd
+    cannot run): clone with the key, strict host checking against known_hosts, a pushed change
+    fetched; an unknown host key is refused."""
+    from kit.ssh_server import SshUnavailable, start_sshd
+
+    author, bare = origin
+    try:
+        server_context = start_sshd(tmp_path / "sshd")
+        server = server_context.__enter__()
+    except SshUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        repo = RemoteRepo(server.url(bare), ssh_key=server.client_key, known_hosts=server.known_hosts)
+        source = GitSource(repo, workdir=tmp_path / "work")
+        source.prepare()
+        assert (source.directory / "patterns" / "a.json").is_file()
+        pushed = push(author, "over ssh")
+        result = source.sync()
+        assert result.ok and result.after == pushed
+
+        stranger = tmp_path / "other_known_hosts"  # another key for that host: a man in the middle
+        other_key = " ".join(Path(f"{server.client_key}.pub").read_text().split()[:2])
+        stranger.write_text(f"[127.0.0.1]:{server.port} {other_key}\n")
+        wrong = RemoteRepo(server.url(bare), ssh_key=server.client_key, known_hosts=stranger)
+        with pytest.raises(SourceError) as refused:
+            GitSource(wrong, workdir=tmp_path / "work2").prepare()
+        assert "cannot clone" in str(refused.value)
+    finally:
+        server_context.__exit__(None, None, None)
