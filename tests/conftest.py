@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 
@@ -34,6 +35,17 @@ def _cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     """The CLI keeps a cache of live patterns under $XDG_CACHE_HOME: each test gets its own, never
     the home directory of whoever runs the suite."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sync_logging() -> Iterator[None]:
+    """A CLI run in this process sets the `dragops_sync` logger's level and handler (--log-level);
+    each test starts and ends without them, so what one test logs never depends on an earlier one."""
+    logger = logging.getLogger("dragops_sync")
+    kept = (logger.level, list(logger.handlers))
+    yield
+    logger.setLevel(kept[0])
+    logger.handlers[:] = kept[1]
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ from dragops_sync.files import (
     load_pattern_file,
     read_document,
 )
-from dragops_sync.key_registry import REGISTRY_TAG_PREFIX
+from dragops_sync.key_registry import is_key_registry
 from dragops_sync.live import LiveConnection, LivePattern, LiveState
 from dragops_sync.models import Deployment, PatternSummary
 from dragops_sync.ownership import ownership_mark, strip_ownership_tags
@@ -174,7 +174,7 @@ def export_patterns(
         s
         for s in summaries
         if (name_glob is None or fnmatch.fnmatchcase(s.name, name_glob))
-        and not any(str(t).startswith(REGISTRY_TAG_PREFIX) for t in s.tags)  # the sync's key registry
+        and not is_key_registry(s.tags)  # the sync's own key registry
     ]
     deployments = {d.pattern_id: d for d in client.deployments.list() if d.pattern_id is not None}
     # Ids of live connections and patterns in node properties become `${kind:NAME}` references.

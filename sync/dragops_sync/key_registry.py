@@ -28,7 +28,14 @@ from typing import Any, Literal
 from dragops_sync.api import Client
 from dragops_sync.desired import DesiredConnection
 
-__all__ = ["REGISTRY_TAG_PREFIX", "KeyRegistry", "KeyState", "fingerprint", "registry_name"]
+__all__ = [
+    "REGISTRY_TAG_PREFIX",
+    "KeyRegistry",
+    "KeyState",
+    "fingerprint",
+    "is_key_registry",
+    "registry_name",
+]
 
 REGISTRY_TAG_PREFIX = "dragops-sync:keys-of="
 _PBKDF2_ROUNDS = 200_000
@@ -42,6 +49,11 @@ def fingerprint(salt: str, api_key: str) -> str:
     return digest.hex()
 
 
+def is_key_registry(tags: Sequence[object]) -> bool:
+    """Whether a live pattern with these tags is a key registry (the sync's own, never a user's)."""
+    return any(str(t).startswith(REGISTRY_TAG_PREFIX) for t in tags)
+
+
 def registry_name(owner: str) -> str:
     return f"dragops-sync connection keys ({owner})"[:200]
 
@@ -53,16 +65,26 @@ class KeyRegistry:
         self._client = client
         self._owner = owner
         self._tag = f"{REGISTRY_TAG_PREFIX}{owner}"[:100]
-        self._lock = threading.Lock()
+        with _LOCKS_GUARD:  # one lock per owner, shared by every instance: apply records in parallel
+            self._lock = _LOCKS.setdefault(owner, threading.Lock())
 
-    def _find(self) -> tuple[str | None, dict[str, str]]:
-        for summary in self._client.patterns.list(tags=[self._tag]):
+    def _find(self) -> tuple[list[str], dict[str, str]]:
+        """The registry patterns (oldest first) and the fingerprints they hold, merged.
+
+        Two writers racing on an owner's first record can each create a registry; every one found is
+        read (a later one's entry wins) so nothing recorded is lost, and `record` folds them into the
+        oldest.
+        """
+        ids: list[str] = []
+        merged: dict[str, str] = {}
+        for summary in self._client.patterns.list(tags=[self._tag], sort_by="createdAt", sort_order="asc"):
+            ids.append(summary.id)
             try:
                 recorded = json.loads(summary.description or "{}").get("connections", {})
             except (ValueError, AttributeError):
                 recorded = {}
-            return summary.id, {str(k): str(v) for k, v in recorded.items() if isinstance(v, str)}
-        return None, {}
+            merged.update({str(k): str(v) for k, v in recorded.items() if isinstance(v, str)})
+        return ids, merged
 
     def states(self, connections: Sequence[DesiredConnection], env: Mapping[str, str]) -> dict[str, KeyState]:
         """For each connection whose key variable is set: same, rotated or unrecorded."""
@@ -86,18 +108,22 @@ class KeyRegistry:
         salt = secrets.token_hex(16)
         entry = f"{salt}:{fingerprint(salt, api_key)}"
         with self._lock:
-            pattern_id, recorded = self._find()
+            ids, recorded = self._find()
             recorded[name] = entry
             description = json.dumps({"connections": dict(sorted(recorded.items()))}, separators=(",", ":"))
-            if pattern_id is None:
+            if not ids:
                 self._client.patterns.create(
                     name=registry_name(self._owner),
                     description=description,
                     tags=[self._tag],
                     graph_data=_EMPTY_GRAPH,
                 )
-            else:
-                self._client.patterns.update(pattern_id, description=description)
+                return
+            self._client.patterns.update(ids[0], description=description)
+            for twin in ids[1:]:  # its entries are in the oldest now
+                self._client.patterns.delete(twin)
 
 
 _EMPTY_GRAPH: dict[str, Any] = {"nodes": [], "edges": []}
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()

@@ -8,6 +8,7 @@ from typing import Any
 
 from dragops_sync.api import Client
 from dragops_sync.essence import essence, short_hash
+from dragops_sync.key_registry import is_key_registry
 from dragops_sync.live import LiveDeployment, LivePattern
 from dragops_sync.ownership import APPLIED_TAG_PREFIX, OWNER_TAG_PREFIX
 from kit.documents import OWNER
@@ -82,3 +83,8 @@ def live_message(client: Client, name: str) -> str | None:
 def live_names(client: Client) -> set[str]:
     """The names of every live pattern."""
     return {p.name for p in client.patterns.list()}
+
+
+def user_patterns(client: Client) -> list[Any]:
+    """The live pattern summaries a user made or the sync applied, without the sync's key registry."""
+    return [s for s in client.patterns.list() if not is_key_registry(s.tags)]

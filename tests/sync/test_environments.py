@@ -18,6 +18,7 @@ from dragops_sync.ownership import ownership_mark
 from kit.documents import webhook_logger
 from kit.emulator import writes
 from kit.git import commit, git, init_repo
+from kit.live import user_patterns
 from kit.sync_dirs import write_pattern, write_settings
 from kit.sync_runs import run_cli, running_daemon
 from kit.waiting import wait_for
@@ -73,7 +74,7 @@ def make_directory(root: Path, settings: str = SETTINGS) -> Path:
 def live_by_owner(client: Client) -> dict[tuple[str, str | None], str]:
     """(pattern name, owner) -> the Log message, for every live pattern."""
     found = {}
-    for summary in client.patterns.list():
+    for summary in user_patterns(client):
         pattern = client.patterns.get(summary.id)
         (log,) = [n for n in pattern.graph_data["nodes"] if n["type"] == "Log"]
         found[(summary.name, ownership_mark(summary.tags).owner)] = log["data"]["pinDefaults"]["message"]
@@ -302,12 +303,12 @@ def test_the_example_applies_to_staging_and_prod_and_rolls_back_by_commit(tmp_pa
             Client(base_url=staging_emu.url, token=staging_user.token) as staging,
             Client(base_url=prod_emu.url, token=prod_user.token) as prod,
         ):
-            assert sorted(p.name for p in staging.patterns.list()) == [
+            assert sorted(p.name for p in user_patterns(staging)) == [
                 "Load Test Probe",
                 "Slack Notifier",
                 "Status Report",
             ]
-            assert sorted(p.name for p in prod.patterns.list()) == ["Slack Notifier", "Status Report"]
+            assert sorted(p.name for p in user_patterns(prod)) == ["Slack Notifier", "Status Report"]
 
             def channel(client: Client) -> str:
                 (summary,) = client.patterns.find_by_name("Slack Notifier")

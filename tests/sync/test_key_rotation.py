@@ -13,7 +13,8 @@ import pytest
 
 from dragops_emulator import Emulator, SeededUser
 from dragops_sync.api import Client
-from dragops_sync.key_registry import REGISTRY_TAG_PREFIX
+from dragops_sync.desired import DesiredConnection
+from dragops_sync.key_registry import REGISTRY_TAG_PREFIX, KeyRegistry, fingerprint
 from kit.emulator import writes
 from kit.sync_dirs import FAST_RATE, sync_repo
 from kit.sync_runs import run_cli
@@ -110,3 +111,53 @@ def test_a_connection_made_before_is_written_once_then_remembered(
     blind = run_cli(["plan", str(repo), "-o", "json"], emu=emu, user=user, env={"SLACK_TOKEN": None})
     (item,) = connection_items(blind.stdout)
     assert item["kind"] == "noop" and "is not set here" in item["reason"]
+
+
+def test_many_connections_made_in_one_apply_share_one_registry_and_the_next_plan_is_clean(
+    tmp_path: Path, emu: Emulator, user: SeededUser, client: Client
+) -> None:
+    repo = sync_repo(tmp_path / "repo", {"a": "Alpha"}, settings=SETTINGS)
+    names = [f"conn-{i}" for i in range(6)]
+    (repo / "connections.yaml").write_text(
+        "connections:\n"
+        + "".join(
+            f"  - {{name: {n}, provider: slack, apiKey: '${{KEY_{i}}}'}}\n" for i, n in enumerate(names)
+        ),
+        encoding="utf-8",
+    )
+    env = {f"KEY_{i}": f"xoxb-sentinel-{i}" for i in range(len(names))}
+    applied = run_cli(["apply", str(repo)], emu=emu, user=user, env=env)
+    assert applied.exit_code == 0, applied.output
+    assert "wrote the key" not in applied.output  # a fresh connection is never written twice
+    (registry,) = client.patterns.list(tags=[f"{REGISTRY_TAG_PREFIX}acme/flows"])
+    assert sorted(json.loads(registry.description)["connections"]) == names
+    plan = run_cli(["plan", str(repo), "-o", "json", "--detailed-exitcode"], emu=emu, user=user, env=env)
+    assert plan.exit_code == 0, plan.output
+    assert {i["kind"] for i in connection_items(plan.stdout)} == {"noop"}
+
+
+def test_twin_registries_left_by_racing_writers_are_read_together_and_folded_into_the_oldest(
+    client: Client,
+) -> None:
+    tag = f"{REGISTRY_TAG_PREFIX}acme/flows"
+    for name, key in (("one", KEY_ONE), ("two", KEY_TWO)):  # two processes, each making its own
+        salt = "00" * 16
+        client.patterns.create(
+            name="dragops-sync connection keys (acme/flows)",
+            description=json.dumps({"connections": {name: f"{salt}:{fingerprint(salt, key)}"}}),
+            tags=[tag],
+            graph_data={"nodes": [], "edges": []},
+        )
+    registry = KeyRegistry(client, "acme/flows")
+    connections = [
+        DesiredConnection(name=n, provider="slack", api_key_env=e) for n, e in (("one", "K1"), ("two", "K2"))
+    ]
+    assert registry.states(connections, {"K1": KEY_ONE, "K2": KEY_TWO}) == {"one": "same", "two": "same"}
+    oldest = next(iter(client.patterns.list(tags=[tag], sort_by="createdAt", sort_order="asc"))).id
+
+    registry.record("three", KEY_ONE)
+
+    (left,) = client.patterns.list(tags=[tag])
+    assert left.id == oldest
+    assert sorted(json.loads(left.description)["connections"]) == ["one", "three", "two"]
+    assert KEY_ONE not in left.description and KEY_TWO not in left.description
