@@ -1,0 +1,146 @@
+"""A pattern's graph as a standalone SVG picture, its changes coloured: `dragops-sync render` and the
+dashboard's detail page.
+
+Nodes sit where the DRAGOPS editor saved them (`position`), so the picture looks like what the user
+sees in DRAGOPS; a graph without positions (every node at the origin, or none given) gets a simple
+layered layout instead: each node one column right of the furthest node wired into it. Every node is
+one `<g class="node CLASS">` and every wire one `<path class="wire CLASS">`, CLASS being added,
+removed, changed or same (`graph_changes.classify`); the colours are in the picture's own `<style>`,
+so it needs nothing else to be shown. No script, no external reference: safe to inline in a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from dragops_sync.graph_changes import GraphDiff, classify, node_caption
+
+__all__ = ["render_svg"]
+
+_NODE_W, _NODE_H = 190, 58
+_COLUMN, _ROW = 260, 100  # the layered layout's spacing
+_MARGIN = 30
+
+_STYLE = """
+.node rect { fill: #ffffff; stroke: #57606a; stroke-width: 1.5; }
+.node text { font: 13px system-ui, sans-serif; fill: #1f2328; }
+.node text.caption { font-size: 11px; fill: #57606a; }
+.node.added rect { fill: #dafbe1; stroke: #1a7f37; stroke-width: 2.5; }
+.node.changed rect { fill: #fff8c5; stroke: #9a6700; stroke-width: 2.5; }
+.node.removed rect { fill: #ffebe9; stroke: #cf222e; stroke-width: 2; stroke-dasharray: 5 3; }
+.node.removed text { text-decoration: line-through; }
+.wire { fill: none; stroke: #8c959f; stroke-width: 1.6; }
+.wire.added { stroke: #1a7f37; stroke-width: 2.6; }
+.wire.removed { stroke: #cf222e; stroke-width: 2; stroke-dasharray: 5 3; }
+.legend text { font: 12px system-ui, sans-serif; fill: #57606a; }
+"""
+
+
+def _position(node: Mapping[str, Any]) -> tuple[float, float] | None:
+    position = node.get("position")
+    if not isinstance(position, Mapping):
+        return None
+    x, y = position.get("x"), position.get("y")
+    if isinstance(x, bool) or isinstance(y, bool) or not isinstance(x, int | float):
+        return None
+    return (float(x), float(y)) if isinstance(y, int | float) else None
+
+
+def _layered(diff: GraphDiff) -> dict[str, tuple[float, float]]:
+    """Columns by the longest chain of wires into each node; rows in column order.
+
+    Wires that close a cycle (found walking from the nodes nothing feeds, then from the rest) are left
+    out of the layering, so a loop back to a trigger does not push the trigger to the right.
+    """
+    outgoing: dict[str, list[str]] = {n: [] for n in diff.nodes}
+    for src, _, dst, _ in diff.wires:
+        if src in outgoing and dst in outgoing and src != dst and dst not in outgoing[src]:
+            outgoing[src].append(dst)
+    fed = {dst for targets in outgoing.values() for dst in targets}
+    forward: dict[str, list[str]] = {n: [] for n in diff.nodes}
+    state: dict[str, str] = {}  # "open" while on the walk's path, "done" after
+
+    def walk(node_id: str) -> None:
+        state[node_id] = "open"
+        for dst in outgoing[node_id]:
+            if state.get(dst) != "open":  # an open one would close a cycle
+                forward[dst].append(node_id)
+                if dst not in state:
+                    walk(dst)
+        state[node_id] = "done"
+
+    for node_id in [n for n in diff.nodes if n not in fed] + list(diff.nodes):
+        if node_id not in state:
+            walk(node_id)
+    column: dict[str, int] = {}
+
+    def place(node_id: str) -> int:
+        if node_id not in column:
+            column[node_id] = 1 + max((place(p) for p in forward[node_id]), default=-1)
+        return column[node_id]
+
+    rows: dict[int, int] = {}
+    placed: dict[str, tuple[float, float]] = {}
+    for node_id in diff.nodes:
+        col = place(node_id)
+        placed[node_id] = (col * _COLUMN, rows.get(col, 0) * _ROW)
+        rows[col] = rows.get(col, 0) + 1
+    return placed
+
+
+def _layout(diff: GraphDiff) -> dict[str, tuple[float, float]]:
+    """The editor's saved positions when they tell nodes apart, else the layered layout."""
+    saved = {n: _position(node) for n, node in diff.nodes.items()}
+    points = {p for p in saved.values() if p is not None}
+    if len(saved) > 1 and (None in saved.values() or len(points) < len(saved)):
+        return _layered(diff)  # missing or stacked positions: the editor's layout cannot be drawn
+    return {n: p for n, p in saved.items() if p is not None}
+
+
+def _wire_path(start: tuple[float, float], end: tuple[float, float]) -> str:
+    """A horizontal S-curve from the right edge of one node to the left edge of the other."""
+    x1, y1 = start[0] + _NODE_W, start[1] + _NODE_H / 2
+    x2, y2 = end[0], end[1] + _NODE_H / 2
+    bend = max(40.0, abs(x2 - x1) / 2)
+    return f"M {x1:.1f} {y1:.1f} C {x1 + bend:.1f} {y1:.1f}, {x2 - bend:.1f} {y2:.1f}, {x2:.1f} {y2:.1f}"
+
+
+def render_svg(old_graph: Any, new_graph: Any, *, title: str = "") -> str:
+    """The SVG document of `new_graph` with the changes from `old_graph` coloured (`old_graph=None`:
+    the graph alone). `title` names the pattern (shown by viewers as the picture's title)."""
+    diff = classify(old_graph, new_graph)
+    at = _layout(diff)
+    if at:
+        left = min(x for x, _ in at.values()) - _MARGIN
+        top = min(y for _, y in at.values()) - _MARGIN
+        width = max(x for x, _ in at.values()) + _NODE_W + _MARGIN - left
+        height = max(y for _, y in at.values()) + _NODE_H + _MARGIN - top
+    else:
+        left, top, width, height = 0.0, 0.0, 2.0 * _MARGIN + _NODE_W, 2.0 * _MARGIN
+    out = [
+        '<svg xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'viewBox="{left:.0f} {top:.0f} {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}">',
+        f"<title>{escape(title or 'pattern graph')}</title>",
+        f"<style>{_STYLE}</style>",
+    ]
+    for (src, src_pin, dst, dst_pin), klass in diff.wires.items():
+        if src in at and dst in at:
+            ends = quoteattr(f"{src}.{src_pin} -> {dst}.{dst_pin}")
+            out.append(f'<path class="wire {klass}" data-wire={ends} d="{_wire_path(at[src], at[dst])}"/>')
+    for node_id, node in diff.nodes.items():
+        x, y = at[node_id]
+        kind, caption, klass = str(node.get("type", "?")), node_caption(node), diff.node_class[node_id]
+        out += [
+            f'<g class="node {klass}" data-id={quoteattr(node_id)} transform="translate({x:.1f} {y:.1f})">',
+            f"<title>{escape(f'{kind} ({node_id}): {klass}')}</title>",
+            f'<rect width="{_NODE_W}" height="{_NODE_H}" rx="8"/>',
+            f'<text x="12" y="{24 if caption else 34}">{escape(kind[:26])}</text>',
+        ]
+        if caption:
+            out.append(f'<text class="caption" x="12" y="44">{escape(caption[:30])}</text>')
+        out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
