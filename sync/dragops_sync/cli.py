@@ -10,10 +10,11 @@ traceback only with `-v`) and never a secret.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -58,8 +59,9 @@ from dragops_sync.gitpull import head_commit
 from dragops_sync.local_ref import directory_at_ref
 from dragops_sync.notify import Notifier
 from dragops_sync.observe import LiveObserver
+from dragops_sync.pattern_picture import draw, find_subject, graph_at_ref
 from dragops_sync.pattern_report import render_status_json, render_status_table, status_rows
-from dragops_sync.plan import Plan, PlanOptions
+from dragops_sync.plan import Plan, PlanOptions, Resource, key_of
 from dragops_sync.push_hooks import WEBHOOK_SECRET_ENV
 from dragops_sync.reconciler import problems_of
 from dragops_sync.refs import reference_targets, resolve_references
@@ -656,6 +658,67 @@ def suspend(directory: str, name: str) -> int:
 def resume(directory: str, name: str) -> int:
     """Manage pattern NAME again (removes sync.suspend from its file)."""
     return _suspension(directory, name, False)
+
+
+@cli.command("render")
+@click.argument("file_or_name", metavar="FILE_OR_NAME")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The sync directory (default: the file's; for a NAME, the current directory).",
+)
+@click.option(
+    "--against",
+    metavar="live|REF",
+    help="Colour the changes from the live pattern (live) or from the file at a git ref (HEAD, main, v1...).",
+)
+@click.option("--format", "fmt", type=click.Choice(["svg", "mermaid"]), default="svg", show_default=True)
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="The file to write (- : standard output).",
+)
+@cache_options
+@connection_options
+@click.pass_context
+def render_command(
+    ctx: click.Context,
+    /,
+    *,
+    file_or_name: str,
+    directory: Path | None,
+    against: str | None,
+    fmt: str,
+    out: str,
+    cache_dir: Path | None,
+    **options: Any,
+) -> int:
+    """Draw a pattern (a file, or the NAME of one in the directory) as SVG, at the positions the DRAGOPS
+    editor saved (a layered layout without them); --against colours what changed: added green,
+    changed amber, removed red."""
+    opts = merge_options(ctx, **options)
+    subject = find_subject(file_or_name, directory, opts.env)
+    before: Mapping[str, Any] | None = None
+    if against == "live":
+        planning = _targeted(PlanOptions(environment=opts.env), (glob.escape(subject.name),), ())
+        result = _plan(ctx, subject.directory, planning, cache_dir)
+        item = next((i for i in result.plan.items if i.key == key_of(Resource.PATTERN, subject.name)), None)
+        if item is None or item.live_content is None:
+            click.echo(f"{subject.name!r} is not live (or not this directory's): drawn as all new.", err=True)
+        before = item.live_content["graphData"] if item and item.live_content else {"nodes": [], "edges": []}
+    elif against:
+        before = graph_at_ref(subject, against)
+    picture = draw(subject, before, fmt)
+    with click.open_file(out, "w", encoding="utf-8") as stream:
+        stream.write(picture)
+    if out != "-":
+        click.echo(f"Drew {subject.name!r} ({subject.file}) to {out}.", err=True)
+    return 0
 
 
 @cli.command()

@@ -12,7 +12,9 @@ Routes (all under the status server, next to /healthz, /readyz, /metrics and /st
   document, no open connection per viewer).
 * `GET /ui/state.json` — what the page shows, as JSON.
 * `GET /ui/pattern?name=NAME` — one pattern: its state and, when it is drifted, in conflict or out of
-  sync, the change the last cycle planned for it.
+  sync, the change the last cycle planned for it (the plan's lines and a picture of its graph).
+* `GET /ui/picture.svg?name=NAME` — that picture: the pattern's graph at the editor's positions with
+  what the change adds, changes and removes coloured (`graph_picture`); 404 without a planned change.
 * `GET /ui/assets/dashboard.css|dashboard.js` — shipped in the package: no CDN, no network.
 * `POST /ui/sync` — "Sync now": asks the daemon for a cycle. Only when the daemon was given a token
   (`DRAGOPS_SYNC_UI_TOKEN`) and the request carries it (header `X-Dragops-UI-Token`, or a `token`
@@ -29,7 +31,7 @@ from __future__ import annotations
 import hmac
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
@@ -46,7 +48,8 @@ from dragops_sync.dashboard_pages import (
     render_pattern,
     state_document,
 )
-from dragops_sync.plan import ActionKind, Plan
+from dragops_sync.graph_picture import render_svg
+from dragops_sync.plan import ActionKind, Plan, PlanItem, Resource
 from dragops_sync.reconciler import CycleOutcome
 from dragops_sync.render import render_text
 
@@ -71,6 +74,7 @@ _CHANGE_KINDS = frozenset(
 
 _HTML = "text/html; charset=utf-8"
 _JSON = "application/json"
+_SVG = "image/svg+xml"
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,11 @@ class Dashboard:
             if not any(p["name"] == name for p in view.status.get("patterns", [])):
                 return Page(404, _HTML, render_pattern(view, None).encode())
             return Page(200, _HTML, render_pattern(view, name).encode())
+        if path == "/ui/picture.svg":
+            detail = self.view().details.get((query.get("name") or [""])[0])
+            if detail is None or detail.picture is None:
+                return _text(404, "no planned change to draw for that pattern")
+            return Page(200, _SVG, detail.picture.encode())
         if path.startswith("/ui/assets/"):
             asset = path.removeprefix("/ui/assets/")
             if asset not in _ASSETS:
@@ -239,10 +248,20 @@ def _text_or_none(value: object) -> str | None:
     return str(value) if value is not None else None
 
 
+def _picture(items: Sequence[PlanItem]) -> str | None:
+    """The SVG of the pattern's graph, live's changed into the file's, when the plan compared them."""
+    for item in items:
+        if item.resource == Resource.PATTERN and item.file_content is not None:
+            live = item.live_content
+            before = live["graphData"] if live is not None else {"nodes": [], "edges": []}
+            return render_svg(before, item.file_content["graphData"], title=item.name)
+    return None
+
+
 def _details(plan: Plan) -> dict[str, PatternDetail]:
     """For each pattern the plan changes, drifts or conflicts on: its plan lines (the same text as
     `dragops-sync plan`, so the dashboard and the CLI never disagree)."""
-    by_name: dict[str, list[Any]] = {}
+    by_name: dict[str, list[PlanItem]] = {}
     for item in plan.items:
         if item.kind in _CHANGE_KINDS:
             by_name.setdefault(item.name, []).append(item)
@@ -251,6 +270,9 @@ def _details(plan: Plan) -> dict[str, PatternDetail]:
         only = replace(plan, items=tuple(items), errors=(), refusals=(), issues=(), notes=())
         lines = render_text(only, width=200).splitlines()[:-1]  # without the plan's summary line
         details[name] = PatternDetail(
-            name=name, kinds=tuple(dict.fromkeys(str(i.kind) for i in items)), lines=tuple(lines)
+            name=name,
+            kinds=tuple(dict.fromkeys(str(i.kind) for i in items)),
+            lines=tuple(lines),
+            picture=_picture(items),
         )
     return details

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 __all__ = [
     "CycleRow",
@@ -79,6 +79,7 @@ class PatternDetail:
     name: str
     kinds: tuple[str, ...]
     lines: tuple[str, ...]
+    picture: str | None = None  # the SVG of its graph with the change coloured (graph_picture)
 
 
 @dataclass(frozen=True)
@@ -308,9 +309,18 @@ def render_pattern(view: DashboardView, name: str | None) -> str:
     detail = view.details.get(str(name))
     if detail is not None:
         lines = "\n".join(f'<span class="{_line_class(line)}">{escape(line)}</span>' for line in detail.lines)
+        picture = ""
+        if detail.picture is not None:
+            source = "/ui/picture.svg?" + urlencode({"name": str(name)})
+            picture = f"""
+<figure class="picture">
+<img src="{escape(source)}" alt="The graph of {escape(str(name))}, its planned change coloured">
+<figcaption><span class="added">added</span> <span class="changed">changed</span> \
+<span class="removed">removed</span></figcaption>
+</figure>"""
         change = f"""<section class="change">
 <h2>Planned change <small>({escape(", ".join(detail.kinds))})</small></h2>
-<pre class="changes">{lines}</pre>
+<pre class="changes">{lines}</pre>{picture}
 </section>"""
     else:
         change = '<section class="change"><h2>Planned change</h2><p>None: in sync with git.</p></section>'

@@ -43,6 +43,10 @@ class GraphChange:
     kind: str
     text: str
 
+    def to_dict(self) -> dict[str, str]:
+        """The JSON form (docs/plan-json.md, `graphChanges`)."""
+        return {"op": self.op, "kind": self.kind, "text": self.text.strip()}
+
     def line(self) -> str:
         """The human line, e.g. `+ node Log "extra" (node_99)`."""
         return f"{self.op} {self.text}"

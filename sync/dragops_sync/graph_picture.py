@@ -5,8 +5,8 @@ Nodes sit where the DRAGOPS editor saved them (`position`), so the picture looks
 sees in DRAGOPS; a graph without positions (every node at the origin, or none given) gets a simple
 layered layout instead: each node one column right of the furthest node wired into it. Every node is
 one `<g class="node CLASS">` and every wire one `<path class="wire CLASS">`, CLASS being added,
-removed, changed or same (`graph_changes.classify`); the colours are in the picture's own `<style>`,
-so it needs nothing else to be shown. No script, no external reference: safe to inline in a page.
+removed, changed or same (`graph_changes.classify`), coloured by attributes on the element itself,
+so the picture needs nothing else to be shown. No script, no external reference: safe to inline in a page.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from dragops_sync.graph_changes import GraphDiff, classify, node_caption
+from dragops_sync.graph_changes import ChangeClass, GraphDiff, classify, node_caption
 
 __all__ = ["render_svg"]
 
@@ -23,19 +23,21 @@ _NODE_W, _NODE_H = 190, 58
 _COLUMN, _ROW = 260, 100  # the layered layout's spacing
 _MARGIN = 30
 
-_STYLE = """
-.node rect { fill: #ffffff; stroke: #57606a; stroke-width: 1.5; }
-.node text { font: 13px system-ui, sans-serif; fill: #1f2328; }
-.node text.caption { font-size: 11px; fill: #57606a; }
-.node.added rect { fill: #dafbe1; stroke: #1a7f37; stroke-width: 2.5; }
-.node.changed rect { fill: #fff8c5; stroke: #9a6700; stroke-width: 2.5; }
-.node.removed rect { fill: #ffebe9; stroke: #cf222e; stroke-width: 2; stroke-dasharray: 5 3; }
-.node.removed text { text-decoration: line-through; }
-.wire { fill: none; stroke: #8c959f; stroke-width: 1.6; }
-.wire.added { stroke: #1a7f37; stroke-width: 2.6; }
-.wire.removed { stroke: #cf222e; stroke-width: 2; stroke-dasharray: 5 3; }
-.legend text { font: 12px system-ui, sans-serif; fill: #57606a; }
-"""
+# Colours as presentation attributes, not a <style> element: the picture then looks the same in an
+# <img> under a strict Content-Security-Policy (the dashboard's), in a browser and in an editor.
+_NODE_STYLE: Mapping[ChangeClass, str] = {
+    "same": 'fill="#ffffff" stroke="#57606a" stroke-width="1.5"',
+    "added": 'fill="#dafbe1" stroke="#1a7f37" stroke-width="2.5"',
+    "changed": 'fill="#fff8c5" stroke="#9a6700" stroke-width="2.5"',
+    "removed": 'fill="#ffebe9" stroke="#cf222e" stroke-width="2" stroke-dasharray="5 3"',
+}
+_WIRE_STYLE: Mapping[ChangeClass, str] = {
+    "same": 'stroke="#8c959f" stroke-width="1.6"',
+    "added": 'stroke="#1a7f37" stroke-width="2.6"',
+    "changed": 'stroke="#8c959f" stroke-width="1.6"',
+    "removed": 'stroke="#cf222e" stroke-width="2" stroke-dasharray="5 3"',
+}
+_FONT = 'font-family="system-ui, sans-serif"'
 
 
 def _position(node: Mapping[str, Any]) -> tuple[float, float] | None:
@@ -124,23 +126,30 @@ def render_svg(old_graph: Any, new_graph: Any, *, title: str = "") -> str:
         f'viewBox="{left:.0f} {top:.0f} {width:.0f} {height:.0f}" '
         f'width="{width:.0f}" height="{height:.0f}">',
         f"<title>{escape(title or 'pattern graph')}</title>",
-        f"<style>{_STYLE}</style>",
     ]
     for (src, src_pin, dst, dst_pin), klass in diff.wires.items():
         if src in at and dst in at:
             ends = quoteattr(f"{src}.{src_pin} -> {dst}.{dst_pin}")
-            out.append(f'<path class="wire {klass}" data-wire={ends} d="{_wire_path(at[src], at[dst])}"/>')
+            path = _wire_path(at[src], at[dst])
+            out.append(
+                f'<path class="wire {klass}" data-wire={ends} fill="none" {_WIRE_STYLE[klass]} d="{path}"/>'
+            )
     for node_id, node in diff.nodes.items():
         x, y = at[node_id]
         kind, caption, klass = str(node.get("type", "?")), node_caption(node), diff.node_class[node_id]
+        strike = ' text-decoration="line-through"' if klass == "removed" else ""
         out += [
             f'<g class="node {klass}" data-id={quoteattr(node_id)} transform="translate({x:.1f} {y:.1f})">',
             f"<title>{escape(f'{kind} ({node_id}): {klass}')}</title>",
-            f'<rect width="{_NODE_W}" height="{_NODE_H}" rx="8"/>',
-            f'<text x="12" y="{24 if caption else 34}">{escape(kind[:26])}</text>',
+            f'<rect width="{_NODE_W}" height="{_NODE_H}" rx="8" {_NODE_STYLE[klass]}/>',
+            f'<text x="12" y="{24 if caption else 34}" {_FONT} font-size="13" fill="#1f2328"{strike}>'
+            f"{escape(kind[:26])}</text>",
         ]
         if caption:
-            out.append(f'<text class="caption" x="12" y="44">{escape(caption[:30])}</text>')
+            out.append(
+                f'<text class="caption" x="12" y="44" {_FONT} font-size="11" fill="#57606a"{strike}>'
+                f"{escape(caption[:30])}</text>"
+            )
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -1,9 +1,9 @@
 """The plan as data: typed actions, refusals and errors, with a stable JSON form.
 
 `planner.build_plan` produces a `Plan`; `apply` walks its items in order (one result per item), `render`
-prints it, and `Plan.to_dict()` is the documented machine form (`docs/plan-json.md`,
-`formatVersion` 1). Nothing here computes anything: it is the vocabulary shared by the planner and
-whoever executes or shows a plan.
+prints it, and `Plan.to_dict()` is the documented machine form (`docs/plan-json.md`, `formatVersion` 1,
+`formatMinorVersion` 1). Nothing here computes anything: it is the vocabulary shared by the planner
+and whoever executes or shows a plan.
 
 Each item that writes carries its *operation*, a small tagged union (`PatternCreate`, `PatternUpdate`,
 `DeploymentChange`, `Undeploy`, `PatternDelete`, `ConnectionCreate`) that the applier `match`es on;
@@ -23,12 +23,14 @@ from typing import Any
 
 from dragops_sync.diff import FieldChange
 from dragops_sync.files import FileIssue
+from dragops_sync.graph_changes import GraphChange, describe_changes
 from dragops_sync.smoke_settings import SmokeSettings
 from dragops_sync.spec import PatternSpec
 from dragops_sync.target_spec import Target
 
 __all__ = [
     "CHANGE_KINDS",
+    "PLAN_FORMAT_MINOR_VERSION",
     "PLAN_FORMAT_VERSION",
     "WRITE_KINDS",
     "ActionKind",
@@ -54,6 +56,8 @@ __all__ = [
 ]
 
 PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT_MINOR_VERSION = 1
+"""Counts the additions within `PLAN_FORMAT_VERSION` (1: items' `graphChanges`)."""
 
 
 class ActionKind(StrEnum):
@@ -283,6 +287,10 @@ class PlanItem:
     operation: Operation | None = None
     phase: Phase | None = None
     depends_on: tuple[ItemKey, ...] = ()
+    # The compared contents (essences) of a pattern item: live's (None for a create) and the file's.
+    # They only describe the change (graph_changes(), the pictures); equality and repr leave them out.
+    live_content: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    file_content: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> ItemKey:
@@ -300,6 +308,13 @@ class PlanItem:
     def writes(self) -> bool:
         return self.kind in WRITE_KINDS or (self.kind == ActionKind.NOOP and self.refresh_mark)
 
+    def graph_changes(self) -> tuple[GraphChange, ...]:
+        """The change from live to the file in the editor's terms (nodes, wires, pins, fields); empty
+        when the item compares no contents (a create, a deployment, a connection) or they are equal."""
+        if self.live_content is None or self.file_content is None:
+            return ()
+        return tuple(describe_changes(self.live_content, self.file_content))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": str(self.kind),
@@ -309,6 +324,7 @@ class PlanItem:
             "patternId": self.pattern_id,
             "reason": self.reason,
             "changes": [c.to_dict() for c in self.changes],
+            "graphChanges": [c.to_dict() for c in self.graph_changes()],
             "hashes": {"desired": self.desired_hash, "live": self.live_hash, "applied": self.applied_hash},
             "driftMode": self.drift_mode,
             "environmentId": self.environment_id,
@@ -391,6 +407,7 @@ class Plan:
         """The stable JSON form (schema: docs/plan-json.md)."""
         return {
             "formatVersion": PLAN_FORMAT_VERSION,
+            "formatMinorVersion": PLAN_FORMAT_MINOR_VERSION,
             "owner": self.owner,
             "environment": self.environment,
             "target": self.target.to_dict() if self.target else None,

@@ -151,6 +151,7 @@ def plan_pattern(
         file=dp.path,
         desired_hash=target.essence.short_hash,
         phase=Phase.PATTERN_WRITES,
+        file_content=target.essence.value,
     )
     ours = index.ours_named(dp.name)
     if dp.suspended:
@@ -208,9 +209,11 @@ def _plan_create(target: _Target, base: PlanItem, index: LiveIndex) -> Planned:
 def _plan_adopt(target: _Target, live: LivePattern, base: PlanItem, index: LiveIndex) -> Planned:
     if live.document is None:
         return _not_fetched(live, base)
-    changes = tuple(diff_essence(target.essence.value, index.essence(live.document).value))
+    live_content = index.essence(live.document).value
+    changes = tuple(diff_essence(target.essence.value, live_content))
     adopt = replace(
         base,
+        live_content=live_content,
         kind=_K.ADOPT,
         reason="adopting an unmanaged pattern: writing the file's content and the ownership mark",
         pattern_id=live.id,
@@ -235,7 +238,13 @@ def _plan_managed(
     if live.document is None:
         return _not_fetched(live, base)
     live_ess = index.essence(live.document)
-    base = replace(base, pattern_id=live.id, live_hash=live_ess.short_hash, applied_hash=live.mark.applied)
+    base = replace(
+        base,
+        pattern_id=live.id,
+        live_hash=live_ess.short_hash,
+        applied_hash=live.mark.applied,
+        live_content=live_ess.value,
+    )
     if live_ess.canonical == target.essence.canonical:
         dp = target.dp
         legacy = live.mark.owner != index.owner

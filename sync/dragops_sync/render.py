@@ -1,11 +1,14 @@
 """Showing a plan: `text` for terminals, `json` for machines, `markdown` for pull-request comments.
 
-* `render_text(plan, color=False)`: one line per item with a Terraform-like sign, field changes
-  indented below; colour (rich styles) only when asked (the CLI asks on a TTY).
+* `render_text(plan, color=False)`: one line per item with a Terraform-like sign, its change indented
+  below in the editor's terms (`graph_changes`: nodes, wires, pins; other fields as JSON pointers);
+  colour (rich styles) only when asked (the CLI asks on a TTY).
 * `render_json(plan)`: `Plan.to_dict()` as indented JSON; the schema is documented in
   `docs/plan-json.md` and versioned by its `formatVersion`.
 * `render_markdown(plan)`: a summary table, the problems, then one collapsible `<details>` block per
-  pattern with its field diff, for `plan --output markdown` posted on a pull request.
+  pattern with its change and a Mermaid picture of its graph (`graph_mermaid`), for
+  `plan --output markdown` posted on a pull request; kept under GitHub's 65,536 characters by leaving
+  out the pictures, then the diffs, when it would not fit (and saying so).
 
 Secrets never appear: plans hold none (connections name their environment variable only), and long
 values are shortened. Pure: returns strings, prints nothing.
@@ -23,9 +26,19 @@ from rich.text import Text
 
 from dragops_sync.diff import FieldChange
 from dragops_sync.essence import canonical_json
+from dragops_sync.graph_mermaid import mermaid_flowchart
 from dragops_sync.plan import ActionKind, Plan, PlanItem, Resource
 
-__all__ = ["OutputFormat", "buffer_console", "render", "render_json", "render_markdown", "render_text"]
+__all__ = [
+    "COMMENT_LIMIT",
+    "OutputFormat",
+    "buffer_console",
+    "change_lines",
+    "render",
+    "render_json",
+    "render_markdown",
+    "render_text",
+]
 
 OutputFormat = Literal["text", "json", "markdown"]
 
@@ -65,6 +78,23 @@ def _change_line(change: FieldChange) -> str:
     if change.op == "remove":
         return f"- {change.path}: {_value(change.before)}"
     return f"~ {change.path}: {_value(change.before)} -> {_value(change.after)}"
+
+
+# Fields the graph-aware lines describe; a change elsewhere (isPublic, variables...) keeps its pointer.
+_DESCRIBED = ("/name", "/description", "/tags", "/graphData/nodes", "/graphData/edges")
+
+
+def _described(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in _DESCRIBED)
+
+
+def change_lines(item: PlanItem) -> list[str]:
+    """An item's change as lines: in the editor's terms where live and file contents are known, the
+    JSON-pointer field changes otherwise (and for what those terms do not cover)."""
+    if item.live_content is None or item.file_content is None:
+        return [_change_line(c) for c in item.changes]
+    lines = [g.line() for g in item.graph_changes()]
+    return lines + [_change_line(c) for c in item.changes if not _described(c.path)]
 
 
 def _subject(item: PlanItem) -> str:
@@ -127,8 +157,8 @@ def render_text(plan: Plan, *, color: bool = False, show_noop: bool = False, wid
             line.append(f"  ({item.reason})", style="dim")
         console.print(line)
         if item.kind != _K.CREATE:
-            for change in item.changes:
-                console.print(Text(f"      {_change_line(change)}", style=style))
+            for change_line in change_lines(item):
+                console.print(Text(f"      {change_line}", style=style))
     for note in plan.notes:
         console.print(Text(f"Note: {note}", style="dim"))
     console.print(Text(_summary_line(plan), style="bold"))
@@ -150,8 +180,23 @@ def _md_table(rows: Iterable[tuple[str, ...]], header: tuple[str, ...]) -> list[
     return lines
 
 
-def render_markdown(plan: Plan) -> str:
-    """The plan as a pull-request comment: summary table, problems, collapsible per-pattern diffs."""
+COMMENT_LIMIT = 65_536
+"""GitHub's limit on a pull-request comment, in characters; a markdown plan stays under it."""
+_MAX_TABLE_ROWS = 300
+_MAX_DIFF_LINES = 200
+
+
+def render_markdown(plan: Plan, *, limit: int = COMMENT_LIMIT) -> str:
+    """The plan as a pull-request comment: summary table, problems, collapsible per-pattern changes
+    with a Mermaid picture each; under `limit` characters (pictures, then diffs, left out if needed)."""
+    for pictures, diffs in ((True, True), (False, True), (False, False)):
+        text = _markdown(plan, pictures=pictures, diffs=diffs)
+        if len(text) < limit:
+            return text
+    return text[: limit - 200].rsplit("\n", 1)[0] + "\n\n… (cut: the plan is too long for one comment)\n"
+
+
+def _markdown(plan: Plan, *, pictures: bool, diffs: bool) -> str:
     out = [f"### dragops-sync plan (owner `{plan.owner}`)", "", f"**{_summary_line(plan)}**", ""]
     counts = [(kind, str(n)) for kind, n in plan.summary().items() if n]
     if counts:
@@ -164,17 +209,41 @@ def render_markdown(plan: Plan) -> str:
     shown = [i for i in plan.items if i.kind != _K.NOOP or i.refresh_mark]
     if shown:
         rows = [(f"`{i.kind}`", str(i.resource), i.name, f"`{i.file or ''}`", i.reason) for i in shown]
-        out += [*_md_table(rows, ("action", "resource", "name", "file", "why")), ""]
-    for item in shown:
-        if not item.changes:
-            continue
-        diff = "\n".join(_diff_lines(item.changes)).replace("```", "`\u200b``")
-        summary = f"<code>{item.kind.value}</code> {item.resource.value} <b>{_html(item.name)}</b>"
-        summary += f" ({len(item.changes)} field change{'s' if len(item.changes) != 1 else ''})"
-        out += ["<details>", f"<summary>{summary}</summary>", "", "```diff", diff, "```", "</details>", ""]
+        out += _md_table(rows[:_MAX_TABLE_ROWS], ("action", "resource", "name", "file", "why"))
+        if len(rows) > _MAX_TABLE_ROWS:
+            out.append(f"| … | | {len(rows) - _MAX_TABLE_ROWS} more (`plan -o json` lists all) | | |")
+        out.append("")
+    left_out = [what for what, kept in (("pictures", pictures), ("per-pattern diffs", diffs)) if not kept]
+    if left_out:
+        what = " and ".join(left_out).capitalize()
+        out += [f"> {what} left out: the comment would exceed GitHub's limit.", ""]
+    for item in shown if diffs else ():
+        out += _md_details(item, picture=pictures)
     if plan.notes:
         out += ["#### Notes", "", *[f"- {n}" for n in plan.notes], ""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _md_details(item: PlanItem, *, picture: bool) -> list[str]:
+    """One item's collapsible block: its change as a diff and, for a graph it changes, a picture."""
+    if not item.changes:
+        return []
+    lines = _diff_lines(item.changes) if item.kind == _K.CREATE else change_lines(item)
+    if len(lines) > _MAX_DIFF_LINES:
+        lines = [*lines[:_MAX_DIFF_LINES], f"… {len(lines) - _MAX_DIFF_LINES} more lines"]
+    diff = "\n".join(lines).replace("```", "`\u200b``")
+    summary = f"<code>{item.kind.value}</code> {item.resource.value} <b>{_html(item.name)}</b>"
+    summary += f" ({len(item.changes)} field change{'s' if len(item.changes) != 1 else ''})"
+    block = ["<details>", f"<summary>{summary}</summary>", "", "```diff", diff, "```", ""]
+    graph_changed = any(c.path == "/graphData" or c.path.startswith("/graphData/") for c in item.changes)
+    if picture and graph_changed and item.file_content is not None:
+        before = item.live_content["graphData"] if item.live_content else _EMPTY_GRAPH
+        chart = mermaid_flowchart(before, item.file_content["graphData"])
+        block += ["```mermaid", chart.rstrip("\n"), "```", ""]
+    return [*block, "</details>", ""]
+
+
+_EMPTY_GRAPH: dict[str, Any] = {"nodes": [], "edges": []}
 
 
 def _graph_lines(graph: Any) -> list[str] | None:

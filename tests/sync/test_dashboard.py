@@ -4,9 +4,11 @@ and without the token, escaping of hostile names, and no secret on any page."""
 
 from __future__ import annotations
 
+import html
 import json
 import urllib.error
 import urllib.request
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,6 +111,16 @@ def test_a_drifted_pattern_shows_its_planned_change(tmp_path: Path, client: Clie
         _, _, page = fetch(f"{url}/ui/pattern?name=Alpha")
         assert 'class="badge state-drifted"' in page
         assert "edited in the editor" in page  # the live value the plan would revert
+        assert (
+            html.escape('~   pin message: "edited in the editor" -> "got it"') in page
+        )  # the editor's terms
+        assert '<img src="/ui/picture.svg?name=Alpha"' in page
+        status, headers, svg = fetch(f"{url}/ui/picture.svg?name=Alpha")
+        assert status == 200 and headers["Content-Type"] == "image/svg+xml"
+        drawn = ET.fromstring(svg)
+        nodes = {g.get("data-id"): g.get("class") for g in drawn.iter("{http://www.w3.org/2000/svg}g")}
+        assert nodes == {"node_1": "node same", "node_2": "node changed"}
+        assert fetch(f"{url}/ui/picture.svg?name=Nobody")[0] == 404
         _, _, state = fetch(f"{url}/ui/state.json")
         (row,) = json.loads(state)["patterns"]
         assert row["state"] == "drifted" and row["hasChanges"] is True

@@ -88,6 +88,13 @@ def test_the_dashboard_follows_the_daemon_in_a_browser(tmp_path: Path, client: C
         page.click('tr[data-name="Alpha"] a')
         page.wait_for_selector("main[data-pattern='Alpha'] .badge.state-drifted")
         assert "edited in the editor" in page.inner_text("pre.changes")
+        # Its picture: the SVG is loaded (under the page's strict CSP) and drawn, the Log node amber.
+        page.wait_for_function(
+            "() => { const i = document.querySelector('figure.picture img');"
+            " return i && i.complete && i.naturalWidth > 0; }"
+        )
+        picture = page.request.get(runner.daemon.status_url + "/ui/picture.svg?name=Alpha").text()
+        assert 'class="node changed" data-id="node_2"' in picture
         page.screenshot(path=str(tmp_path / "3-detail.png"), full_page=True)
 
         # Sync now: a wrong token triggers nothing; the right one a cycle.

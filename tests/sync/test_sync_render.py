@@ -17,6 +17,7 @@ from dragops_sync.planner import build_plan
 from dragops_sync.render import render, render_json, render_markdown, render_text
 from kit.documents import OWNER, scheduled_report, webhook_logger
 from kit.live import active, applied_of, live_pattern
+from kit.mermaid import parse_flowchart
 from kit.sync_dirs import write_pattern, write_settings
 
 GOLDEN = Path(__file__).parent / "golden" / "plan.json"
@@ -75,9 +76,10 @@ def test_the_json_form_matches_the_golden_file(plan: Plan) -> None:
 
 def test_the_json_form_has_a_format_version_and_every_documented_key(plan: Plan) -> None:
     data = json.loads(render_json(plan))
-    assert data["formatVersion"] == 1
+    assert data["formatVersion"] == 1 and data["formatMinorVersion"] == 1
     assert list(data) == [
         "formatVersion",
+        "formatMinorVersion",
         "owner",
         "environment",
         "target",
@@ -100,6 +102,7 @@ def test_the_json_form_has_a_format_version_and_every_documented_key(plan: Plan)
         "patternId",
         "reason",
         "changes",
+        "graphChanges",
         "hashes",
         "driftMode",
         "environmentId",
@@ -125,8 +128,11 @@ def test_text_lists_each_item_with_its_sign_and_changes_without_colour_by_defaul
         "+ create    connection 'slack-alerts' (slack)  "
         "(no live connection named 'slack-alerts'; key from ${SLACK_TOKEN})"
     )
-    assert any(line.startswith("~ update    pattern 'Webhook Logger'") for line in lines)
-    assert '      ~ /graphData/nodes/node_2/data/pinDefaults/message: "got it" -> "new text"' in lines
+    update = lines.index("~ update    pattern 'Webhook Logger'  (the file changed)")
+    assert lines[update + 1 : update + 3] == [  # in the editor's terms: the node, then its pin
+        '      ~ node Log "new text" (node_2)',
+        '      ~   pin message: "got it" -> "new text"',
+    ]
     assert any(line.startswith("! conflict  pattern 'Conflicted'") for line in lines)
     assert any(line.startswith("- delete    pattern 'Retired'") for line in lines)
     counts = (
@@ -157,8 +163,48 @@ def test_markdown_has_a_summary_table_and_collapsible_diffs(plan: Plan) -> None:
         "<details>\n<summary><code>update</code> pattern <b>Webhook Logger</b> (1 field change)</summary>"
         in md
     )
-    assert '```diff\n- /graphData/nodes/node_2/data/pinDefaults/message: "got it"\n+ ' in md
+    assert '```diff\n~ node Log "new text" (node_2)\n~   pin message: "got it" -> "new text"\n```' in md
     assert md.endswith("\n") and not md.endswith("\n\n")
+
+
+def test_markdown_draws_each_changed_graph_as_a_mermaid_flowchart(plan: Plan) -> None:
+    md = render_markdown(plan)
+    updated = md[md.index("<summary><code>update</code> pattern <b>Webhook Logger</b>") :]
+    block = updated[: updated.index("</details>")]
+    chart = parse_flowchart(block[block.index("```mermaid\n") + 11 : block.rindex("```")])
+    assert sorted(chart["nodes"].values()) == [("Log<br/>new text", "changed"), ("OnWebhook", None)]
+    created = md[md.index("<summary><code>create</code> pattern <b>Nightly Report</b>") :]
+    block = created[: created.index("</details>")]
+    chart = parse_flowchart(block[block.index("```mermaid\n") + 11 : block.rindex("```")])
+    assert {c for _, c in chart["nodes"].values()} == {"added"}  # a new pattern: all of it is new
+
+
+def test_a_markdown_plan_stays_under_githubs_comment_limit(tmp_path: Path) -> None:
+    write_settings(tmp_path, f"owner: {OWNER}\n")
+    live = []
+    for i in range(40):  # 40 patterns of 120 nodes, every node changed
+        doc = webhook_logger(f"Big {i}")
+        doc["graphData"]["nodes"] += [
+            {
+                "id": f"x{j}",
+                "type": "Log",
+                "position": {"x": j, "y": 0},
+                "data": {"pinDefaults": {"message": "a"}},
+            }
+            for j in range(120)
+        ]
+        live.append(live_pattern(doc, pattern_id=f"pat_{i}"))
+        changed = copy.deepcopy(doc)
+        for node in changed["graphData"]["nodes"][2:]:
+            node["data"]["pinDefaults"]["message"] = "b" * 30
+        write_pattern(tmp_path, f"big{i}.json", changed)
+    plan = build_plan(load_directory(tmp_path), LiveState.of(live, []))
+    md = render_markdown(plan)
+    assert len(md) < 65_536
+    assert "Pictures and per-pattern diffs left out" in md or "Pictures left out" in md
+    small = render_markdown(plan, limit=8_000)
+    assert len(small) < 8_000 and "Pictures and per-pattern diffs left out" in small
+    assert "| `update` | pattern | Big 39 |" in small  # the table is kept
 
 
 def test_markdown_shows_a_new_patterns_graph_one_node_and_one_edge_per_line(plan: Plan) -> None:
