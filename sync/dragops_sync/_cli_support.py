@@ -319,8 +319,9 @@ def plan_options(func: F) -> F:
         click.option(
             "--prune/--no-prune",
             default=None,
-            help="Delete owned patterns whose file is gone (default: prune.enabled of dragops-sync.yaml, "
-            "off). Refused when a file is invalid, no pattern is declared, or over prune.budget.",
+            help="Move owned patterns whose file is gone to the recycle bin, and purge those binned longer "
+            "than prune.retention (default: prune.enabled of dragops-sync.yaml, off). Refused when a file "
+            "is invalid, no pattern is declared, or over prune.budget.",
         ),
         click.option("--force", is_flag=True, help="Overwrite conflicts (live and git both changed)."),
         click.option("--adopt", is_flag=True, help="Take over unmanaged live patterns of the same name."),

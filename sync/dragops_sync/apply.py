@@ -42,13 +42,14 @@ from dragops_sync.key_registry import KeyRegistry
 from dragops_sync.models import Pattern
 from dragops_sync.observe import LiveObserver
 from dragops_sync.operations import DEFAULT_DEPLOY_WAIT, describe_error
-from dragops_sync.ownership import ROLLED_BACK_TAG_PREFIX, ownership_mark, ownership_tags
+from dragops_sync.ownership import BINNED_TAG_PREFIX, ROLLED_BACK_TAG_PREFIX, ownership_mark, ownership_tags
 from dragops_sync.plan import (
     ActionKind,
     ConnectionCreate,
     ConnectionKeyUpdate,
     DeploymentChange,
     ItemKey,
+    PatternBin,
     PatternCreate,
     PatternDelete,
     PatternUpdate,
@@ -229,6 +230,8 @@ class _Applier:
                 pattern_id = self._pattern_id(item)
                 operations.undeploy_pattern(self.client, pattern_id)
                 return ItemResult(item, ResultStatus.OK, "undeployed", pattern_id)
+            case PatternBin(tag=tag):
+                return self._bin(item, tag)
             case PatternDelete():
                 return self._delete(item)
             case None:
@@ -404,6 +407,19 @@ class _Applier:
             return live.version_number
         raise failure
 
+    def _bin(self, item: PlanItem, tag: str) -> ItemResult:
+        """Prune's move to the recycle bin: the bin tag added, nothing else touched (graph, versions,
+        runs and webhook ids stay)."""
+        pattern_id = self._pattern_id(item)
+        tags = [
+            t for t in self.client.patterns.get(pattern_id).tags if not str(t).startswith(BINNED_TAG_PREFIX)
+        ]
+        pattern = self.client.patterns.update(pattern_id, tags=[*tags, tag])
+        retention = self.desired.options.prune_retention
+        return self._written(
+            item, pattern, f"moved to the recycle bin (apply --prune purges it after {retention})"
+        )
+
     def _delete(self, item: PlanItem) -> ItemResult:
         pattern_id = self._pattern_id(item)
         try:
@@ -426,7 +442,7 @@ def _update_message(item: PlanItem) -> str:
 def _skip_reason(item: PlanItem, blocker: PlanItem) -> str:
     """Why `item` is not tried: what the failed or skipped `blocker` it depends on did not do."""
     if isinstance(blocker.operation, Undeploy):
-        return f"pattern {item.name!r} could not be undeployed, so it is not deleted"
+        return f"pattern {item.name!r} could not be undeployed, so it is not moved to the recycle bin"
     return f"the write of pattern {item.name!r} did not succeed"
 
 

@@ -61,11 +61,12 @@ from dragops_sync.notify import Notifier
 from dragops_sync.observe import LiveObserver
 from dragops_sync.pattern_picture import draw, find_subject, graph_at_ref
 from dragops_sync.pattern_report import render_status_json, render_status_table, status_rows
-from dragops_sync.plan import Plan, PlanOptions, Resource, key_of
+from dragops_sync.plan import ActionKind, Plan, PlanOptions, Resource, key_of
 from dragops_sync.push_hooks import WEBHOOK_SECRET_ENV
 from dragops_sync.reconciler import problems_of
 from dragops_sync.refs import reference_targets, resolve_references
 from dragops_sync.render import render
+from dragops_sync.restore import restore_from_bin
 from dragops_sync.saved_plan import SavedPlan, exactly_the_saved_plan, only_the_saved_writes, read_saved_plan
 from dragops_sync.schema import SCHEMA_KINDS, all_schemas, json_schema
 from dragops_sync.suspension import set_suspended
@@ -79,6 +80,8 @@ __all__ = [
     "export",
     "main",
     "plan",
+    "render_command",
+    "restore",
     "resume",
     "schema",
     "status",
@@ -660,6 +663,39 @@ def resume(directory: str, name: str) -> int:
     return _suspension(directory, name, False)
 
 
+@cli.command()
+@click.argument("directory", metavar="DIR")
+@click.argument("name")
+@click.option("--owner", metavar="ID", help="Ownership id (default: settings, org/repo:path, dir name).")
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True)
+@connection_options
+@click.pass_context
+def restore(
+    ctx: click.Context, /, *, directory: str, name: str, owner: str | None, fmt: str, **options: Any
+) -> int:
+    """Take pattern NAME out of the recycle bin: write its file into DIR/patterns/ (as export does)
+    and clear its bin mark; commit the file and the next apply deploys it again, same id and history."""
+    opts = merge_options(ctx, **options)
+    root = Path(directory)
+    if not root.is_dir():
+        raise click.UsageError(f"{directory} is not a directory")
+    result = _plan(ctx, root, PlanOptions(owner=owner, environment=opts.env), None)
+    binned = [i for i in result.plan.items if i.kind == ActionKind.BINNED and i.name == name.strip()]
+    if not binned:
+        raise click.ClickException(
+            f"no pattern named {name!r} of owner {result.owner!r} is in the recycle bin "
+            "(`dragops-sync status DIR` lists what is)"
+        )
+    variables = environment_variables(root, opts.env)
+    with open_client(ctx, root) as client:
+        done = restore_from_bin(client, root, str(binned[0].pattern_id), fmt=fmt, variables=variables)  # type: ignore[arg-type]
+    then = "deploys it again" if done.deploys else "brings it back (not deployed, as before)"
+    click.echo(
+        f"Restored {done.name!r} ({done.pattern_id}) to {done.file}: commit it, and the next apply {then}."
+    )
+    return 0
+
+
 @cli.command("render")
 @click.argument("file_or_name", metavar="FILE_OR_NAME")
 @click.option(
@@ -711,6 +747,8 @@ def render_command(
         if item is None or item.live_content is None:
             click.echo(f"{subject.name!r} is not live (or not this directory's): drawn as all new.", err=True)
         before = item.live_content["graphData"] if item and item.live_content else {"nodes": [], "edges": []}
+        if item is not None and item.file_content is not None:  # compared as the plan compares them
+            subject = replace(subject, graph=item.file_content["graphData"], placed_by=subject.graph)
     elif against:
         before = graph_at_ref(subject, against)
     picture = draw(subject, before, fmt)

@@ -159,6 +159,7 @@ def _plan(
         node_library=library,
         essences=observer.essences,
         key_states=key_states,
+        now=current_time(env),
     )
     if plan.issues:  # put each problem found after loading on its field's line (rare: re-reads those files)
         plan = replace(plan, issues=tuple(locate_issues(plan.issues, Path(desired.root))))

@@ -254,7 +254,8 @@ def _picture(items: Sequence[PlanItem]) -> str | None:
         if item.resource == Resource.PATTERN and item.file_content is not None:
             live = item.live_content
             before = live["graphData"] if live is not None else {"nodes": [], "edges": []}
-            return render_svg(before, item.file_content["graphData"], title=item.name)
+            after = item.file_content["graphData"]
+            return render_svg(before, after, title=item.name, placed_by=item.file_graph)
     return None
 
 

@@ -198,9 +198,12 @@ def _header(view: DashboardView) -> str:
 </header>"""
 
 
+_SHOWN = {"binned": "in the recycle bin"}  # states whose words differ from their value
+
+
 def _badge(state: str | None) -> str:
     text = state or "unknown"
-    return f'<span class="badge state-{escape(text)}">{escape(text)}</span>'
+    return f'<span class="badge state-{escape(text)}">{escape(_SHOWN.get(text, text))}</span>'
 
 
 def _deployment_text(cell: Mapping[str, Any] | None) -> str:

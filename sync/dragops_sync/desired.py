@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from dragops_sync.files import DriftMode, FileIssue, GraphData, PatternFile
 from dragops_sync.freeze import FreezeWindow
@@ -70,6 +71,7 @@ class SyncOptions:
     environment_id: str | None = None
     prune_enabled: bool = False
     prune_budget: PruneBudget = field(default_factory=PruneBudget)
+    prune_retention: timedelta = timedelta(days=7)  # how long a pruned pattern stays in the recycle bin
     concurrency: int = 8
     ignore: tuple[str, ...] = ()
     freeze: tuple[FreezeWindow, ...] = ()  # when apply and the daemon write nothing

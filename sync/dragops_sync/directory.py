@@ -61,7 +61,7 @@ from dragops_sync.files import (
     PatternFileError,
     load_pattern_file,
 )
-from dragops_sync.freeze import FreezeWindow
+from dragops_sync.freeze import FreezeWindow, parse_duration
 from dragops_sync.notify_settings import NotificationTarget
 from dragops_sync.smoke_settings import SmokeSettings
 from dragops_sync.variables import Variables
@@ -132,12 +132,20 @@ class DefaultsSettings(BaseModel):
 
 
 class PruneSettings(BaseModel):
-    """`prune`: off by default; `budget` caps the deletions of one apply."""
+    """`prune`: off by default; `budget` caps what one apply moves to the recycle bin or purges;
+    `retention` is how long a pruned pattern stays in the bin before `apply --prune` deletes it."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     enabled: bool = False
     budget: int | str = Field(default=10, json_schema_extra={"examples": [10, "20%"]})
+    retention: str = Field(default="7d", json_schema_extra={"examples": ["7d", "36h", "30d"]})
+
+    @field_validator("retention")
+    @classmethod
+    def _valid_retention(cls, value: str) -> str:
+        parse_duration(value)
+        return value
 
     @field_validator("budget", mode="before")
     @classmethod
@@ -249,6 +257,7 @@ class SyncSettings(BaseModel):
             environment_id=defaults.environment_id,
             prune_enabled=self.prune.enabled,
             prune_budget=parse_budget(self.prune.budget),
+            prune_retention=parse_duration(self.prune.retention),
             concurrency=self.concurrency,
             ignore=tuple(self.ignore),
             freeze=tuple(self.freeze),

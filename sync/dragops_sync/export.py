@@ -107,8 +107,10 @@ def _existing_files(patterns_dir: Path) -> dict[str, Path]:
 
 
 def _sync_block(
-    path: Path | None, deployment: Deployment | None, default_env: str | None
+    path: Path | None, deployment: Deployment | None, default_env: str | None, *, deployed: bool | None = None
 ) -> dict[str, Any] | None:
+    """The file's `sync` block: the existing file's, else what the live deployment says (`deployed`,
+    when given, says whether it counts as deployed: a restored pattern was undeployed by prune)."""
     if path is not None and path.exists():
         try:
             kept = load_pattern_file(path).sync
@@ -117,7 +119,8 @@ def _sync_block(
         if kept is not None:
             return kept.model_dump(by_alias=True, exclude_none=True)
     block: dict[str, Any] = {}
-    deployed = deployment is not None and deployment.status in ("active", "pending", "paused")
+    if deployed is None:
+        deployed = deployment is not None and deployment.status in ("active", "pending", "paused")
     if not deployed:
         block["deploy"] = False
     elif deployment is not None and deployment.environment_id and deployment.environment_id != default_env:
@@ -160,12 +163,15 @@ def export_patterns(
     name_glob: str | None = None,
     fmt: ExportFormat = "json",
     variables: Mapping[str, str] | None = None,
+    restoring: Mapping[str, bool] | None = None,
 ) -> ExportResult:
-    """Write the caller's live patterns (those with `tag`, whose name matches `name_glob`) as files.
+    """Write the caller's live patterns (those with `tag`, whose name matches `name_glob`) as files;
+    patterns in the recycle bin are left out (prune put them there: their files were removed).
 
     `variables` (an environment's, `export --env`): a string equal to exactly one variable's value is
     written as its `${var:NAME}` reference (`variables.reverse`), so the file serves every environment
-    and `plan --env` after the export is clean."""
+    and `plan --env` after the export is clean. `restoring` (`restore`): only these pattern ids, from
+    the bin, each with whether it was deployed when binned (its file then deploys it again)."""
     if fmt not in ("json", "yaml"):
         raise ValueError(f"unknown format {fmt!r} (use json or yaml)")
     root = Path(directory)
@@ -175,6 +181,7 @@ def export_patterns(
         for s in summaries
         if (name_glob is None or fnmatch.fnmatchcase(s.name, name_glob))
         and not is_key_registry(s.tags)  # the sync's own key registry
+        and (s.id in restoring if restoring is not None else ownership_mark(s.tags).binned is None)
     ]
     deployments = {d.pattern_id: d for d in client.deployments.list() if d.pattern_id is not None}
     # Ids of live connections and patterns in node properties become `${kind:NAME}` references.
@@ -199,7 +206,8 @@ def export_patterns(
         if variables:
             document = reverse(document, variables)
         document["tags"] = strip_ownership_tags(document.get("tags") or [])
-        sync = _sync_block(target, deployments.get(summary.id), default_env)
+        deployed = restoring[summary.id] if restoring is not None else None
+        sync = _sync_block(target, deployments.get(summary.id), default_env, deployed=deployed)
         if sync is not None:
             document["sync"] = sync
         suffix = target.suffix.lower()

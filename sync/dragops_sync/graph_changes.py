@@ -107,9 +107,13 @@ def _wire_key(edge: dict[str, Any]) -> tuple[str, str, str, str]:
 def _wire_text(
     key: tuple[str, str, str, str], old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
 ) -> str:
+    nodes = {**old, **new}
+    types = [str(n.get("type")) for n in nodes.values()]
+
     def end(node_id: str, pin: str) -> str:
-        node = new.get(node_id) or old.get(node_id) or {"type": node_id}
-        return f"{node.get('type', node_id)}.{pin}"
+        kind = str(nodes.get(node_id, {}).get("type", node_id))
+        # `Type.pin` reads best; the id is added where two nodes share the type.
+        return f"{kind}.{pin}" if types.count(kind) <= 1 else f"{kind}({node_id}).{pin}"
 
     return f"wire {end(key[0], key[1])} -> {end(key[2], key[3])}"
 

@@ -92,13 +92,28 @@ def _layered(diff: GraphDiff) -> dict[str, tuple[float, float]]:
     return placed
 
 
-def _layout(diff: GraphDiff) -> dict[str, tuple[float, float]]:
-    """The editor's saved positions when they tell nodes apart, else the layered layout."""
-    saved = {n: _position(node) for n, node in diff.nodes.items()}
-    points = {p for p in saved.values() if p is not None}
-    if len(saved) > 1 and (None in saved.values() or len(points) < len(saved)):
-        return _layered(diff)  # missing or stacked positions: the editor's layout cannot be drawn
-    return {n: p for n, p in saved.items() if p is not None}
+def _layout(diff: GraphDiff, placed_by: Any) -> dict[str, tuple[float, float]]:
+    """The editor's saved positions (those of `placed_by`'s nodes where given, else the drawn
+    graph's own) when every node has one and no two share it; else the layered layout."""
+    placed = _nodes_of(placed_by)
+    saved = {n: _position(placed.get(n) or node) for n, node in diff.nodes.items()}
+    points = [p for p in saved.values() if p is not None]
+    if not points or len(set(points)) < len(points) or (len(points) == 1 and len(saved) > 1):
+        return _layered(diff)  # no saved layout, or nodes stacked on one spot: it cannot be drawn
+    # A node with no saved place (one the change removes, when live's positions are not compared)
+    # goes in a row under the others.
+    below = max(y for _, y in points) + _ROW + _NODE_H
+    left = min(x for x, _ in points)
+    homeless = [n for n, p in saved.items() if p is None]
+    spots = {n: (left + i * _COLUMN, below) for i, n in enumerate(homeless)}
+    return {n: p if p is not None else spots[n] for n, p in saved.items()}
+
+
+def _nodes_of(graph: Any) -> dict[str, Mapping[str, Any]]:
+    nodes = graph.get("nodes") if isinstance(graph, Mapping) else None
+    if not isinstance(nodes, list):
+        return {}
+    return {str(n["id"]): n for n in nodes if isinstance(n, Mapping) and "id" in n}
 
 
 def _wire_path(start: tuple[float, float], end: tuple[float, float]) -> str:
@@ -109,11 +124,13 @@ def _wire_path(start: tuple[float, float], end: tuple[float, float]) -> str:
     return f"M {x1:.1f} {y1:.1f} C {x1 + bend:.1f} {y1:.1f}, {x2 - bend:.1f} {y2:.1f}, {x2:.1f} {y2:.1f}"
 
 
-def render_svg(old_graph: Any, new_graph: Any, *, title: str = "") -> str:
+def render_svg(old_graph: Any, new_graph: Any, *, title: str = "", placed_by: Any = None) -> str:
     """The SVG document of `new_graph` with the changes from `old_graph` coloured (`old_graph=None`:
-    the graph alone). `title` names the pattern (shown by viewers as the picture's title)."""
+    the graph alone). `title` names the pattern (shown by viewers as the picture's title).
+    `placed_by`: the graph as the file writes it, whose positions place the nodes when the compared
+    graphs leave them out (`ignore: [/graphData/nodes/*/position]`)."""
     diff = classify(old_graph, new_graph)
-    at = _layout(diff)
+    at = _layout(diff, placed_by)
     if at:
         left = min(x for x, _ in at.values()) - _MARGIN
         top = min(y for _, y in at.values()) - _MARGIN

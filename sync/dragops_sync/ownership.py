@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "APPLIED_TAG_PREFIX",
+    "BINNED_TAG_PREFIX",
     "KEEP_TAG",
     "OWNER_TAG_PREFIX",
     "ROLLED_BACK_TAG_PREFIX",
@@ -33,13 +34,17 @@ KEEP_TAG = "dragops-sync:prune=false"
 # Written when a deploy's smoke test failed and was rolled back: the essence hash of the content that
 # failed, so it is not deployed again until the file changes (smoke.py). A later write drops it.
 ROLLED_BACK_TAG_PREFIX = "dragops-sync:rolled-back="
+# Written by prune instead of a delete: the pattern is in the recycle bin since then (recycle_bin.py).
+# A later write by the sync (a file of that name came back) drops it.
+BINNED_TAG_PREFIX = "dragops-sync:binned="
 
 
 def is_ownership_tag(tag: object) -> bool:
-    """Whether `tag` is one of the sync's own tags (owner, applied hash, keep)."""
+    """Whether `tag` is one of the sync's own tags (owner, applied hash, keep, rolled back, binned)."""
     if not isinstance(tag, str):
         return False
-    return tag.startswith((OWNER_TAG_PREFIX, APPLIED_TAG_PREFIX, ROLLED_BACK_TAG_PREFIX)) or tag == KEEP_TAG
+    prefixes = (OWNER_TAG_PREFIX, APPLIED_TAG_PREFIX, ROLLED_BACK_TAG_PREFIX, BINNED_TAG_PREFIX)
+    return tag.startswith(prefixes) or tag == KEEP_TAG
 
 
 def strip_ownership_tags(tags: Sequence[Any]) -> list[Any]:
@@ -55,6 +60,7 @@ class OwnershipMark:
     applied: str | None
     keep: bool = False
     rolled_back: str | None = None  # the hash of content whose smoke test failed
+    binned: str | None = None  # in the recycle bin: when, and whether it was deployed (recycle_bin.py)
 
 
 def ownership_mark(tags: Sequence[Any] | None) -> OwnershipMark:
@@ -62,6 +68,7 @@ def ownership_mark(tags: Sequence[Any] | None) -> OwnershipMark:
     owner: str | None = None
     applied: str | None = None
     rolled_back: str | None = None
+    binned: str | None = None
     keep = False
     for tag in tags or ():
         if not isinstance(tag, str):
@@ -72,9 +79,11 @@ def ownership_mark(tags: Sequence[Any] | None) -> OwnershipMark:
             applied = tag[len(APPLIED_TAG_PREFIX) :]
         elif rolled_back is None and tag.startswith(ROLLED_BACK_TAG_PREFIX):
             rolled_back = tag[len(ROLLED_BACK_TAG_PREFIX) :]
+        elif binned is None and tag.startswith(BINNED_TAG_PREFIX):
+            binned = tag[len(BINNED_TAG_PREFIX) :]
         elif tag == KEEP_TAG:
             keep = True
-    return OwnershipMark(owner=owner, applied=applied, keep=keep, rolled_back=rolled_back)
+    return OwnershipMark(owner=owner, applied=applied, keep=keep, rolled_back=rolled_back, binned=binned)
 
 
 def ownership_tags(tags: Sequence[str], *, owner: str, applied: str, keep: bool = False) -> list[str]:

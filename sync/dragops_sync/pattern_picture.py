@@ -36,6 +36,7 @@ class PictureSubject:
     name: str
     graph: Mapping[str, Any]
     variables: Variables | None = None  # the environment's `${var:NAME}` values, if one is chosen
+    placed_by: Mapping[str, Any] | None = None  # the graph whose positions place the nodes (the file's)
 
 
 def _directory_of(path: Path) -> Path:
@@ -107,4 +108,4 @@ def draw(subject: PictureSubject, against: Mapping[str, Any] | None, fmt: str) -
     """The picture of `subject` (`fmt` svg or mermaid), its changes from `against` coloured."""
     if fmt == "mermaid":
         return mermaid_flowchart(against, subject.graph, max_nodes=10_000)
-    return render_svg(against, subject.graph, title=subject.name)
+    return render_svg(against, subject.graph, title=subject.name, placed_by=subject.placed_by)

@@ -44,7 +44,9 @@ _STATE_OF_KIND = {
     _K.INVALID: PatternState.INVALID,
     _K.UNMANAGED: PatternState.UNMANAGED,
     _K.ADOPT: PatternState.UNMANAGED,
-    _K.DELETE: PatternState.NO_FILE,
+    _K.DELETE: PatternState.BINNED,  # purged by this apply: in the bin until then
+    _K.BIN: PatternState.NO_FILE,  # moved to the bin by this apply: its file is gone until then
+    _K.BINNED: PatternState.BINNED,
     _K.SUSPENDED: PatternState.SUSPENDED,
     _K.ROLLED_BACK: PatternState.ROLLED_BACK,
     _K.ORPHANED: PatternState.NO_FILE,
@@ -60,6 +62,7 @@ _STYLE = {
     PatternState.NO_FILE: "dim",
     PatternState.SUSPENDED: "cyan",
     PatternState.ROLLED_BACK: "bold red",
+    PatternState.BINNED: "dim",
 }
 
 

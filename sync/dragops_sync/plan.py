@@ -2,7 +2,7 @@
 
 `planner.build_plan` produces a `Plan`; `apply` walks its items in order (one result per item), `render`
 prints it, and `Plan.to_dict()` is the documented machine form (`docs/plan-json.md`, `formatVersion` 1,
-`formatMinorVersion` 1). Nothing here computes anything: it is the vocabulary shared by the planner
+`formatMinorVersion` 2). Nothing here computes anything: it is the vocabulary shared by the planner
 and whoever executes or shows a plan.
 
 Each item that writes carries its *operation*, a small tagged union (`PatternCreate`, `PatternUpdate`,
@@ -39,6 +39,7 @@ __all__ = [
     "DeploymentChange",
     "ItemKey",
     "Operation",
+    "PatternBin",
     "PatternCreate",
     "PatternDelete",
     "PatternUpdate",
@@ -56,8 +57,9 @@ __all__ = [
 ]
 
 PLAN_FORMAT_VERSION = 1
-PLAN_FORMAT_MINOR_VERSION = 1
-"""Counts the additions within `PLAN_FORMAT_VERSION` (1: items' `graphChanges`)."""
+PLAN_FORMAT_MINOR_VERSION = 2
+"""Counts the additions within `PLAN_FORMAT_VERSION` (1: items' `graphChanges`; 2: the kinds `bin`
+and `binned` of the recycle bin)."""
 
 
 class ActionKind(StrEnum):
@@ -68,8 +70,9 @@ class ActionKind(StrEnum):
     ADOPT = "adopt"  # take over an unmanaged pattern of the same name (explicit opt-in), writing the mark
     DEPLOY = "deploy"  # deploy a pattern that should be and is not
     REDEPLOY = "redeploy"  # the graph changed while deployed, or the deployment is stale
-    UNDEPLOY = "undeploy"  # the file says deploy: false, or before a prune delete
-    DELETE = "delete"  # prune: a managed pattern whose file is gone
+    UNDEPLOY = "undeploy"  # the file says deploy: false, or before prune moves a pattern to the bin
+    BIN = "bin"  # prune: a managed pattern whose file is gone goes to the recycle bin (recycle_bin.py)
+    DELETE = "delete"  # prune: a pattern in the recycle bin for longer than prune.retention is purged
     DRIFT = "drift"  # live edited since the last apply, git unchanged (observe/warn: reported only)
     CONFLICT = "conflict"  # live and git both changed since the last apply; never overwritten without --force
     UNMANAGED = "unmanaged"  # a live pattern of that name exists but is not ours: left alone
@@ -77,6 +80,7 @@ class ActionKind(StrEnum):
     SUSPENDED = "suspended"  # the file says sync.suspend: true: left alone (no write, revert or prune)
     ROLLED_BACK = "rolled_back"  # this content failed its smoke test and was rolled back: not redeployed
     ORPHANED = "orphaned"  # ours, no file declares it, prune is off: live no longer matches git
+    BINNED = "binned"  # in the recycle bin (its file is gone and prune moved it there): reported only
     REDUCE_TWINS = "reduce_twins"  # identical live patterns of ours share the name (two writers): keep one
     NOOP = "noop"  # in sync (possibly with a quiet refresh of a stale mark)
 
@@ -104,6 +108,7 @@ CHANGE_KINDS = frozenset(
         ActionKind.DEPLOY,
         ActionKind.REDEPLOY,
         ActionKind.UNDEPLOY,
+        ActionKind.BIN,
         ActionKind.DELETE,
         ActionKind.ROLLED_BACK,
         ActionKind.ORPHANED,
@@ -122,6 +127,7 @@ WRITE_KINDS = frozenset(
         ActionKind.DEPLOY,
         ActionKind.REDEPLOY,
         ActionKind.UNDEPLOY,
+        ActionKind.BIN,
         ActionKind.DELETE,
         ActionKind.REDUCE_TWINS,
     }
@@ -209,8 +215,15 @@ class Undeploy:
 
 
 @dataclass(frozen=True)
+class PatternBin:
+    """Put the item's pattern in the recycle bin: add `tag` (`recycle_bin.bin_tag`) to its tags."""
+
+    tag: str
+
+
+@dataclass(frozen=True)
 class PatternDelete:
-    """Delete the item's pattern (prune)."""
+    """Delete the item's pattern (prune's purge of the recycle bin)."""
 
 
 @dataclass(frozen=True)
@@ -243,6 +256,7 @@ Operation = (
     | PatternUpdate
     | DeploymentChange
     | Undeploy
+    | PatternBin
     | PatternDelete
     | ConnectionCreate
     | ConnectionKeyUpdate
@@ -291,6 +305,9 @@ class PlanItem:
     # They only describe the change (graph_changes(), the pictures); equality and repr leave them out.
     live_content: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     file_content: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    file_graph: dict[str, Any] | None = field(
+        default=None, compare=False, repr=False
+    )  # as written: positions
 
     @property
     def key(self) -> ItemKey:

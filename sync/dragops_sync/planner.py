@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from dragops_sync.desired import SETTINGS_FILE, DesiredPattern, DesiredState
@@ -121,13 +122,15 @@ def build_plan(
     node_library: Sequence[Mapping[str, Any]] | NodeLibrary | None = None,
     essences: EssenceMemo | None = None,
     key_states: Mapping[str, KeyState] | None = None,
+    now: datetime | None = None,
 ) -> Plan:
     """Plan the changes that make `live` follow `desired`, as `options` ask.
 
     `node_library` (the definitions of `GET /api/nodes`) adds the online checks. `essences` is a memo
     of essences computed before (a long-running caller passes the same one each time; the plan is the
     same with or without it). `key_states` says, by connection name, whether the key in the
-    environment is the one written (`key_registry`). Invalid files get INVALID items and no writes.
+    environment is the one written (`key_registry`). `now` dates what prune puts in the recycle bin
+    and decides what it purges (default: the clock). Invalid files get INVALID items and no writes.
     """
     owner = options.owner or desired.options.owner
     if not owner:
@@ -157,6 +160,7 @@ def build_plan(
                 index,
                 enabled=prune_on and not options.owner_guessed,
                 any_issue=bool(issues),
+                now=now or datetime.now(UTC),
                 target=options.target,
             ),
         ]

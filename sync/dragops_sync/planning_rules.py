@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from dragops_sync.desired import DesiredConnection, DesiredPattern, DesiredState
@@ -47,6 +48,7 @@ from dragops_sync.plan import (
     ConnectionCreate,
     ConnectionKeyUpdate,
     DeploymentChange,
+    PatternBin,
     PatternCreate,
     PatternDelete,
     PatternUpdate,
@@ -60,6 +62,7 @@ from dragops_sync.plan import (
     Undeploy,
     key_of,
 )
+from dragops_sync.recycle_bin import BinMark, bin_tag, read_bin
 from dragops_sync.spec import PatternSpec
 from dragops_sync.target_spec import Target
 
@@ -152,6 +155,7 @@ def plan_pattern(
         desired_hash=target.essence.short_hash,
         phase=Phase.PATTERN_WRITES,
         file_content=target.essence.value,
+        file_graph=document.get("graphData"),
     )
     ours = index.ours_named(dp.name)
     if dp.suspended:
@@ -248,9 +252,12 @@ def _plan_managed(
     if live_ess.canonical == target.essence.canonical:
         dp = target.dp
         legacy = live.mark.owner != index.owner
-        refresh = legacy or live.mark.applied != base.desired_hash or live.mark.keep != dp.keep
+        binned = live.mark.binned is not None
+        refresh = binned or legacy or live.mark.applied != base.desired_hash or live.mark.keep != dp.keep
         reason = "in sync; refreshing a stale ownership mark" if refresh else "in sync"
-        if legacy:
+        if binned:
+            reason = _TAKEN_BACK
+        elif legacy:
             old = live.mark.owner
             reason = f"in sync; re-marking it from the old default owner {old!r} to {index.owner!r}"
         write = PatternUpdate(target.spec(index.owner), fields=("tags",)) if refresh else None
@@ -258,7 +265,11 @@ def _plan_managed(
         content = target.essence.short_hash
         return Planned((item,)) + plan_deployment(dp, live, index, graph_changed=False, content_hash=content)
     changes = tuple(diff_essence(target.essence.value, live_ess.value))
-    item, writes = _judge_update(target.dp, replace(base, kind=_K.UPDATE, changes=changes), force=force)
+    update = replace(base, kind=_K.UPDATE, changes=changes)
+    if live.mark.binned is not None:  # the file is back: it is the truth, whatever happened in the bin
+        item, writes = replace(update, reason=f"{_TAKEN_BACK}; writing the file's content"), True
+    else:
+        item, writes = _judge_update(target.dp, update, force=force)
     if not writes:  # drift reported or conflict: nothing is written, the deployment is left as it is
         return Planned((item,))
     item = replace(item, operation=PatternUpdate(target.spec(index.owner)))
@@ -266,6 +277,9 @@ def _plan_managed(
         target.dp, live, index, graph_changed=_graph_changed(changes), content_hash=target.essence.short_hash
     )
     return Planned((item,)) + deployment
+
+
+_TAKEN_BACK = "taken back from the recycle bin (a file declares it again)"
 
 
 def _judge_update(dp: DesiredPattern, update: PlanItem, *, force: bool) -> tuple[PlanItem, bool]:
@@ -427,18 +441,24 @@ def plan_prune(
     *,
     enabled: bool,
     any_issue: bool,
+    now: datetime,
     target: Target = _EVERYTHING,
 ) -> Planned:
-    """Our live patterns that no file declares: deleted (after an undeploy) when prune is on and safe.
-    With a `target`, only the patterns it matches are candidates (and nothing any file declares)."""
+    """Our live patterns that no file declares: moved to the recycle bin (after an undeploy) when
+    prune is on and safe, and purged from it once `prune.retention` has passed since (`now`). With a
+    `target`, only the patterns it matches are candidates (and nothing any file declares)."""
     declared = {dp.name for dp in desired.patterns} | desired.untargeted
     managed = index.all_ours()
     orphans = sorted(
         (p for p in managed if server_name(p.name) not in declared and target.matches(p.name, p.tags)),
         key=lambda p: (p.name, p.id),
     )
-    kept = [p for p in orphans if p.mark.keep]
-    doomed = [p for p in orphans if not p.mark.keep]
+    retention = desired.options.prune_retention
+    binned = [(p, mark) for p in orphans if (mark := read_bin(p.mark.binned)) is not None]
+    due = [p for p, mark in binned if enabled and now >= mark.purge_at(retention)]
+    waiting = [_binned_item(p, mark, retention) for p, mark in binned if p not in due]
+    kept = [p for p in orphans if p.mark.keep and p.mark.binned is None]
+    doomed = [p for p in orphans if not p.mark.keep and p.mark.binned is None]
     notes: tuple[str, ...] = ("kept (sync.prune: false): " + ", ".join(p.name for p in kept),) if kept else ()
     if unclaimed := index.legacy_unclaimed(declared):
         old = unclaimed[0].mark.owner
@@ -447,16 +467,24 @@ def plan_prune(
             f"{len(unclaimed)} pattern(s) carry the old default owner {old!r} and no file here declares "
             f"them; never pruned from here (another directory of the repository may own them): {listed}",
         )
-    if not doomed:
-        return Planned(notes=notes)
+    if not doomed and not due:
+        return Planned(tuple(waiting), notes=notes)
     names = tuple(p.name for p in doomed)
     if not enabled:
-        note = f"{len(doomed)} managed pattern(s) have no file; --prune would delete: " + ", ".join(names)
-        return Planned(tuple(_orphaned_item(live) for live in doomed), notes=(*notes, note))
-    refusals = _prune_refusals(desired, names, managed=len(managed), any_issue=any_issue)
+        note = f"{len(doomed)} managed pattern(s) have no file; --prune would move them to the recycle bin: "
+        return Planned(
+            (*(_orphaned_item(live) for live in doomed), *waiting), notes=(*notes, note + ", ".join(names))
+        )
+    refusals = _prune_refusals(
+        desired, names + tuple(p.name for p in due), managed=len(managed), any_issue=any_issue
+    )
     if refusals:
-        return Planned(refusals=refusals, notes=notes)
-    return Planned(tuple(item for live in doomed for item in _prune_items(live, index)), notes=notes)
+        return Planned(
+            tuple(_binned_item(p, m, retention) for p, m in binned), refusals=refusals, notes=notes
+        )
+    binning = tuple(item for live in doomed for item in _bin_items(live, index, now))
+    purging = tuple(_purge_item(live, read_bin(live.mark.binned), retention) for live in due)
+    return Planned((*binning, *purging, *waiting), notes=notes)
 
 
 def _prune_refusals(
@@ -474,7 +502,10 @@ def _prune_refusals(
     budget = desired.options.prune_budget
     limit = budget.limit(managed)
     if len(names) > limit:
-        message = f"prune refused: {len(names)} deletions exceed the budget ({limit}; budget: {budget})"
+        message = (
+            f"prune refused: {len(names)} patterns to move to the recycle bin or purge exceed the budget "
+            f"({limit}; budget: {budget})"
+        )
         refusals.append(PlanRefusal(RefusalReason.OVER_BUDGET, message, names))
     return tuple(refusals)
 
@@ -515,26 +546,56 @@ def _orphaned_item(live: LivePattern) -> PlanItem:
     )
 
 
-def _prune_items(live: LivePattern, index: LiveIndex) -> tuple[PlanItem, ...]:
-    delete = PlanItem(
+def _binned_item(live: LivePattern, mark: BinMark | None, retention: timedelta) -> PlanItem:
+    """A pattern in the recycle bin, waiting for its purge (or for its file to come back): reported."""
+    reason = mark.describe(retention) if mark is not None else "in the recycle bin"
+    return PlanItem(
+        _K.BINNED,
+        Resource.PATTERN,
+        live.name,
+        reason=reason + " (restore: dragops-sync restore DIR NAME, or add a file of that name)",
+        pattern_id=live.id,
+        applied_hash=live.mark.applied,
+        phase=Phase.PRUNE_DELETES,  # listed with the prune; it writes nothing
+    )
+
+
+def _purge_item(live: LivePattern, mark: BinMark | None, retention: timedelta) -> PlanItem:
+    since = f" since {mark.since:%Y-%m-%d %H:%M} UTC" if mark is not None else ""
+    return PlanItem(
         _K.DELETE,
         Resource.PATTERN,
         live.name,
-        reason="managed by this owner and no file declares it (prune)",
+        reason=f"in the recycle bin{since}, longer than prune.retention ({retention}): purged for good",
         pattern_id=live.id,
         applied_hash=live.mark.applied,
         operation=PatternDelete(),
         phase=Phase.PRUNE_DELETES,
     )
-    if not index.deployed(live.id):
-        return (delete,)
+
+
+def _bin_items(live: LivePattern, index: LiveIndex, now: datetime) -> tuple[PlanItem, ...]:
+    deployed = index.deployed(live.id)
+    binning = PlanItem(
+        _K.BIN,
+        Resource.PATTERN,
+        live.name,
+        reason="managed by this owner and no file declares it (prune): to the recycle bin, kept with its "
+        "history and webhook ids",
+        pattern_id=live.id,
+        applied_hash=live.mark.applied,
+        operation=PatternBin(bin_tag(now, deployed=deployed)),
+        phase=Phase.PRUNE_DELETES,
+    )
+    if not deployed:
+        return (binning,)
     undeploy = PlanItem(
         _K.UNDEPLOY,
         Resource.DEPLOYMENT,
         live.name,
-        reason="deployed; undeploying before the prune deletes it",
+        reason="deployed; undeploying before prune moves it to the recycle bin",
         pattern_id=live.id,
         operation=Undeploy(),
         phase=Phase.PRUNE_UNDEPLOYS,
     )
-    return (undeploy, replace(delete, depends_on=(undeploy.key,)))
+    return (undeploy, replace(binning, depends_on=(undeploy.key,)))

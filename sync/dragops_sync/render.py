@@ -52,6 +52,7 @@ _SIGNS: dict[ActionKind, tuple[str, str]] = {
     _K.DEPLOY: ("^", "green"),
     _K.REDEPLOY: ("^", "yellow"),
     _K.UNDEPLOY: ("v", "red"),
+    _K.BIN: ("-", "red"),
     _K.DELETE: ("-", "red"),
     _K.DRIFT: ("!", "magenta"),
     _K.CONFLICT: ("!", "bold red"),
@@ -60,6 +61,7 @@ _SIGNS: dict[ActionKind, tuple[str, str]] = {
     _K.SUSPENDED: ("|", "cyan"),
     _K.ROLLED_BACK: ("<", "bold red"),
     _K.ORPHANED: ("?", "yellow"),
+    _K.BINNED: ("_", "dim"),
     _K.REDUCE_TWINS: ("-", "yellow"),
     _K.NOOP: ("=", "dim"),
 }

@@ -36,6 +36,7 @@ class PatternState(StrEnum):
     UNKNOWN = "unknown"  # the last cycle could not read the instance (the API is down, access refused)
     SUSPENDED = "suspended"  # the file says sync.suspend: true: left alone
     ROLLED_BACK = "rolled back"  # its content failed a smoke test and was rolled back
+    BINNED = "binned"  # its file is gone and prune moved it to the recycle bin (restorable)
 
     @property
     def label(self) -> str:
@@ -43,7 +44,11 @@ class PatternState(StrEnum):
         return _LABELS.get(self, self.value)
 
 
-_LABELS = {PatternState.UNMANAGED: "not managed", PatternState.NO_FILE: "no file"}
+_LABELS = {
+    PatternState.UNMANAGED: "not managed",
+    PatternState.NO_FILE: "no file",
+    PatternState.BINNED: "in the recycle bin",
+}
 
 # The states `dragops-sync status` reports, in the order of its JSON summary.
 STATUS_STATES: tuple[PatternState, ...] = (
@@ -56,6 +61,7 @@ STATUS_STATES: tuple[PatternState, ...] = (
     PatternState.NO_FILE,
     PatternState.SUSPENDED,
     PatternState.ROLLED_BACK,
+    PatternState.BINNED,
 )
 
 # The states the daemon's `/status` reports.
@@ -73,6 +79,7 @@ DAEMON_STATES: tuple[PatternState, ...] = (
     PatternState.SUSPENDED,
     PatternState.ROLLED_BACK,
     PatternState.NO_FILE,
+    PatternState.BINNED,
 )
 
 

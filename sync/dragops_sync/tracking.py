@@ -97,6 +97,8 @@ def _state(items: list[PlanItem], results: list[ItemResult], waiting: bool) -> P
         return _S.PENDING
     if _K.DELETE in kinds:
         return _S.DELETED
+    if _K.BIN in kinds or _K.BINNED in kinds:
+        return _S.BINNED
     if _K.DRIFT in kinds:
         return _S.DRIFTED
     return _S.SYNCED
@@ -267,7 +269,7 @@ class CycleTracker:
             last_action = ", ".join(dict.fromkeys(_action(r) for r in written))
             last_action_at = wall
         last_commit = previous.last_commit if previous is not None else None
-        if state in (_S.SYNCED, _S.DRIFTED, _S.DELETED):
+        if state in (_S.SYNCED, _S.DRIFTED, _S.DELETED, _S.BINNED):
             last_commit = commit
         entry = self.backoff.entry(key)
         last_error = entry.error if entry is not None else None

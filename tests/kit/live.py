@@ -10,7 +10,7 @@ from dragops_sync.api import Client
 from dragops_sync.essence import essence, short_hash
 from dragops_sync.key_registry import is_key_registry
 from dragops_sync.live import LiveDeployment, LivePattern
-from dragops_sync.ownership import APPLIED_TAG_PREFIX, OWNER_TAG_PREFIX
+from dragops_sync.ownership import APPLIED_TAG_PREFIX, OWNER_TAG_PREFIX, ownership_mark
 from kit.documents import OWNER
 
 
@@ -88,3 +88,8 @@ def live_names(client: Client) -> set[str]:
 def user_patterns(client: Client) -> list[Any]:
     """The live pattern summaries a user made or the sync applied, without the sync's key registry."""
     return [s for s in client.patterns.list() if not is_key_registry(s.tags)]
+
+
+def unbinned_names(client: Client) -> list[str]:
+    """The sorted names of the user's live patterns outside the recycle bin (prune bins, not deletes)."""
+    return sorted(s.name for s in user_patterns(client) if ownership_mark(s.tags).binned is None)

@@ -20,7 +20,7 @@ from kit.clients import client_for
 from kit.documents import scheduled_report, webhook_logger
 from kit.emulator import writes
 from kit.git import init_repo
-from kit.live import live_snapshot
+from kit.live import live_snapshot, unbinned_names
 from kit.sync_dirs import write_file
 from kit.sync_runs import cycle
 
@@ -90,8 +90,8 @@ def test_deploy_false_undeploys_and_a_deleted_file_is_pruned_only_with_prune(
         without_prune = cycle(client, repo)
         names_after_no_prune = sorted(p.name for p in client.patterns.list())
         pruned = cycle(client, repo, prune=True)
-        names_after_prune = sorted(p.name for p in client.patterns.list())
-        nightly_id = next(p.id for p in client.patterns.list())
+        names_after_prune = unbinned_names(client)
+        nightly_id = next(p.id for p in client.patterns.list() if p.name == "Nightly Report")
         nightly_status = client.deployments.get(nightly_id).status
 
     assert [r.item.kind for r in undeployed.report.results if r.status == ResultStatus.OK] == [
@@ -99,10 +99,12 @@ def test_deploy_false_undeploys_and_a_deleted_file_is_pruned_only_with_prune(
     ]  # type: ignore[union-attr]
     assert nightly_status == "undeployed"
     assert without_prune.ok and names_after_no_prune == ["Nightly Report", "Webhook Logger"]
-    assert any("--prune would delete: Webhook Logger" in note for note in without_prune.plan.notes)
+    assert any(
+        "--prune would move them to the recycle bin: Webhook Logger" in n for n in without_prune.plan.notes
+    )
     done = [(r.item.kind, r.status) for r in pruned.report.results if r.status != ResultStatus.UNCHANGED]  # type: ignore[union-attr]
-    # the deployed pattern is undeployed first: the API refuses to delete a deployed pattern
-    assert done == [(ActionKind.UNDEPLOY, ResultStatus.OK), (ActionKind.DELETE, ResultStatus.OK)]
+    # the deployed pattern is undeployed first, then moved to the recycle bin (tests/sync/test_recycle_bin.py)
+    assert done == [(ActionKind.UNDEPLOY, ResultStatus.OK), (ActionKind.BIN, ResultStatus.OK)]
     assert names_after_prune == ["Nightly Report"]
 
 

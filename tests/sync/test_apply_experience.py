@@ -93,7 +93,7 @@ def test_on_a_terminal_apply_asks_and_only_yes_writes(
 
     (repo / "patterns" / "a.json").unlink()
     code, output = run_in_terminal(["apply", str(repo), "--prune", "--auto-approve"], env, answer=None)
-    assert code == 0 and "Only 'yes' applies" not in output and "deleted" in output
+    assert code == 0 and "Only 'yes' applies" not in output and "moved to the recycle bin" in output
 
 
 def test_no_color_removes_every_escape_on_a_terminal(tmp_path: Path, emu: Emulator, user: SeededUser) -> None:

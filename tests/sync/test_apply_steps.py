@@ -20,6 +20,7 @@ from kit.clients import client_for
 from kit.documents import scheduled_report, webhook_logger
 from kit.emulator import writes
 from kit.git import init_repo
+from kit.live import unbinned_names
 from kit.sync_dirs import write_file
 from kit.sync_runs import cycle
 
@@ -69,7 +70,7 @@ def test_a_failed_update_skips_its_redeploy_and_not_the_other_patterns(
     assert outcome[(K.REDEPLOY, "Webhook Logger")] == (ResultStatus.OK, "active at version 2")
 
 
-def test_a_failed_prune_undeploy_skips_the_delete_and_the_pattern_stays(
+def test_a_failed_prune_undeploy_skips_the_bin_and_the_pattern_stays(
     emu: Emulator, user: SeededUser, tmp_path: Path
 ) -> None:
     repo = _repo(tmp_path)
@@ -79,14 +80,17 @@ def test_a_failed_prune_undeploy_skips_the_delete_and_the_pattern_stays(
         plan, desired = _plan(client, repo, prune=True)
         emu.inject_fault(method="DELETE", path="/api/patterns/*/deploy", kind="status", status=400, count=1)
         report = apply_plan(client, plan, desired)
-        names = sorted(p.name for p in client.patterns.list())
+        names = unbinned_names(client)
 
     done = [(r.item.kind, r.status, r.message) for r in report.results if r.item.name == "Webhook Logger"]
     assert [(kind, status) for kind, status, _ in done] == [
         (K.UNDEPLOY, ResultStatus.FAILED),
-        (K.DELETE, ResultStatus.SKIPPED),
+        (K.BIN, ResultStatus.SKIPPED),
     ]
-    assert done[1][2] == "pattern 'Webhook Logger' could not be undeployed, so it is not deleted"
+    assert (
+        done[1][2]
+        == "pattern 'Webhook Logger' could not be undeployed, so it is not moved to the recycle bin"
+    )
     assert names == ["Nightly Report", "Webhook Logger"] and not report.ok
 
 
@@ -113,7 +117,7 @@ def test_results_arrive_phase_by_phase_and_are_reported_in_plan_order(
         (K.REDEPLOY, "Nightly Report"),
         (K.REDEPLOY, "Webhook Logger"),
         (K.UNDEPLOY, "Old"),
-        (K.DELETE, "Old"),
+        (K.BIN, "Old"),
     ]
 
 

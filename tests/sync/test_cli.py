@@ -12,6 +12,7 @@ from dragops_sync.cli import main
 from kit.clients import client_for
 from kit.documents import scheduled_report, webhook_logger
 from kit.git import init_repo
+from kit.live import unbinned_names
 from kit.sync_dirs import FAST_RATE, copy_example, write_file
 from kit.sync_runs import run_cli
 
@@ -220,10 +221,10 @@ def test_apply_prune_and_force_flags_reach_the_plan(emu: Emulator, user: SeededU
     kept = run_cli(["apply", str(repo)], emu=emu, user=user)
     pruned = run_cli(["apply", str(repo), "--prune"], emu=emu, user=user)
     with client_for(emu, user) as client:
-        names = [p.name for p in client.patterns.list()]
+        names = unbinned_names(client)
 
-    assert "--prune would delete: Nightly Report" in kept.stdout
-    assert "✓ ok       delete pattern 'Nightly Report': deleted" in pruned.stdout
+    assert "--prune would move them to the recycle bin: Nightly Report" in kept.stdout
+    assert "✓ ok       bin pattern 'Nightly Report': moved to the recycle bin" in pruned.stdout
     assert names == ["Webhook Logger"]
 
 

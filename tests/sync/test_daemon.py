@@ -19,7 +19,7 @@ from dragops_sync.daemon import Daemon, DaemonSettings, run_daemon
 from dragops_sync.plan import PlanOptions
 from kit.documents import OWNER
 from kit.git import git
-from kit.live import live_message, live_names
+from kit.live import live_message, live_names, unbinned_names
 from kit.sync_dirs import SETTINGS, pattern_file, sync_repo
 from kit.sync_runs import DaemonThread, running_daemon
 from kit.waiting import wait_for
@@ -64,15 +64,18 @@ def test_a_new_file_is_created_live_without_waiting_for_the_interval(tmp_path: P
         wait_for(lambda: "Gamma" in live_names(client), what="the new pattern to be created")
 
 
-def test_deleting_a_file_with_prune_on_deletes_the_owned_live_pattern(tmp_path: Path, client: Client) -> None:
+def test_deleting_a_file_with_prune_on_bins_the_owned_live_pattern(tmp_path: Path, client: Client) -> None:
     repo = sync_repo(tmp_path / "repo", {"a": "Alpha", "b": "Beta"})
     stranger = client.patterns.create(name="Hand Made", graph_data={"nodes": [], "edges": []})
     with running_daemon(repo, client, interval=3600, prune=True) as runner:
         runner.wait_settled()
         (repo / "patterns" / "b.json").unlink()
-        wait_for(lambda: "Beta" not in live_names(client), what="the pruned pattern to be deleted")
-    names = live_names(client)
-    assert names == {"Alpha", "Hand Made"}  # an unowned pattern is never pruned
+        wait_for(lambda: "Beta" not in unbinned_names(client), what="the pruned pattern to be binned")
+        wait_for(
+            lambda: runner.daemon.status.patterns()["Beta"].state == "binned", what="Beta shown as binned"
+        )
+    assert unbinned_names(client) == ["Alpha", "Hand Made"]  # an unowned pattern is never pruned
+    assert live_names(client) == {"Alpha", "Beta", "Hand Made"}  # in the recycle bin, not deleted
     assert client.patterns.get(stranger.id).name == "Hand Made"
 
 
@@ -84,7 +87,7 @@ def test_deleting_a_file_without_prune_keeps_the_live_pattern(tmp_path: Path, cl
         outcome = runner.wait_cycle_after(seen, lambda o: o.trigger == "files", "a cycle after the deletion")
     assert outcome.result == "degraded"  # Beta is live but no longer in git: never "ok"
     assert outcome.cycle is not None
-    assert any("--prune would delete: Beta" in note for note in outcome.cycle.plan.notes)
+    assert any("--prune would move them to the recycle bin: Beta" in n for n in outcome.cycle.plan.notes)
     assert [(b.kind, b.pattern) for b in runner.daemon.status.blockers()] == [("orphaned", "Beta")]
     assert runner.daemon.status.patterns()["Beta"].state == "orphaned"
     assert "dragops_sync_orphaned_patterns 1.0" in runner.daemon.metrics.render().decode()

@@ -76,7 +76,7 @@ def _rename(p: dict[str, Any]) -> None:
 
 
 CASES = [
-    (_add, ['+ node Log "extra" (node_99)', "+ wire OnWebhook.exec -> Log.exec"]),
+    (_add, ['+ node Log "extra" (node_99)', "+ wire OnWebhook.exec -> Log(node_99).exec"]),
     (_remove, ['- node HttpRequest "https://x" (node_3)', "- wire Log.exec -> HttpRequest.exec"]),
     (_pin, ['~ node Log "bye" (node_2)', '~   pin message: "hello" -> "bye"']),
     (

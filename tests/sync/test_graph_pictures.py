@@ -163,3 +163,14 @@ def test_the_real_mermaid_draws_the_flowchart_in_chromium(tmp_path: Path) -> Non
             page.screenshot(path=str(tmp_path / "mermaid.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_positions_left_out_of_the_comparison_still_place_the_nodes() -> None:
+    old, new = before_after()
+    placed_by = copy.deepcopy(new)
+    for g in (old, new):  # as compared under `ignore: [/graphData/nodes/*/position]`
+        for n in g["nodes"]:
+            n.pop("position")
+    at = _translate(ET.fromstring(render_svg(old, new, placed_by=placed_by)))
+    assert at["node_1"] == (0, 0) and at["node_2"] == (300, 0) and at["node_4"] == (300, 150)
+    assert at["node_3"][1] > 150  # removed, with no saved place: in a row under the others

@@ -11,11 +11,12 @@ from dragops_sync.desired import DesiredState
 from dragops_sync.directory import load_directory
 from dragops_sync.live import LiveConnection, LiveState
 from dragops_sync.live_index import LiveIndex
-from dragops_sync.ownership import OWNER_TAG_PREFIX
+from dragops_sync.ownership import BINNED_TAG_PREFIX, OWNER_TAG_PREFIX
 from dragops_sync.plan import (
     ActionKind,
     ConnectionCreate,
     DeploymentChange,
+    PatternBin,
     PatternCreate,
     PatternDelete,
     PatternUpdate,
@@ -52,7 +53,8 @@ def _desired(root: Path, *docs: dict[str, Any]) -> DesiredState:
 
 def _mixed_plan(root: Path) -> Plan:
     """One plan with every writing operation: a connection, a create + deploy, an update + redeploy,
-    a mark refresh, an undeploy, a prune undeploy + delete, and some items that write nothing."""
+    a mark refresh, an undeploy, a prune undeploy + bin, a purge of the recycle bin, and some items that
+    write nothing."""
     changed = webhook_logger("Changed")
     stale_mark = webhook_logger("Stale Mark")
     desired = _desired(
@@ -70,6 +72,10 @@ def _mixed_plan(root: Path) -> Plan:
             live_pattern(webhook_logger("Off"), pattern_id="p_off"),
             live_pattern(webhook_logger("Hand Made"), pattern_id="p_hand", owner=None, applied=None),
             live_pattern(webhook_logger("Orphan"), pattern_id="p_orphan"),
+            live_pattern(  # binned long ago: purged
+                webhook_logger("Binned") | {"tags": [f"{BINNED_TAG_PREFIX}2020-01-01T00:00:00Z"]},
+                pattern_id="p_binned",
+            ),
         ],
         [active(p) for p in ("p_changed", "p_stale", "p_off", "p_orphan")],
         connections=[LiveConnection("c1", "github", "gh")],
@@ -92,7 +98,8 @@ def test_every_item_carries_a_phase_and_exactly_the_writing_ones_an_operation(tm
         (K.NOOP, "Stale Mark"): PatternUpdate,
         (K.UNDEPLOY, "Off"): Undeploy,
         (K.UNDEPLOY, "Orphan"): Undeploy,
-        (K.DELETE, "Orphan"): PatternDelete,
+        (K.BIN, "Orphan"): PatternBin,
+        (K.DELETE, "Binned"): PatternDelete,
     }
 
 

@@ -359,7 +359,7 @@ def _orphans(n: int, deployed: bool = False) -> tuple[list[Any], list[LiveDeploy
     return lives, deps
 
 
-def test_prune_is_off_by_default_and_lists_the_orphans_it_would_delete(tmp_path: Path) -> None:
+def test_prune_is_off_by_default_and_lists_the_orphans_it_would_bin(tmp_path: Path) -> None:
     lives, _ = _orphans(2)
     plan = build_plan(_desired(tmp_path, scheduled_report()), LiveState.of(lives))
     assert [(str(i.kind), i.name) for i in plan.items] == [
@@ -370,10 +370,10 @@ def test_prune_is_off_by_default_and_lists_the_orphans_it_would_delete(tmp_path:
     ]
     assert not any(i.writes for i in plan.items if i.kind == "orphaned")
     assert plan.has_changes  # plan --detailed-exitcode exits 2: live no longer matches git
-    assert "--prune would delete: Old 0, Old 1" in plan.notes[0]
+    assert "--prune would move them to the recycle bin: Old 0, Old 1" in plan.notes[0]
 
 
-def test_prune_undeploys_then_deletes_owned_patterns_without_a_file_after_all_writes(tmp_path: Path) -> None:
+def test_prune_undeploys_then_bins_owned_patterns_without_a_file_after_all_writes(tmp_path: Path) -> None:
     lives, deps = _orphans(2, deployed=True)
     unowned = live_pattern(webhook_logger("Hand made"), pattern_id="hand", owner=None, applied=None)
     plan = build_plan(
@@ -384,8 +384,8 @@ def test_prune_undeploys_then_deletes_owned_patterns_without_a_file_after_all_wr
         ("deploy", "deployment", "Nightly Report"),
         ("undeploy", "deployment", "Old 0"),
         ("undeploy", "deployment", "Old 1"),
-        ("delete", "pattern", "Old 0"),
-        ("delete", "pattern", "Old 1"),
+        ("bin", "pattern", "Old 0"),
+        ("bin", "pattern", "Old 1"),
     ]
     assert plan.valid and plan.prune
 
@@ -394,7 +394,7 @@ def test_prune_never_deletes_a_pattern_marked_keep(tmp_path: Path) -> None:
     kept = live_pattern(webhook_logger("Precious"), pattern_id="keep")
     kept = type(kept)(kept.id, kept.name, (*kept.tags, KEEP_TAG), kept.updated_at, kept.document)
     plan = build_plan(_desired(tmp_path, scheduled_report()), LiveState.of([kept]), PlanOptions(prune=True))
-    assert "delete" not in [str(i.kind) for i in plan.items]
+    assert {"bin", "delete"}.isdisjoint(str(i.kind) for i in plan.items)
     assert "kept (sync.prune: false): Precious" in plan.notes
 
 
@@ -410,7 +410,7 @@ def test_prune_is_refused_when_any_file_is_invalid(tmp_path: Path) -> None:
     plan = build_plan(_desired(tmp_path, scheduled_report()), LiveState.of(lives), PlanOptions(prune=True))
     assert [r.reason for r in plan.refusals] == ["invalid_files"]
     assert plan.refusals[0].candidates == ("Old 0",)
-    assert "delete" not in [str(i.kind) for i in plan.items] and not plan.valid
+    assert {"bin", "delete"}.isdisjoint(str(i.kind) for i in plan.items) and not plan.valid
 
 
 def test_prune_is_refused_when_the_desired_set_is_empty(tmp_path: Path) -> None:
@@ -428,12 +428,15 @@ def test_prune_is_refused_over_its_budget(tmp_path: Path, budget: str, orphans: 
     kept = live_pattern(scheduled_report(), pattern_id="report")
     desired = _desired(tmp_path, scheduled_report(), settings=f"prune: {{enabled: true, budget: {budget}}}\n")
     plan = build_plan(desired, LiveState.of([*lives, kept]))
-    deletes = [i for i in plan.items if i.kind == K.DELETE]
+    binned = [i for i in plan.items if i.kind == K.BIN]
     if refused:
-        assert [r.reason for r in plan.refusals] == ["over_budget"] and deletes == []
-        assert f"{orphans} deletions exceed the budget" in plan.refusals[0].message
+        assert [r.reason for r in plan.refusals] == ["over_budget"] and binned == []
+        assert (
+            f"{orphans} patterns to move to the recycle bin or purge exceed the budget"
+            in plan.refusals[0].message
+        )
     else:
-        assert plan.refusals == () and len(deletes) == orphans
+        assert plan.refusals == () and len(binned) == orphans
 
 
 # -- connections ----------------------------------------------------------------------------------

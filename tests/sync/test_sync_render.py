@@ -32,7 +32,7 @@ def _edited(doc: dict, message: str) -> dict:
 
 @pytest.fixture
 def plan(tmp_path: Path) -> Plan:
-    """One plan with most kinds: create, update, redeploy, drift, conflict, unmanaged, delete, connection."""
+    """One plan with most kinds: create, update, redeploy, drift, conflict, unmanaged, bin, connection."""
     write_settings(tmp_path, f"owner: {OWNER}\nprune: {{enabled: true, budget: 5}}\n")
     write_pattern(tmp_path, "logger.yaml", _edited(webhook_logger(), "new text"))
     write_pattern(tmp_path, "report.json", scheduled_report())
@@ -76,7 +76,7 @@ def test_the_json_form_matches_the_golden_file(plan: Plan) -> None:
 
 def test_the_json_form_has_a_format_version_and_every_documented_key(plan: Plan) -> None:
     data = json.loads(render_json(plan))
-    assert data["formatVersion"] == 1 and data["formatMinorVersion"] == 1
+    assert data["formatVersion"] == 1 and data["formatMinorVersion"] == 2
     assert list(data) == [
         "formatVersion",
         "formatMinorVersion",
@@ -134,10 +134,8 @@ def test_text_lists_each_item_with_its_sign_and_changes_without_colour_by_defaul
         '      ~   pin message: "got it" -> "new text"',
     ]
     assert any(line.startswith("! conflict  pattern 'Conflicted'") for line in lines)
-    assert any(line.startswith("- delete    pattern 'Retired'") for line in lines)
-    counts = (
-        "2 create, 1 update, 1 deploy, 1 redeploy, 1 undeploy, 1 delete, 1 drift, 1 conflict, 1 unmanaged"
-    )
+    assert any(line.startswith("- bin       pattern 'Retired'") for line in lines)
+    counts = "2 create, 1 update, 1 deploy, 1 redeploy, 1 undeploy, 1 bin, 1 drift, 1 conflict, 1 unmanaged"
     assert lines[-1] == f"Plan: {counts}."
 
 

@@ -16,7 +16,7 @@ from dragops_sync.api import Client
 from kit.documents import webhook_logger
 from kit.emulator import writes
 from kit.graphs import chain, graph, node, webhook_node
-from kit.live import live_message, user_patterns
+from kit.live import live_message, unbinned_names, user_patterns
 from kit.sync_dirs import FAST_RATE, pattern_file, sync_repo, write_pattern
 from kit.sync_runs import run_cli
 
@@ -88,7 +88,7 @@ def test_prune_stays_inside_the_target(
     pattern_file(repo, "g", "Gamma")
     result = run_cli(["apply", str(repo), "--name", "Alph*"], emu=emu, user=user)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in user_patterns(client)) == ["Beta"]  # Alpha pruned; Beta, Gamma untouched
+    assert unbinned_names(client) == ["Beta"]  # Alpha pruned (to the recycle bin); Beta, Gamma untouched
 
 
 def test_a_saved_plan_is_applied_exactly_and_refused_when_what_it_touches_changed(

@@ -19,9 +19,12 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+// States whose words differ from their value (the server's page says the same).
+const SHOWN = { binned: "in the recycle bin" };
+
 function badge(state) {
   const text = state || "unknown";
-  return el("span", { class: `badge state-${text}` }, text);
+  return el("span", { class: `badge state-${text}` }, SHOWN[text] || text);
 }
 
 function shortCommit(commit) {
