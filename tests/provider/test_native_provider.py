@@ -6,11 +6,14 @@ invokes, and sentinel secrets kept out of the state in clear and out of the plug
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from engine_harness import MiniEngine, ProviderHost, State, from_struct, to_struct
 from pulumi.output import Unknown
@@ -65,8 +68,8 @@ def test_the_plugin_serves_the_committed_schema(host: ProviderHost) -> None:
 
 
 def test_the_schema_follows_the_package_schema_rules() -> None:
-    """The rules of Pulumi's package schema the SDK generators rely on (the metaschema itself is not
-    available offline; docs/native-provider.md says what is checked where)."""
+    """The rules of Pulumi's package schema the SDK generators rely on, checked everywhere (the
+    metaschema itself is not on a package index: the next test validates against it where given)."""
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert schema["name"] == "dragops" and schema["version"]
     for token, resource in schema["resources"].items():
@@ -91,6 +94,24 @@ def test_the_schema_follows_the_package_schema_rules() -> None:
         and schema["config"]["variables"]["password"]["secret"]
     )
     assert set(schema["functions"]) == {"dragops:index:getPattern", "dragops:index:getNodeDefinitions"}
+
+
+METASCHEMA = os.environ.get("DRAGOPS_TEST_PULUMI_METASCHEMA", "")
+
+
+@pytest.mark.skipif(
+    not Path(METASCHEMA).is_file(),
+    reason="needs Pulumi's package metaschema (pkg/codegen/schema/pulumi.json of pulumi/pulumi) in "
+    "DRAGOPS_TEST_PULUMI_METASCHEMA; it is not on any package index, so CI cannot fetch it",
+)
+def test_the_schema_validates_against_pulumis_metaschema() -> None:
+    # The metaschema's semver patterns use ECMAScript named groups, `(?<name>`; Python's are `(?P<name>`.
+    text = re.sub(r"\(\?<(?![=!])", "(?P<", Path(METASCHEMA).read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(
+        json.loads(text), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    problems = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(package_schema())]
+    assert problems == []
 
 
 # -- resources --------------------------------------------------------------------------------------
