@@ -62,6 +62,7 @@ class CycleResult:
     report: ApplyReport | None
     duration: float = 0.0
     follow_up: Plan | None = None
+    freeze_ignored: str | None = None  # the freeze window `--ignore-freeze` wrote through, if any
 
     @property
     def dry_run(self) -> bool:
@@ -107,6 +108,9 @@ def resolve_owner(directory: Path, desired: DesiredState, planning: PlanOptions)
     return replace(planning, owner=found.owner, owner_guessed=found.guessed, legacy_owner=legacy)
 
 
+FREEZE_IGNORED = "ignored (--ignore-freeze)"
+
+
 def _freeze(
     plan: Plan, desired: DesiredState, env: Mapping[str, str], *, writing: bool, ignore: bool
 ) -> tuple[Plan, bool]:
@@ -121,7 +125,7 @@ def _freeze(
         ), False
     if ignore:
         log.warning("%s: ignored (--ignore-freeze), writing anyway", active.message())
-        return replace(plan, notes=(*plan.notes, f"{active.message()}: ignored (--ignore-freeze)")), False
+        return replace(plan, notes=(*plan.notes, f"{active.message()}: {FREEZE_IGNORED}")), False
     message = f"{active.message()}: nothing is written (--ignore-freeze overrides it in an emergency)"
     return replace(plan, errors=(*plan.errors, PlanError("frozen", message))), True
 
@@ -253,4 +257,5 @@ def run_cycle(
         follow_up = current
     report = ApplyReport(tuple(results), blocked=blocked, stopped=stopped)
     duration = time.monotonic() - started
-    return CycleResult(root, who, desired, observation, plan, report, duration, follow_up)
+    ignored = next((n for n in plan.notes if n.endswith(FREEZE_IGNORED)), None)
+    return CycleResult(root, who, desired, observation, plan, report, duration, follow_up, ignored)

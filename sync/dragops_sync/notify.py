@@ -44,13 +44,14 @@ _ADVICE = {
     "invalid": "Nothing is written for this file until it is fixed.",
     "prune_refused": "Nothing was deleted; see the reason.",
     "drift": "It was edited live; git is not reverted in this drift mode.",
+    "freeze_ignored": "Someone wrote through the freeze with --ignore-freeze (an emergency override).",
 }
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong after a cycle: `event` (failed, drift, conflict, prune_refused, invalid), what
-    it is about (`pattern`, `file`) and why (`message`)."""
+    """One thing wrong after a cycle: `event` (failed, drift, conflict, prune_refused, invalid,
+    freeze_ignored), what it is about (`pattern`, `file`) and why (`message`)."""
 
     event: str
     message: str

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["DEFAULT_EVENTS", "EVENTS", "NotificationTarget"]
 
-EVENTS = ("failed", "drift", "conflict", "prune_refused", "invalid", "recovered", "applied")
+EVENTS = ("failed", "drift", "conflict", "prune_refused", "invalid", "freeze_ignored", "recovered", "applied")
 DEFAULT_EVENTS = tuple(e for e in EVENTS if e != "applied")
 _LITERAL_CREDENTIALS = re.compile(r"^[a-z0-9+.-]+://[^/@${}]+:[^/@${}]+@", re.IGNORECASE)
 _SCHEME = re.compile(r"^[a-z0-9+.-]+://", re.IGNORECASE)

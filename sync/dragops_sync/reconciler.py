@@ -106,8 +106,8 @@ _NOTIFIED = {
 
 
 def problems_of(planned: CycleResult, report: ApplyReport | None) -> list[Problem]:
-    """What a cycle (or an apply) has to tell people: its blockers that notifications announce, and
-    the patterns drifting in observe/warn mode."""
+    """What a cycle (or an apply) has to tell people: its blockers that notifications announce, the
+    patterns drifting in observe/warn mode, and a freeze window written through (--ignore-freeze)."""
     blockers = blockers_of(planned, report) if report is not None else []
     found = [
         Problem(_NOTIFIED[b.kind], b.message, pattern=b.pattern, file=b.file)
@@ -119,6 +119,8 @@ def problems_of(planned: CycleResult, report: ApplyReport | None) -> list[Proble
         for item in planned.plan.items
         if item.kind == ActionKind.DRIFT
     ]
+    if planned.freeze_ignored is not None:
+        found.append(Problem("freeze_ignored", planned.freeze_ignored))
     return found
 
 

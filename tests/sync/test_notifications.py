@@ -114,6 +114,22 @@ def test_apply_notifies_what_it_applied(
         assert user.token not in got.bodies() and SECRET not in got.bodies()
 
 
+def test_writing_through_a_freeze_window_is_announced(
+    tmp_path: Path, emu: Emulator, user: SeededUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    with receiver() as got:
+        freeze = "freeze:\n  - {name: weekend, cron: '0 18 * * 5', duration: 62h, timezone: Europe/Berlin}\n"
+        repo = sync_repo(tmp_path / "repo", {"a": "Alpha"}, settings=settings(got.url) + freeze)
+        saturday = {"DRAGOPS_SYNC_NOW": "2026-12-05T10:00:00+00:00"}
+        forced = run_cli(["apply", str(repo), "--ignore-freeze"], emu=emu, user=user, env=saturday)
+        assert forced.exit_code == 0, forced.output
+        wait_for(lambda: "freeze_ignored" in events(got), timeout=30, what="the freeze override announced")
+        (message,) = [m for m in got.messages if "freeze_ignored" in m.get("title", "")]
+        assert "freeze window 'weekend'" in message["message"] and "--ignore-freeze" in message["message"]
+        assert SECRET not in got.bodies()
+
+
 @pytest.mark.parametrize(
     ("entry", "problem"),
     [
