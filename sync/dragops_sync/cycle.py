@@ -108,7 +108,7 @@ def resolve_owner(directory: Path, desired: DesiredState, planning: PlanOptions)
     return replace(planning, owner=found.owner, owner_guessed=found.guessed, legacy_owner=legacy)
 
 
-FREEZE_IGNORED = "ignored (--ignore-freeze)"
+_FREEZE_IGNORED = "ignored (--ignore-freeze)"
 
 
 def _freeze(
@@ -125,7 +125,7 @@ def _freeze(
         ), False
     if ignore:
         log.warning("%s: ignored (--ignore-freeze), writing anyway", active.message())
-        return replace(plan, notes=(*plan.notes, f"{active.message()}: {FREEZE_IGNORED}")), False
+        return replace(plan, notes=(*plan.notes, f"{active.message()}: {_FREEZE_IGNORED}")), False
     message = f"{active.message()}: nothing is written (--ignore-freeze overrides it in an emergency)"
     return replace(plan, errors=(*plan.errors, PlanError("frozen", message))), True
 
@@ -257,5 +257,5 @@ def run_cycle(
         follow_up = current
     report = ApplyReport(tuple(results), blocked=blocked, stopped=stopped)
     duration = time.monotonic() - started
-    ignored = next((n for n in plan.notes if n.endswith(FREEZE_IGNORED)), None)
+    ignored = next((n for n in plan.notes if n.endswith(_FREEZE_IGNORED)), None)
     return CycleResult(root, who, desired, observation, plan, report, duration, follow_up, ignored)
