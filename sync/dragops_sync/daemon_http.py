@@ -72,6 +72,8 @@ _DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.
 # `:PORT` listens on every interface, as Go servers (Flux, Argo CD, Prometheus) read it: in a pod the
 # probes and the scraper come from outside the loopback interface.
 _ALL_INTERFACES = "0.0.0.0"
+# A refused POST body up to this size is read and dropped before the 413 (see `_discard`).
+_DRAIN_LIMIT = 8 * 1024 * 1024
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -250,8 +252,8 @@ class Page(NamedTuple):
 class Pages(Protocol):
     """More routes on the status server (the dashboard, the push webhooks): None from `get`/`post`
     means "not mine". `body_limit(path)` is the largest POST body the path takes (None: not mine);
-    a larger one is refused with 413 unread (`too_large` is told). `post` gets header names
-    lower-cased."""
+    a larger one is refused with 413 (`too_large` is told), its body read and dropped up to 8 MiB so
+    the sender reads the answer. `post` gets header names lower-cased."""
 
     def get(self, path: str, query: Mapping[str, list[str]]) -> Page | None: ...
 
@@ -538,7 +540,8 @@ class _Handler(BaseHTTPRequestHandler):
             length = -1
         if length < 0 or length > limit:
             owner.too_large(path)
-            self.close_connection = True  # the body is left unread
+            self._discard(length)
+            self.close_connection = True
             self._send(413, "text/plain; charset=utf-8", b"request body too large\n")
             return
         body = self.rfile.read(length) if length else b""
@@ -547,6 +550,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._not_found()
         else:
             self._send(page.status, page.content_type, page.body, (*_PAGE_HEADERS, *page.headers))
+
+    def _discard(self, length: int) -> None:
+        """Read and drop a refused body of up to `_DRAIN_LIMIT` bytes, so the sender, still writing
+        it, reads the 413 rather than a broken pipe; a larger (or unsized) one is left unread."""
+        if not 0 < length <= _DRAIN_LIMIT:
+            return
+        while length > 0:
+            chunk = self.rfile.read(min(length, 64 * 1024))
+            if not chunk:
+                return
+            length -= len(chunk)
 
     def _not_found(self) -> None:
         self._send(
