@@ -25,6 +25,7 @@ import click
 
 from dragops_sync.api import Client, DragopsError, Rates
 from dragops_sync.directory import PATTERNS_DIR, SETTINGS_FILE, SettingsError, load_settings
+from dragops_sync.directory import environment_variables as settings_variables
 from dragops_sync.environments import instance_environment
 from dragops_sync.files import PATTERN_SUFFIXES, FileFormatError
 from dragops_sync.live_cache import LiveCache, default_cache_dir
@@ -216,13 +217,11 @@ def environment_selected(ctx: click.Context, name: str) -> Iterator[Options]:
 
 
 def environment_variables(directory: Path, name: str | None) -> Mapping[str, str] | None:
-    """The `variables` of environment `name` in DIR's settings (None without --env). Raises
-    `EnvironmentSelectionError` for a name the settings do not declare, `SettingsError` for invalid
-    settings (export must not guess which values to turn back into references)."""
-    if name is None:
-        return None
-    chosen = load_settings(directory / SETTINGS_FILE).environment(name)
-    return dict(chosen.variables) if chosen is not None else None
+    """The `variables` of environment `name` in DIR's settings as a mapping (None without --env);
+    raises like `directory.environment_variables` (export must not guess which values to turn back
+    into references)."""
+    chosen = settings_variables(directory, name)
+    return dict(chosen.values) if chosen is not None else None
 
 
 def _instance_env(directory: Path, options: Options) -> Mapping[str, str] | None:

@@ -56,6 +56,7 @@ from dragops_sync.directory import SETTINGS_FILE, load_directory, notification_t
 from dragops_sync.errors import DragopsError
 from dragops_sync.export import export_patterns
 from dragops_sync.gitpull import head_commit
+from dragops_sync.graph_changes import NO_GRAPH
 from dragops_sync.local_ref import directory_at_ref
 from dragops_sync.notify import Notifier
 from dragops_sync.observe import LiveObserver
@@ -679,7 +680,8 @@ def restore(
     root = Path(directory)
     if not root.is_dir():
         raise click.UsageError(f"{directory} is not a directory")
-    result = _plan(ctx, root, PlanOptions(owner=owner, environment=opts.env), None)
+    planning = _targeted(PlanOptions(owner=owner, environment=opts.env), (glob.escape(name.strip()),), ())
+    result = _plan(ctx, root, planning, None)  # only that name is compared
     binned = [i for i in result.plan.items if i.kind == ActionKind.BINNED and i.name == name.strip()]
     if not binned:
         raise click.ClickException(
@@ -744,11 +746,14 @@ def render_command(
         planning = _targeted(PlanOptions(environment=opts.env), (glob.escape(subject.name),), ())
         result = _plan(ctx, subject.directory, planning, cache_dir)
         item = next((i for i in result.plan.items if i.key == key_of(Resource.PATTERN, subject.name)), None)
+        graphs = item.compared_graphs() if item is not None else None
         if item is None or item.live_content is None:
             click.echo(f"{subject.name!r} is not live (or not this directory's): drawn as all new.", err=True)
-        before = item.live_content["graphData"] if item and item.live_content else {"nodes": [], "edges": []}
-        if item is not None and item.file_content is not None:  # compared as the plan compares them
-            subject = replace(subject, graph=item.file_content["graphData"], placed_by=subject.graph)
+        if graphs is not None:  # compared as the plan compares them, placed as the file saves them
+            before, after = graphs
+            subject = replace(subject, graph=after, placed_by=subject.graph)
+        else:
+            before = NO_GRAPH
     elif against:
         before = graph_at_ref(subject, against)
     picture = draw(subject, before, fmt)

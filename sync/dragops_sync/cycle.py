@@ -108,26 +108,27 @@ def resolve_owner(directory: Path, desired: DesiredState, planning: PlanOptions)
     return replace(planning, owner=found.owner, owner_guessed=found.guessed, legacy_owner=legacy)
 
 
-_FREEZE_IGNORED = "ignored (--ignore-freeze)"
-
-
 def _freeze(
     plan: Plan, desired: DesiredState, env: Mapping[str, str], *, writing: bool, ignore: bool
-) -> tuple[Plan, bool]:
-    """The plan inside a freeze window, and whether it must not be applied: a note for a dry run or
-    an ignored freeze (`--ignore-freeze`, logged as a warning), an error that blocks every write else."""
+) -> tuple[Plan, bool, str | None]:
+    """The plan inside a freeze window, whether it must not be applied, and the window written
+    through: a note for a dry run or an ignored freeze (`--ignore-freeze`, logged as a warning, its
+    window returned so it is notified), an error that blocks every write else."""
     active = active_freeze(desired.options.freeze, current_time(env))
     if active is None:
-        return plan, False
+        return plan, False, None
     if not writing:
-        return replace(
-            plan, notes=(*plan.notes, f"{active.message()}: apply writes nothing until then")
-        ), False
+        return (
+            replace(plan, notes=(*plan.notes, f"{active.message()}: apply writes nothing until then")),
+            False,
+            None,
+        )
     if ignore:
-        log.warning("%s: ignored (--ignore-freeze), writing anyway", active.message())
-        return replace(plan, notes=(*plan.notes, f"{active.message()}: {_FREEZE_IGNORED}")), False
+        ignored = f"{active.message()}: ignored (--ignore-freeze)"
+        log.warning("%s, writing anyway", ignored)
+        return replace(plan, notes=(*plan.notes, ignored)), False, ignored
     message = f"{active.message()}: nothing is written (--ignore-freeze overrides it in an emergency)"
-    return replace(plan, errors=(*plan.errors, PlanError("frozen", message))), True
+    return replace(plan, errors=(*plan.errors, PlanError("frozen", message))), True, None
 
 
 def _hold(plan: Plan, waiting: list[WaitingRef]) -> tuple[Plan, list[PlanItem]]:
@@ -217,7 +218,9 @@ def run_cycle(
     who = planning.owner
     assert who is not None
     observation, plan, waiting = _plan(client, desired, observer, planning, environment)
-    plan, frozen = _freeze(plan, desired, environment, writing=not dry_run, ignore=applying.ignore_freeze)
+    plan, frozen, freeze_ignored = _freeze(
+        plan, desired, environment, writing=not dry_run, ignore=applying.ignore_freeze
+    )
     if dry_run or frozen:
         report = None if dry_run else ApplyReport((), blocked=True)
         return CycleResult(root, who, desired, observation, plan, report, time.monotonic() - started)
@@ -257,5 +260,4 @@ def run_cycle(
         follow_up = current
     report = ApplyReport(tuple(results), blocked=blocked, stopped=stopped)
     duration = time.monotonic() - started
-    ignored = next((n for n in plan.notes if n.endswith(_FREEZE_IGNORED)), None)
-    return CycleResult(root, who, desired, observation, plan, report, duration, follow_up, ignored)
+    return CycleResult(root, who, desired, observation, plan, report, duration, follow_up, freeze_ignored)

@@ -49,7 +49,7 @@ from dragops_sync.dashboard_pages import (
     state_document,
 )
 from dragops_sync.graph_picture import render_svg
-from dragops_sync.plan import ActionKind, Plan, PlanItem, Resource
+from dragops_sync.plan import ActionKind, Plan, PlanItem
 from dragops_sync.reconciler import CycleOutcome
 from dragops_sync.render import render_text
 
@@ -165,9 +165,10 @@ class Dashboard:
             return Page(200, _HTML, render_pattern(view, name).encode())
         if path == "/ui/picture.svg":
             detail = self.view().details.get((query.get("name") or [""])[0])
-            if detail is None or detail.picture is None:
+            if detail is None or detail.graphs is None:
                 return _text(404, "no planned change to draw for that pattern")
-            return Page(200, _SVG, detail.picture.encode())
+            before, after, placed_by = detail.graphs
+            return Page(200, _SVG, render_svg(before, after, title=detail.name, placed_by=placed_by).encode())
         if path.startswith("/ui/assets/"):
             asset = path.removeprefix("/ui/assets/")
             if asset not in _ASSETS:
@@ -248,14 +249,11 @@ def _text_or_none(value: object) -> str | None:
     return str(value) if value is not None else None
 
 
-def _picture(items: Sequence[PlanItem]) -> str | None:
-    """The SVG of the pattern's graph, live's changed into the file's, when the plan compared them."""
+def _graphs(items: Sequence[PlanItem]) -> tuple[Any, Any, Any] | None:
+    """What the pattern's picture draws, when the plan compared its contents."""
     for item in items:
-        if item.resource == Resource.PATTERN and item.file_content is not None:
-            live = item.live_content
-            before = live["graphData"] if live is not None else {"nodes": [], "edges": []}
-            after = item.file_content["graphData"]
-            return render_svg(before, after, title=item.name, placed_by=item.file_graph)
+        if (graphs := item.compared_graphs()) is not None:
+            return (*graphs, item.file_graph)
     return None
 
 
@@ -274,6 +272,6 @@ def _details(plan: Plan) -> dict[str, PatternDetail]:
             name=name,
             kinds=tuple(dict.fromkeys(str(i.kind) for i in items)),
             lines=tuple(lines),
-            picture=_picture(items),
+            graphs=_graphs(items),
         )
     return details

@@ -79,7 +79,9 @@ class PatternDetail:
     name: str
     kinds: tuple[str, ...]
     lines: tuple[str, ...]
-    picture: str | None = None  # the SVG of its graph with the change coloured (graph_picture)
+    # What its picture draws (live's graph, the file's, the file's as written for the positions);
+    # drawn only when /ui/picture.svg is asked for, not on every cycle.
+    graphs: tuple[Any, Any, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -313,7 +315,7 @@ def render_pattern(view: DashboardView, name: str | None) -> str:
     if detail is not None:
         lines = "\n".join(f'<span class="{_line_class(line)}">{escape(line)}</span>' for line in detail.lines)
         picture = ""
-        if detail.picture is not None:
+        if detail.graphs is not None:
             source = "/ui/picture.svg?" + urlencode({"name": str(name)})
             picture = f"""
 <figure class="picture">

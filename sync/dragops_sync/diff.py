@@ -5,13 +5,13 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from dragops_sync.essence import ESSENCE_KEYS, GRAPH_KEYS, canonical_json
 
-__all__ = ["FieldChange", "diff_essence"]
+__all__ = ["FieldChange", "diff_essence", "graph_changed"]
 
 
 @dataclass(frozen=True)
@@ -120,3 +120,8 @@ def _diff(after: Any, before: Any, path: str, out: list[FieldChange]) -> None:
             return
     if not _same(after, before):
         out.append(FieldChange(path or "/", before, after, "replace"))
+
+
+def graph_changed(changes: Sequence[FieldChange]) -> bool:
+    """Whether any of `changes` is in the graph (a deployed pattern then needs a redeploy)."""
+    return any(change.path == "/graphData" or change.path.startswith("/graphData/") for change in changes)

@@ -79,6 +79,7 @@ __all__ = [
     "ResolvedConnection",
     "SettingsError",
     "SyncSettings",
+    "environment_variables",
     "load_connections",
     "load_directory",
     "load_settings",
@@ -435,6 +436,16 @@ def _intent(pattern: PatternFile, options: SyncOptions) -> tuple[bool, str | Non
     drift = options.drift if sync is None or sync.drift is None else sync.drift
     keep = sync is not None and sync.prune is False
     return deploy, env, drift, keep
+
+
+def environment_variables(directory: Path, name: str | None) -> Variables | None:
+    """The `${var:NAME}` values of environment `name` in DIR's settings (None without --env). Raises
+    `EnvironmentSelectionError` for a name the settings do not declare, `SettingsError` for invalid
+    settings."""
+    if name is None:
+        return None
+    chosen = load_settings(directory / SETTINGS_FILE).environment(name)
+    return Variables(chosen.name, dict(chosen.variables)) if chosen is not None else None
 
 
 def load_directory(

@@ -16,17 +16,20 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 __all__ = [
+    "NO_GRAPH",
     "ChangeClass",
     "GraphChange",
     "GraphDiff",
     "Wire",
-    "change_lines",
     "classify",
     "describe_changes",
     "node_caption",
 ]
 
 ChangeClass = Literal["added", "removed", "changed", "same"]
+
+NO_GRAPH: dict[str, Any] = {"nodes": [], "edges": []}
+"""The graph before a pattern exists: compared with it, every node and wire is added (read only)."""
 
 # Values of fields whose name looks secret are masked; connection references stay references
 # (a connectionId names a connection, it is not the credential).
@@ -137,10 +140,10 @@ def _node_changes(before: dict[str, Any], after: dict[str, Any]) -> list[GraphCh
     return out
 
 
-def describe_changes(
-    old: dict[str, Any], new: dict[str, Any], *, ignore_positions: bool = False
-) -> list[GraphChange]:
-    """The changes from pattern fields `old` to `new` (name, description, tags, graphData), in order."""
+def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[GraphChange]:
+    """The changes from pattern fields `old` to `new` (name, description, tags, graphData), in order.
+    Moves are summed up on one line; under `ignore: [/graphData/nodes/*/position]` the compared
+    contents hold no positions, so there are none."""
     out: list[GraphChange] = []
     for field in ("name", "description"):
         if old.get(field) != new.get(field):
@@ -174,16 +177,11 @@ def describe_changes(
         out.append(GraphChange("+", "wire", _wire_text(key, old_nodes, new_nodes)))
     for key in sorted(old_w - new_w):
         out.append(GraphChange("-", "wire", _wire_text(key, old_nodes, new_nodes)))
-    if moved and not ignore_positions:
+    if moved:
         out.append(
             GraphChange("~", "moves", f"{moved} node{'s' if moved != 1 else ''} moved (positions only)")
         )
     return out
-
-
-def change_lines(old: dict[str, Any], new: dict[str, Any], *, ignore_positions: bool = False) -> list[str]:
-    """The change description as text lines."""
-    return [c.line() for c in describe_changes(old, new, ignore_positions=ignore_positions)]
 
 
 Wire = tuple[str, str, str, str]

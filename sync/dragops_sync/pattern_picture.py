@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dragops_sync.directory import SETTINGS_FILE, SettingsError, load_directory, load_settings
+from dragops_sync.directory import SETTINGS_FILE, SettingsError, environment_variables, load_directory
+from dragops_sync.environments import EnvironmentSelectionError
 from dragops_sync.errors import DragopsError
 from dragops_sync.files import PatternFileError, load_pattern_file
+from dragops_sync.graph_changes import NO_GRAPH
 from dragops_sync.graph_mermaid import mermaid_flowchart
 from dragops_sync.graph_picture import render_svg
 from dragops_sync.local_ref import LocalRefError, directory_at_ref
@@ -50,15 +52,10 @@ def _directory_of(path: Path) -> Path:
 
 
 def _variables(root: Path, environment: str | None) -> Variables | None:
-    if environment is None:
-        return None
     try:
-        chosen = load_settings(root / SETTINGS_FILE).environment(environment)
-    except SettingsError as exc:
+        return environment_variables(root, environment)
+    except (SettingsError, EnvironmentSelectionError) as exc:
         raise PictureError(str(exc)) from None
-    if chosen is None:
-        raise PictureError(f"{root / SETTINGS_FILE} declares no environment {environment!r}")
-    return Variables(environment, dict(chosen.variables))
 
 
 def find_subject(file_or_name: str, directory: Path | None, environment: str | None) -> PictureSubject:
@@ -94,7 +91,7 @@ def graph_at_ref(subject: PictureSubject, ref: str) -> Mapping[str, Any]:
         with directory_at_ref(subject.directory, ref) as old_root:
             old_file = old_root / subject.file
             if not old_file.is_file():
-                return {"nodes": [], "edges": []}
+                return NO_GRAPH
             old = load_pattern_file(old_file, variables=subject.variables)
     except PatternFileError as exc:
         raise PictureError(f"at {ref}: {exc}") from None

@@ -23,7 +23,7 @@ from typing import Any
 
 from dragops_sync.diff import FieldChange
 from dragops_sync.files import FileIssue
-from dragops_sync.graph_changes import GraphChange, describe_changes
+from dragops_sync.graph_changes import NO_GRAPH, GraphChange, describe_changes
 from dragops_sync.smoke_settings import SmokeSettings
 from dragops_sync.spec import PatternSpec
 from dragops_sync.target_spec import Target
@@ -301,13 +301,12 @@ class PlanItem:
     operation: Operation | None = None
     phase: Phase | None = None
     depends_on: tuple[ItemKey, ...] = ()
-    # The compared contents (essences) of a pattern item: live's (None for a create) and the file's.
-    # They only describe the change (graph_changes(), the pictures); equality and repr leave them out.
+    # The compared contents (essences) of a pattern item: live's (None for a create) and the file's,
+    # and the file's graph as written (its saved positions place a picture's nodes). They only
+    # describe the change (graph_changes(), compared_graphs()); equality and repr leave them out.
     live_content: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     file_content: dict[str, Any] | None = field(default=None, compare=False, repr=False)
-    file_graph: dict[str, Any] | None = field(
-        default=None, compare=False, repr=False
-    )  # as written: positions
+    file_graph: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> ItemKey:
@@ -331,6 +330,14 @@ class PlanItem:
         if self.live_content is None or self.file_content is None:
             return ()
         return tuple(describe_changes(self.live_content, self.file_content))
+
+    def compared_graphs(self) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """(live's graph, the file's graph) as the plan compared them, live's empty for a pattern not
+        live yet; None for an item that compares no contents (a deployment, a connection)."""
+        if self.file_content is None:
+            return None
+        before = self.live_content["graphData"] if self.live_content is not None else NO_GRAPH
+        return before, self.file_content["graphData"]
 
     def to_dict(self) -> dict[str, Any]:
         return {

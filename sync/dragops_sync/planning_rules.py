@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dragops_sync.desired import DesiredConnection, DesiredPattern, DesiredState
-from dragops_sync.diff import FieldChange, diff_essence
+from dragops_sync.diff import diff_essence, graph_changed
 from dragops_sync.essence import Essence, canonical_json
 from dragops_sync.files import FileIssue
 from dragops_sync.key_registry import KeyState
@@ -225,7 +225,7 @@ def _plan_adopt(target: _Target, live: LivePattern, base: PlanItem, index: LiveI
         operation=PatternUpdate(target.spec(index.owner)),
     )
     deployment = plan_deployment(
-        target.dp, live, index, graph_changed=_graph_changed(changes), content_hash=target.essence.short_hash
+        target.dp, live, index, graph_changed=graph_changed(changes), content_hash=target.essence.short_hash
     )
     return Planned((adopt,)) + deployment
 
@@ -274,7 +274,7 @@ def _plan_managed(
         return Planned((item,))
     item = replace(item, operation=PatternUpdate(target.spec(index.owner)))
     deployment = plan_deployment(
-        target.dp, live, index, graph_changed=_graph_changed(changes), content_hash=target.essence.short_hash
+        target.dp, live, index, graph_changed=graph_changed(changes), content_hash=target.essence.short_hash
     )
     return Planned((item,)) + deployment
 
@@ -299,10 +299,6 @@ def _judge_update(dp: DesiredPattern, update: PlanItem, *, force: bool) -> tuple
         reason = f"conflict: {why} since the last apply; not overwritten (use --force)"
         return replace(update, kind=_K.CONFLICT, reason=reason), False
     return replace(update, reason=f"conflict ({why}); overwritten with the file (--force)", forced=True), True
-
-
-def _graph_changed(changes: Sequence[FieldChange]) -> bool:
-    return any(change.path == "/graphData" or change.path.startswith("/graphData/") for change in changes)
 
 
 # -- deployments ----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from rich.console import Console
 from rich.text import Text
 
-from dragops_sync.diff import FieldChange
+from dragops_sync.diff import FieldChange, graph_changed
 from dragops_sync.essence import canonical_json
 from dragops_sync.graph_mermaid import mermaid_flowchart
 from dragops_sync.plan import ActionKind, Plan, PlanItem, Resource
@@ -237,15 +237,10 @@ def _md_details(item: PlanItem, *, picture: bool) -> list[str]:
     summary = f"<code>{item.kind.value}</code> {item.resource.value} <b>{_html(item.name)}</b>"
     summary += f" ({len(item.changes)} field change{'s' if len(item.changes) != 1 else ''})"
     block = ["<details>", f"<summary>{summary}</summary>", "", "```diff", diff, "```", ""]
-    graph_changed = any(c.path == "/graphData" or c.path.startswith("/graphData/") for c in item.changes)
-    if picture and graph_changed and item.file_content is not None:
-        before = item.live_content["graphData"] if item.live_content else _EMPTY_GRAPH
-        chart = mermaid_flowchart(before, item.file_content["graphData"])
-        block += ["```mermaid", chart.rstrip("\n"), "```", ""]
+    graphs = item.compared_graphs()
+    if picture and graph_changed(item.changes) and graphs is not None:
+        block += ["```mermaid", mermaid_flowchart(*graphs).rstrip("\n"), "```", ""]
     return [*block, "</details>", ""]
-
-
-_EMPTY_GRAPH: dict[str, Any] = {"nodes": [], "edges": []}
 
 
 def _graph_lines(graph: Any) -> list[str] | None:
